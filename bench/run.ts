@@ -1,0 +1,26 @@
+/**
+ * `npm run bench [-- suite ...]`: runs the benchmark suites (all by default), each measuring
+ * irminsule beside its peers in the same run, prints figures and ratios, and writes
+ * bench/results/latest.json.
+ */
+import { Report } from './report.js'
+
+const SUITES: Record<string, () => Promise<{ run(report: Report): Promise<void> }>> = {
+  core: () => import('./suites/core.js'),
+}
+
+const wanted = process.argv.slice(2)
+const unknown = wanted.filter(name => !(name in SUITES))
+if (unknown.length > 0) {
+  console.error(`unknown suite(s): ${unknown.join(', ')}; available: ${Object.keys(SUITES).join(', ')}`)
+  process.exit(2)
+}
+
+const report = new Report()
+for (const name of wanted.length > 0 ? wanted : Object.keys(SUITES)) {
+  const suite = await SUITES[name]()
+  await suite.run(report)
+}
+const file = report.write()
+const missed = [...report.ratios.filter(r => r.target !== undefined && r.value < r.target), ...report.checks.filter(c => !c.ok)]
+console.log(`\nresults written to ${file}; ${missed.length === 0 ? 'every target met' : `${missed.length} target(s) or check(s) missed`}`)

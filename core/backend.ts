@@ -1,0 +1,65 @@
+/**
+ * The contract every storage backend keeps (see DESIGN.md). Objects are framed git objects
+ * (`"<type> <len>\0" + body`) under their SHA-1 hex id: content-addressed, immutable, appended
+ * and never changed (only GC deletes). Refs (`refs/heads/<branch>`) are the only mutable state
+ * and move only by compare-and-swap. Batches are the unit of I/O.
+ *
+ * Invariants, checked by `backends/conformance`:
+ * 1. `casRef` is atomic: of concurrent calls with the same `expected`, exactly one wins.
+ * 2. `putObjects` is durable when it resolves, so a ref set afterwards never names a missing
+ *    object; a reader never sees half an object.
+ * 3. No round trip per object on a hot path.
+ */
+export type ObjectEntry = readonly [id: string, bytes: Uint8Array]
+
+export interface Backend {
+  getObjects(ids: readonly string[]): Promise<Array<Uint8Array | undefined>>
+  hasObjects(ids: readonly string[]): Promise<boolean[]>
+  /** Durable when it resolves. Re-putting an existing object is a no-op. */
+  putObjects(objects: readonly ObjectEntry[]): Promise<void>
+  /** Garbage collection only. Deleting an absent id is a no-op. */
+  deleteObjects(ids: readonly string[]): Promise<void>
+  objectIds(): AsyncIterable<string>
+
+  getRef(name: string): Promise<string | undefined>
+  /** Refs whose full name starts with `prefix`, sorted by name. */
+  listRefs(prefix?: string): Promise<Array<[name: string, id: string]>>
+  /**
+   * Sets `name` to `next` (or deletes it when `next` is undefined) if it currently is `expected`
+   * (undefined: absent). Returns whether it did.
+   */
+  casRef(name: string, expected: string | undefined, next: string | undefined): Promise<boolean>
+
+  /**
+   * Optional: the ref's current value, synchronously. Only for backends that always know it
+   * in-process (memory; LevelDB, which one process owns); reads then skip a round trip.
+   */
+  peekRef?(name: string): string | undefined
+
+  /** Called after any ref of this backend moves, by any user of the same backend object. */
+  watchRefs?(listener: RefListener): () => void
+
+  close(): Promise<void>
+}
+
+export type RefListener = (name: string, id: string | undefined) => void
+
+/** A set of ref listeners; backends use it to implement `watchRefs`. */
+export class RefListeners {
+  private readonly listeners = new Set<RefListener>()
+
+  add(listener: RefListener): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  emit(name: string, id: string | undefined): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(name, id)
+      } catch {
+        // A failing listener must not break the write that triggered it.
+      }
+    }
+  }
+}

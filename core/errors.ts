@@ -1,0 +1,145 @@
+/**
+ * Every error a caller can trigger, in one place. Each has a stable `code` (for programs and the
+ * CLI's `--json` output) and a message written for a person.
+ */
+export class IrminError extends Error {
+  readonly code: string = 'EIRMIN'
+  constructor(message: string) {
+    super(message)
+    this.name = new.target.name
+  }
+}
+
+/** `get` of a path, commit or branch that does not exist. */
+export class NotFoundError extends IrminError {
+  override readonly code = 'ENOTFOUND'
+  constructor(readonly what: string) {
+    super(`not found: ${what}`)
+  }
+}
+
+/** A path step that is empty, contains `/` or NUL, or is `.`/`..`. */
+export class InvalidPathError extends IrminError {
+  override readonly code = 'EINVALIDPATH'
+  constructor(readonly path: unknown, reason: string) {
+    super(`invalid path ${describe(path)}: ${reason}`)
+  }
+}
+
+/** A branch or ref name git would refuse (see `git check-ref-format`). */
+export class InvalidBranchNameError extends IrminError {
+  override readonly code = 'EINVALIDBRANCH'
+  constructor(readonly branch: unknown, reason: string) {
+    super(`invalid branch name ${describe(branch)}: ${reason}`)
+  }
+}
+
+/** An object id that is not 40 lowercase hex digits. */
+export class InvalidObjectIdError extends IrminError {
+  override readonly code = 'EINVALIDID'
+  constructor(readonly id: unknown) {
+    super(`invalid object id ${describe(id)}: expected 40 lowercase hex digits`)
+  }
+}
+
+/** A value the store's contents codec cannot encode, or bytes it cannot decode. */
+export class InvalidValueError extends IrminError {
+  override readonly code = 'EINVALIDVALUE'
+  constructor(reason: string) {
+    super(`invalid value: ${reason}`)
+  }
+}
+
+/** Commit metadata (author, message, date) that cannot be written as git writes it. */
+export class InvalidCommitInfoError extends IrminError {
+  override readonly code = 'EINVALIDINFO'
+  constructor(reason: string) {
+    super(`invalid commit info: ${reason}`)
+  }
+}
+
+/** An object whose bytes do not hash to its id, or that does not parse as its type. */
+export class CorruptObjectError extends IrminError {
+  override readonly code = 'ECORRUPT'
+  constructor(readonly id: string, reason: string) {
+    super(`corrupt object ${id}: ${reason}`)
+  }
+}
+
+/** An object that a commit, tree or ref names but the backend does not hold. */
+export class MissingObjectError extends IrminError {
+  override readonly code = 'EMISSING'
+  constructor(readonly id: string, context?: string) {
+    super(`missing object ${id}${context ? ` (${context})` : ''}`)
+  }
+}
+
+/** An object of one type found where another was expected (a blob where a tree should be). */
+export class WrongObjectTypeError extends IrminError {
+  override readonly code = 'EWRONGTYPE'
+  constructor(readonly id: string, readonly expected: string, readonly actual: string) {
+    super(`object ${id} is a ${actual}, expected a ${expected}`)
+  }
+}
+
+/** An object larger than the backend accepts. */
+export class ObjectTooLargeError extends IrminError {
+  override readonly code = 'ETOOLARGE'
+  constructor(readonly size: number, readonly limit: number) {
+    super(`object of ${size} bytes exceeds the limit of ${limit} bytes`)
+  }
+}
+
+/** A path that names a directory where contents were expected, or the reverse. */
+export class NotAFileError extends IrminError {
+  override readonly code = 'ENOTFILE'
+  constructor(readonly path: string) {
+    super(`not a file: ${path} is a directory`)
+  }
+}
+
+/** A write that kept losing the race for its branch and gave up. */
+export class ConcurrentUpdateError extends IrminError {
+  override readonly code = 'ECONCURRENT'
+  constructor(readonly branch: string, readonly attempts: number) {
+    super(`branch ${branch} kept moving: gave up after ${attempts} attempts`)
+  }
+}
+
+/** `createBranch` of a name that is taken. */
+export class BranchExistsError extends IrminError {
+  override readonly code = 'EEXISTS'
+  constructor(readonly branch: string) {
+    super(`branch already exists: ${branch}`)
+  }
+}
+
+/** A write through a read-only view (`repo.commit(id)`). */
+export class ReadOnlyError extends IrminError {
+  override readonly code = 'EREADONLY'
+  constructor(what: string) {
+    super(`read-only: ${what}`)
+  }
+}
+
+/** Any call on a backend or repo after `close()`. */
+export class ClosedError extends IrminError {
+  override readonly code = 'ECLOSED'
+  constructor(what = 'backend') {
+    super(`${what} is closed`)
+  }
+}
+
+/** Input to a backend that breaks the contract (wrong types, sizes, ref names). */
+export class InvalidArgumentError extends IrminError {
+  override readonly code = 'EINVAL'
+  constructor(reason: string) {
+    super(reason)
+  }
+}
+
+function describe(value: unknown): string {
+  if (Array.isArray(value)) return JSON.stringify(value)
+  if (typeof value === 'string') return JSON.stringify(value)
+  return String(value)
+}

@@ -1,0 +1,32 @@
+/**
+ * The core: object model, lazy trees, commits, history, the `Repo`/`Store` API.
+ * Imports nothing outside `core/` (and no `node:` module), so it bundles for the browser.
+ */
+export { Repo, DEFAULT_AUTHOR, type RepoOptions } from './repo.js'
+export { Store } from './store.js'
+export { Batch } from './batch.js'
+export { Tree, type Change, type NodeKind, type TreeOp, compareNames, comparePaths } from './tree.js'
+export { Contents, type Json } from './contents.js'
+export type { CommitInfo, CommitOptions } from './commit.js'
+export type { HistoryOptions } from './history.js'
+export type { WatchEvent } from './watch.js'
+export type { Backend, ObjectEntry, RefListener } from './backend.js'
+export { RefListeners } from './backend.js'
+export { type Hasher, sha1, pureSha1Hasher, getDefaultHasher, setDefaultHasher } from './hash.js'
+export { toHex, fromHex, isObjectId } from './hex.js'
+export { type Path, validatePath, parsePath, formatPath } from './path.js'
+export { validateBranchName, branchRef, checkRefName, BRANCH_PREFIX } from './ref-name.js'
+export { frameObject, unframeObject, type ObjectType } from './objects/frame.js'
+export {
+  parseTree,
+  serializeTreeEntries,
+  compareEntryNames,
+  type GitTreeEntry,
+  FILE_MODE,
+  EXECUTABLE_MODE,
+  SYMLINK_MODE,
+  TREE_MODE,
+  GITLINK_MODE,
+} from './objects/git-tree.js'
+export { parseCommit, serializeCommit, type GitCommit, type Signature } from './objects/git-commit.js'
+export * from './errors.js'

@@ -1,0 +1,160 @@
+/**
+ * The repo's view of a backend's objects: reads are hash-checked, parsed once and cached by id
+ * (objects are immutable, so a cached parse is never stale); reads issued in the same turn of
+ * the event loop go to the backend as one `getObjects` batch; writes go out as one batch.
+ */
+import type { Backend, ObjectEntry } from './backend.js'
+import { GenerationalCache } from './cache.js'
+import { CorruptObjectError, IrminError, MissingObjectError, WrongObjectTypeError } from './errors.js'
+import type { Hasher } from './hash.js'
+import { toHex } from './hex.js'
+import { expectObject, type ObjectType } from './objects/frame.js'
+
+/** How to turn one type of object into a cached value. */
+export interface ObjectKind<T> {
+  readonly type: ObjectType
+  parse(id: string, body: Uint8Array): T
+  /** Approximate bytes held, for the cache budget. */
+  weight(value: T): number
+  /** Tells a cached value of this kind from one of another kind under the same id. */
+  is(value: unknown): value is T
+  /** Called when a value is cached, with a function to report memory it takes on later. */
+  adopt?(value: T, charge: (bytes: number) => void): void
+}
+
+export const BLOB: ObjectKind<Uint8Array> = {
+  type: 'blob',
+  parse: (_id, body) => body,
+  weight: body => body.length + 64,
+  is: (value): value is Uint8Array => value instanceof Uint8Array,
+}
+
+interface PendingRead {
+  resolve(bytes: Uint8Array | undefined): void
+  reject(error: unknown): void
+}
+
+export interface ObjectStoreOptions {
+  /** Bytes of parsed objects kept in memory (default 128 MiB). */
+  cacheBytes?: number
+}
+
+export class ObjectStore {
+  private readonly cache: GenerationalCache<unknown>
+  private readonly inflight = new Map<string, Promise<unknown>>()
+  private pending = new Map<string, PendingRead[]>()
+  private flushScheduled = false
+
+  constructor(
+    readonly backend: Backend,
+    readonly hasher: Hasher,
+    options: ObjectStoreOptions = {},
+  ) {
+    this.cache = new GenerationalCache<unknown>(options.cacheBytes ?? 128 * 1024 * 1024, value => this.weights.get(value as object) ?? 64)
+  }
+
+  // Weights are remembered per cached value so the cache can account promotions.
+  private readonly weights = new WeakMap<object, number>()
+
+  hash(framed: Uint8Array): string {
+    return toHex(this.hasher.sha1(framed))
+  }
+
+  /** The cached parse of `id` as `kind`, if any — synchronous, for hot paths. */
+  peek<T>(id: string, kind: ObjectKind<T>): T | undefined {
+    const cached = this.cache.get(id)
+    return cached !== undefined && kind.is(cached) ? cached : undefined
+  }
+
+  /** Puts a value the caller built itself (a tree it just wrote) into the cache. */
+  remember<T extends object>(id: string, value: T, kind: ObjectKind<T>): void {
+    this.weights.set(value, kind.weight(value))
+    kind.adopt?.(value, this.chargeBound)
+    this.cache.put(id, value)
+  }
+
+  private readonly chargeBound = (bytes: number) => this.cache.charge(bytes)
+
+  /** Accounts memory held on behalf of cached values (memoised lookups, kept blob bodies). */
+  charge(bytes: number): void {
+    this.cache.charge(bytes)
+  }
+
+  /** Reads, checks, parses and caches `id`; throws `MissingObjectError` if the backend lacks it. */
+  load<T extends object>(id: string, kind: ObjectKind<T>, context?: string): Promise<T> {
+    const cached = this.cache.get(id)
+    if (cached !== undefined) {
+      if (kind.is(cached)) return Promise.resolve(cached)
+      const actual = cached instanceof Uint8Array ? 'blob' : ((cached as { objectType?: string }).objectType ?? 'object')
+      return Promise.reject(new WrongObjectTypeError(id, kind.type, actual))
+    }
+    let promise = this.inflight.get(id) as Promise<T> | undefined
+    if (promise) return promise
+    promise = this.readRaw(id).then(framed => {
+      if (framed === undefined) throw new MissingObjectError(id, context)
+      const value = this.parse(id, framed, kind)
+      this.remember(id, value, kind)
+      return value
+    })
+    this.inflight.set(id, promise)
+    const clear = () => this.inflight.delete(id)
+    promise.then(clear, clear)
+    return promise
+  }
+
+  loadMany<T extends object>(ids: readonly string[], kind: ObjectKind<T>, context?: string): Promise<T[]> {
+    return Promise.all(ids.map(id => this.load(id, kind, context)))
+  }
+
+  /** Hash-checks framed bytes and parses them as `kind`; corruption becomes `CorruptObjectError`. */
+  parse<T>(id: string, framed: Uint8Array, kind: ObjectKind<T>): T {
+    if (this.hash(framed) !== id) throw new CorruptObjectError(id, 'contents do not hash to the id')
+    const body = expectObject(id, framed, kind.type)
+    try {
+      return kind.parse(id, body)
+    } catch (error) {
+      if (error instanceof IrminError) throw error
+      throw new CorruptObjectError(id, `cannot parse ${kind.type}: ${(error as Error).message}`)
+    }
+  }
+
+  /** Framed, hash-checked bytes of `id` (or undefined), batched with other reads of this turn. */
+  readRaw(id: string): Promise<Uint8Array | undefined> {
+    return new Promise((resolve, reject) => {
+      const waiters = this.pending.get(id)
+      if (waiters) waiters.push({ resolve, reject })
+      else this.pending.set(id, [{ resolve, reject }])
+      if (!this.flushScheduled) {
+        this.flushScheduled = true
+        queueMicrotask(() => this.flush())
+      }
+    })
+  }
+
+  private flush(): void {
+    const batch = this.pending
+    this.pending = new Map()
+    this.flushScheduled = false
+    const ids = [...batch.keys()]
+    this.backend.getObjects(ids).then(
+      results => {
+        ids.forEach((id, i) => {
+          for (const waiter of batch.get(id)!) waiter.resolve(results[i])
+        })
+      },
+      error => {
+        for (const waiters of batch.values()) for (const waiter of waiters) waiter.reject(error)
+      },
+    )
+  }
+
+  /** Writes objects in one batch; durable when it resolves. */
+  async write(objects: readonly ObjectEntry[]): Promise<void> {
+    if (objects.length > 0) await this.backend.putObjects(objects)
+  }
+
+  /** Forgets cached parses (after GC, or to measure cold reads). */
+  clearCache(): void {
+    this.cache.clear()
+  }
+}

@@ -1,0 +1,8 @@
+/** The package's Node entry: everything the browser entry has, with `node:crypto` hashing. */
+import { setDefaultHasher } from './core/hash.js'
+import { nodeHasher } from './node-hasher.js'
+
+setDefaultHasher(nodeHasher)
+
+export * from './index.browser.js'
+export { nodeHasher } from './node-hasher.js'
