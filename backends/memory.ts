@@ -25,7 +25,11 @@ export class MemoryBackend implements Backend {
   private closed = false
   private readonly maxObjectSize: number
 
-  constructor(limits: BackendLimits = {}) {
+  /** `compactAfter`: released arena bytes that trigger compaction (default 64 MiB; tests set less). */
+  constructor(
+    limits: BackendLimits = {},
+    private readonly compactAfter = 64 * 1024 * 1024,
+  ) {
     this.maxObjectSize = limits.maxObjectSize ?? DEFAULT_MAX_OBJECT_SIZE
   }
 
@@ -75,7 +79,7 @@ export class MemoryBackend implements Backend {
       else this.released += ByteArena.footprint(this.arena.read(address).length)
       this.index.delete(id)
     }
-    if (this.released > 64 * 1024 * 1024 && this.released * 2 > this.arena.bytes) this.compact()
+    if (this.released > this.compactAfter && this.released * 2 > this.arena.bytes) this.compact()
   }
 
   /** Copies the live objects into a fresh arena, dropping the space of deleted ones. */

@@ -1,0 +1,64 @@
+/** The id table and the memory backend's arena agree with a plain Map under random operations. */
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { blobObject, MemoryBackend, toHex } from '../../index.js'
+import { IdTable } from '../../core/id-table.js'
+
+const id = fc.uint8Array({ minLength: 20, maxLength: 20 }).map(b => toHex(b))
+// Ids that share their first bytes collide in the table: probing and deletion markers get exercised.
+const collidingId = fc.tuple(fc.nat(3), fc.uint8Array({ minLength: 16, maxLength: 16 })).map(([k, rest]) => 'abcdef0' + k + toHex(rest))
+
+describe('IdTable', () => {
+  it('agrees with a Map through sets, deletes and growth', () => {
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('set' as const), id: fc.oneof(id, collidingId), value: fc.nat() }),
+      fc.record({ kind: fc.constant('delete' as const), id: fc.oneof(id, collidingId) }),
+    )
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 3000, size: 'max' }), ops => {
+        const table = new IdTable(4)
+        const model = new Map<string, number>()
+        for (const o of ops) {
+          if (o.kind === 'set') {
+            expect(table.set(o.id, o.value)).toBe(!model.has(o.id))
+            model.set(o.id, o.value)
+          } else {
+            expect(table.delete(o.id)).toBe(model.delete(o.id))
+          }
+          expect(table.size).toBe(model.size)
+        }
+        for (const [k, v] of model) expect(table.get(k)).toBe(v)
+        expect(new Map(table.entries())).toEqual(model)
+      }),
+      { numRuns: 60 },
+    )
+  })
+})
+
+describe('memory backend storage', () => {
+  it('keeps every object readable through deletions and compactions', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(fc.boolean(), fc.nat(300)), { maxLength: 400, size: 'max' }), async ops => {
+        const backend = new MemoryBackend({}, 2000) // compact after 2 KB released
+        const model = new Map<string, Uint8Array>()
+        for (const [put, n] of ops) {
+          const [oid, bytes] = blobObject(`object ${n} `.repeat(1 + (n % 7)))
+          if (put) {
+            await backend.putObjects([[oid, bytes]])
+            model.set(oid, bytes)
+          } else {
+            await backend.deleteObjects([oid])
+            model.delete(oid)
+          }
+        }
+        const ids = [...model.keys()]
+        const got = await backend.getObjects(ids)
+        ids.forEach((k, i) => expect(got[i]).toEqual(model.get(k)))
+        const listed: string[] = []
+        for await (const k of backend.objectIds()) listed.push(k)
+        expect(listed.sort()).toEqual(ids.sort())
+      }),
+      { numRuns: 40 },
+    )
+  })
+})
