@@ -6,3 +6,4 @@ setDefaultHasher(nodeHasher)
 
 export * from './index.browser.js'
 export { nodeHasher } from './node-hasher.js'
+export { LevelBackend, openLevelBackend, type LevelBackendOptions } from './backends/level.js'

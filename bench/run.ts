@@ -7,6 +7,8 @@ import { Report } from './report.js'
 
 const SUITES: Record<string, () => Promise<{ run(report: Report): Promise<void> }>> = {
   core: () => import('./suites/core.js'),
+  level: () => import('./suites/level.js'),
+  indexeddb: () => import('./suites/indexeddb.js'),
 }
 
 const wanted = process.argv.slice(2)

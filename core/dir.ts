@@ -13,10 +13,9 @@
  * Entries are immutable except for memoised fields (ids of subtrees computed when sealed, and a
  * new file's bytes, dropped once the backend holds them).
  */
-import type { ObjectEntry } from './backend.js'
 import { CorruptObjectError } from './errors.js'
 import { fromHex, toHex } from './hex.js'
-import type { ObjectKind, ObjectStore } from './object-store.js'
+import type { ObjectKind, ObjectStore, ObjectWriter } from './object-store.js'
 import { headerLength, writeHeader } from './objects/frame.js'
 import { compareEntryNames, encodeEntry, encodeEntryPrefix, FILE_MODE, GITLINK_MODE, TREE_MODE } from './objects/git-tree.js'
 import { decodeUtf8, encodeUtf8 } from './utf8.js'
@@ -316,7 +315,7 @@ export class Dir {
             entry.encoded ??= encodeEntry(entry.prefix, entry.dir.rawId ?? fromHex(entry.id))
           }
         } else if (out !== undefined && entry.blob !== undefined) {
-          out.objects.push([entry.id!, entry.blob])
+          out.writer.add(entry.id!, entry.blob)
           out.blobs.push(entry)
         }
       }
@@ -335,7 +334,7 @@ export class Dir {
       this.id = toHex(this.rawId)
     }
     if (out !== undefined) {
-      out.objects.push([this.id, this.framed!])
+      out.writer.add(this.id, this.framed!)
       out.dirs.push(this)
     }
     return this.id
@@ -449,7 +448,8 @@ export function compareEntry(a: Entry, b: Entry): number {
 }
 
 export interface SealOutput {
-  objects: ObjectEntry[]
+  /** Receives what the backend lacks, children before parents. */
+  writer: ObjectWriter
   /** Directories to mark stored once the objects are written. */
   dirs: Dir[]
   /** File entries whose blobs are written with them: they drop the bytes once stored. */

@@ -130,11 +130,63 @@ export class ClosedError extends IrminError {
   }
 }
 
+/** A store directory another process holds open (LevelDB allows one process per directory). */
+export class StoreLockedError extends IrminError {
+  override readonly code = 'ELOCKED'
+  constructor(readonly location: string) {
+    super(`store ${location} is locked: another process has it open (one process owns a LevelDB store)`)
+  }
+}
+
 /** Input to a backend that breaks the contract (wrong types, sizes, ref names). */
 export class InvalidArgumentError extends IrminError {
   override readonly code = 'EINVAL'
   constructor(reason: string) {
     super(reason)
+  }
+}
+
+/**
+ * IndexedDB cannot be used here: the global is missing (Node, old browsers) or the browser
+ * refuses to open a database (private mode, storage disabled, sandboxed or opaque origins).
+ */
+export class IndexedDbUnavailableError extends IrminError {
+  override readonly code = 'ENOINDEXEDDB'
+  constructor(readonly database: string, reason: string, cause?: unknown) {
+    super(`IndexedDB is unavailable (database ${JSON.stringify(database)}): ${reason}`)
+    if (cause !== undefined) this.cause = cause
+  }
+}
+
+/** A directory that holds no git repository irminsule can use (and `create` was not asked for). */
+export class NotARepositoryError extends IrminError {
+  override readonly code = 'ENOTREPO'
+  constructor(readonly location: string, reason: string) {
+    super(`not a usable git repository: ${location} (${reason})`)
+  }
+}
+
+/** A git lock file (`<ref>.lock`) that another writer kept holding past the wait limit. */
+export class LockTimeoutError extends IrminError {
+  override readonly code = 'ELOCKTIMEOUT'
+  constructor(readonly lockFile: string, readonly waitedMs: number) {
+    super(`gave up after ${waitedMs} ms waiting for ${lockFile}: another writer holds it (if none is running, remove the file)`)
+  }
+}
+
+/** A ref that cannot exist beside another one: `refs/heads/a` and `refs/heads/a/b` (git refuses both). */
+export class RefConflictError extends IrminError {
+  override readonly code = 'EREFCONFLICT'
+  constructor(readonly ref: string, reason: string) {
+    super(`cannot write ref ${ref}: ${reason}`)
+  }
+}
+
+/** A stored ref whose contents are neither an object id nor a symbolic ref. */
+export class CorruptRefError extends IrminError {
+  override readonly code = 'ECORRUPTREF'
+  constructor(readonly ref: string, reason: string) {
+    super(`corrupt ref ${ref}: ${reason}`)
   }
 }
 

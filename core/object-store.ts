@@ -106,6 +106,18 @@ export class ObjectStore {
     return Promise.all(ids.map(id => this.load(id, kind, context)))
   }
 
+  /**
+   * Whether `id` is present, reading and checking it as `kind` without caching it (fsck reads
+   * every blob once; keeping them would only evict what readers use). Throws on corruption.
+   */
+  async check<T>(id: string, kind: ObjectKind<T>): Promise<boolean> {
+    if (this.cache.get(id) !== undefined) return true
+    const framed = await this.readRaw(id)
+    if (framed === undefined) return false
+    this.parse(id, framed, kind)
+    return true
+  }
+
   /** Hash-checks framed bytes and parses them as `kind`; corruption becomes `CorruptObjectError`. */
   parse<T>(id: string, framed: Uint8Array, kind: ObjectKind<T>): T {
     if (this.hash(framed) !== id) throw new CorruptObjectError(id, 'contents do not hash to the id')
@@ -153,8 +165,50 @@ export class ObjectStore {
     if (objects.length > 0) await this.backend.putObjects(objects)
   }
 
+  /** A writer that sends objects to the backend in large batches while the caller makes more. */
+  writer(): ObjectWriter {
+    return new ObjectWriter(this.backend)
+  }
+
   /** Forgets cached parses (after GC, or to measure cold reads). */
   clearCache(): void {
     this.cache.clear()
+  }
+}
+
+/**
+ * Collects the objects of one write and hands them to the backend a few megabytes at a time, so
+ * a backend whose I/O runs off the main thread (LevelDB, git) writes the first batches while the
+ * next directories are still being hashed. `finish` resolves when every batch is durable.
+ * Objects written before a failed commit are unreferenced garbage, which GC removes.
+ */
+export class ObjectWriter {
+  private batch: ObjectEntry[] = []
+  private bytes = 0
+  private readonly inFlight: Promise<void>[] = []
+
+  constructor(private readonly backend: Backend) {}
+
+  static readonly BATCH_BYTES = 4 * 1024 * 1024
+
+  add(id: string, bytes: Uint8Array): void {
+    this.batch.push([id, bytes])
+    this.bytes += bytes.length
+    if (this.bytes >= ObjectWriter.BATCH_BYTES) this.flush()
+  }
+
+  private flush(): void {
+    if (this.batch.length === 0) return
+    const batch = this.batch
+    this.batch = []
+    this.bytes = 0
+    const sent = this.backend.putObjects(batch)
+    sent.catch(() => {}) // observed in finish(); avoid an unhandled rejection meanwhile
+    this.inFlight.push(sent)
+  }
+
+  async finish(): Promise<void> {
+    this.flush()
+    await Promise.all(this.inFlight)
   }
 }

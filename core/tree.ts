@@ -9,11 +9,10 @@
  * Reads take a synchronous path while everything they need is in memory or cached, and fall
  * back to loading (batched) only when something is missing.
  */
-import type { ObjectEntry } from './backend.js'
 import type { Contents } from './contents.js'
 import { DIR, Dir, Entry, loadDir, markStored, type SealOutput } from './dir.js'
 import { InvalidArgumentError, InvalidPathError, NotFoundError } from './errors.js'
-import { BLOB, type ObjectStore } from './object-store.js'
+import { BLOB, type ObjectStore, type ObjectWriter } from './object-store.js'
 import { frameObject } from './objects/frame.js'
 import { FILE_MODE } from './objects/git-tree.js'
 import { formatPath, type Path, validatePath } from './path.js'
@@ -294,14 +293,15 @@ export class Tree<T> {
   }
 
   /**
-   * @internal The objects to write so the backend holds this tree, and a callback to run once
-   * they are durable (it marks the directories stored and caches them for the next reader).
+   * @internal Seals this tree, handing the objects the backend lacks to `writer`; returns the
+   * tree id and a callback to run once the writer has finished (it marks the directories stored
+   * and caches them for the next reader).
    */
-  prepareWrite(): { id: string; objects: ObjectEntry[]; written(): void } {
-    if (!this.rootDir) return { id: this.rootId!, objects: [], written: () => {} }
-    const out: SealOutput = { objects: [], dirs: [], blobs: [] }
+  writeTo(writer: ObjectWriter): { id: string; written(): void } {
+    if (!this.rootDir) return { id: this.rootId!, written: () => {} }
+    const out: SealOutput = { writer, dirs: [], blobs: [] }
     const id = this.rootDir.seal(this.objects, out)
-    return { id, objects: out.objects, written: () => markStored(out, this.objects) }
+    return { id, written: () => markStored(out, this.objects) }
   }
 }
 

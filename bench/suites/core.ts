@@ -55,12 +55,15 @@ function frame(type: string, body: Uint8Array): Buffer {
  * as leanly as we know how. Each directory keeps its serialised entries in one buffer, and a
  * commit rebuilds a changed directory by copying the unchanged runs around the new entries.
  */
-function bareMinimum(total: number): Result {
+export function bareMinimum(total: number, onCommit?: (objects: Array<[string, Uint8Array]>) => void): Result {
   const objects = new Map<string, Uint8Array>()
+  let batch: Array<[string, Uint8Array]> = []
   const put = (type: string, body: Uint8Array) => {
     const framed = frame(type, body)
     const raw = createHash('sha1').update(framed).digest()
-    objects.set(raw.toString('hex'), framed)
+    const id = raw.toString('hex')
+    objects.set(id, framed)
+    if (onCommit) batch.push([id, framed])
     return raw
   }
   const dirs = Array.from({ length: 100 }, () => ({ names: [] as string[], starts: [] as number[], body: Buffer.alloc(0), raw: undefined as Buffer | undefined }))
@@ -126,6 +129,10 @@ function bareMinimum(total: number): Result {
     const sig = `${AUTHOR} ${DATE} +0000`
     const text = `tree ${tree}\n${parent ? `parent ${parent}\n` : ''}author ${sig}\ncommitter ${sig}\n\n${commitMessage(c)}`
     parent = put('commit', Buffer.from(text)).toString('hex')
+    if (onCommit) {
+      onCommit(batch)
+      batch = []
+    }
   }
   const seconds = Number(process.hrtime.bigint() - start) / 1e9
   return { seconds, tree, commit: parent! }

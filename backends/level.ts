@@ -1,0 +1,199 @@
+/**
+ * The LevelDB backend, through the `level` package (classic-level in Node, browser-level in
+ * browsers). Objects and refs live in two sublevels of one database.
+ *
+ * One process owns a LevelDB directory (LevelDB's own LOCK file enforces it; a second process
+ * gets `StoreLockedError`). That makes the process the single writer of its refs: they are kept
+ * in memory, `casRef` is serialised per ref by a promise queue, and `peekRef` can answer at once.
+ *
+ * Durability: `putObjects` is one batch written to LevelDB's log; the ref update that follows is
+ * written with `sync: true`, which flushes the log up to and including the objects, so an
+ * acknowledged commit and everything it names survive a crash or a power cut together.
+ */
+import type { AbstractSublevel } from 'abstract-level'
+import { Level } from 'level'
+import type { Backend, ObjectEntry, RefListener } from '../core/backend.js'
+import { RefListeners } from '../core/backend.js'
+import { ClosedError, StoreLockedError } from '../core/errors.js'
+import { type BackendLimits, checkCas, checkIds, checkObjects, checkPrefix, checkRefName, DEFAULT_MAX_OBJECT_SIZE } from './contract.js'
+
+type Db = Level<string, Uint8Array>
+
+/** Batches up to this size are read synchronously (see `getObjects`). */
+const SYNC_READ_MAX = 4
+
+/** Locations this process has open. */
+const openHere = new Set<string>()
+type Sub<V> = AbstractSublevel<Db, string | Uint8Array, string, V>
+
+export interface LevelBackendOptions extends BackendLimits {
+  /** LevelDB's write buffer (memtable) size; larger means fewer, bigger compactions. Default 16 MiB. */
+  writeBufferSize?: number
+}
+
+export class LevelBackend implements Backend {
+  private readonly listeners = new RefListeners()
+  private readonly queues = new Map<string, Promise<unknown>>()
+  private closed = false
+  /** classic-level can read synchronously; browser-level cannot. */
+  private readonly syncReads: boolean
+
+  private constructor(
+    private readonly db: Db,
+    private readonly objects: Sub<Uint8Array>,
+    private readonly refsLevel: Sub<string>,
+    private readonly refs: Map<string, string>,
+    private readonly maxObjectSize: number,
+    readonly location: string,
+  ) {
+    this.syncReads = (db.supports as { getSync?: boolean }).getSync === true
+  }
+
+  static async open(location: string, options: LevelBackendOptions = {}): Promise<LevelBackend> {
+    // Refuse a second open in this process before LevelDB sees it: LevelDB's own refusal closes
+    // its file descriptor on LOCK, and closing any descriptor drops the process's fcntl lock,
+    // which would let another process open the directory while we still write to it.
+    const key = location.replace(/\/+$/, '')
+    if (openHere.has(key)) throw new StoreLockedError(location)
+    openHere.add(key)
+    try {
+      return await LevelBackend.openUnlocked(location, options)
+    } catch (error) {
+      openHere.delete(key)
+      throw error
+    }
+  }
+
+  private static async openUnlocked(location: string, options: LevelBackendOptions): Promise<LevelBackend> {
+    const db = new Level<string, Uint8Array>(location, {
+      keyEncoding: 'utf8',
+      valueEncoding: 'view',
+      writeBufferSize: options.writeBufferSize ?? 16 * 1024 * 1024,
+    })
+    try {
+      await db.open()
+    } catch (error) {
+      throw describeOpenError(location, error)
+    }
+    const objects = db.sublevel<string, Uint8Array>('o', { valueEncoding: 'view' })
+    const refsLevel = db.sublevel<string, string>('r', { valueEncoding: 'utf8' })
+    const refs = new Map<string, string>()
+    for await (const [name, id] of refsLevel.iterator()) refs.set(name, id)
+    return new LevelBackend(db, objects, refsLevel, refs, options.maxObjectSize ?? DEFAULT_MAX_OBJECT_SIZE, location)
+  }
+
+  private open(): void {
+    if (this.closed) throw new ClosedError(`LevelDB backend ${this.location}`)
+  }
+
+  async getObjects(ids: readonly string[]): Promise<Array<Uint8Array | undefined>> {
+    this.open()
+    checkIds(ids)
+    if (ids.length === 0) return []
+    // A few ids (the point-read path) are read on this thread: a get served from LevelDB's or the
+    // OS's cache takes microseconds, while a hop through the thread pool and back costs ~40 µs.
+    // Larger batches go to the thread pool so a long read never stalls the event loop.
+    if (ids.length <= SYNC_READ_MAX && this.syncReads) return ids.map(id => this.objects.getSync(id))
+    return this.objects.getMany(ids as string[])
+  }
+
+  async hasObjects(ids: readonly string[]): Promise<boolean[]> {
+    this.open()
+    checkIds(ids)
+    if (ids.length === 0) return []
+    return this.objects.hasMany(ids as string[])
+  }
+
+  async putObjects(objects: readonly ObjectEntry[]): Promise<void> {
+    this.open()
+    checkObjects(objects, this.maxObjectSize)
+    if (objects.length === 0) return
+    await this.objects.batch(objects.map(([key, value]) => ({ type: 'put' as const, key, value })))
+  }
+
+  async deleteObjects(ids: readonly string[]): Promise<void> {
+    this.open()
+    checkIds(ids)
+    if (ids.length === 0) return
+    await this.objects.batch(ids.map(key => ({ type: 'del' as const, key })))
+  }
+
+  async *objectIds(): AsyncIterable<string> {
+    this.open()
+    for await (const key of this.objects.keys()) yield key
+  }
+
+  async getRef(name: string): Promise<string | undefined> {
+    return this.peekRef(name)
+  }
+
+  /** This process owns the database, so its in-memory refs are the truth. */
+  peekRef(name: string): string | undefined {
+    this.open()
+    checkRefName(name)
+    return this.refs.get(name)
+  }
+
+  async listRefs(prefix = ''): Promise<Array<[string, string]>> {
+    this.open()
+    checkPrefix(prefix)
+    return [...this.refs].filter(([name]) => name.startsWith(prefix)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  }
+
+  casRef(name: string, expected: string | undefined, next: string | undefined): Promise<boolean> {
+    try {
+      this.open()
+      checkCas(name, expected, next)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    // Serialised per ref: the comparison and the durable write happen with no other move between.
+    const previous = this.queues.get(name) ?? Promise.resolve()
+    const result = previous.then(async () => {
+      this.open()
+      if (this.refs.get(name) !== expected) return false
+      if (next === expected) return true
+      // `sync` is classic-level's option (browser-level ignores it); the sublevel passes it down.
+      const durable = { sync: true } as object
+      if (next === undefined) await this.refsLevel.del(name, durable)
+      else await this.refsLevel.put(name, next, durable)
+      if (next === undefined) this.refs.delete(name)
+      else this.refs.set(name, next)
+      this.listeners.emit(name, next)
+      return true
+    })
+    const settled = result.then(
+      () => {},
+      () => {},
+    )
+    this.queues.set(name, settled)
+    settled.then(() => {
+      if (this.queues.get(name) === settled) this.queues.delete(name)
+    })
+    return result
+  }
+
+  watchRefs(listener: RefListener): () => void {
+    return this.listeners.add(listener)
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    await Promise.all(this.queues.values())
+    await this.db.close()
+    openHere.delete(this.location.replace(/\/+$/, ''))
+  }
+}
+
+/** LevelDB's "LOCK: Resource temporarily unavailable" means another process has the directory. */
+function describeOpenError(location: string, error: unknown): Error {
+  const cause = (error as { cause?: { message?: string } }).cause?.message ?? ''
+  const message = (error as Error).message ?? ''
+  if (/LOCK|lock/.test(cause + message)) return new StoreLockedError(location)
+  return error as Error
+}
+
+export function openLevelBackend(location: string, options: LevelBackendOptions = {}): Promise<LevelBackend> {
+  return LevelBackend.open(location, options)
+}
