@@ -47,6 +47,13 @@ export class LevelBackend implements Backend {
     readonly location: string,
   ) {
     this.syncReads = (db.supports as { getSync?: boolean }).getSync === true
+    if (this.syncReads) {
+      this.getObjectsSync = ids => {
+        this.open()
+        checkIds(ids)
+        return ids.map(id => this.objects.getSync(id))
+      }
+    }
   }
 
   static async open(location: string, options: LevelBackendOptions = {}): Promise<LevelBackend> {
@@ -96,6 +103,9 @@ export class LevelBackend implements Backend {
     if (ids.length <= SYNC_READ_MAX && this.syncReads) return ids.map(id => this.objects.getSync(id))
     return this.objects.getMany(ids as string[])
   }
+
+  /** Defined only where classic-level can read synchronously (not in browsers). */
+  readonly getObjectsSync?: (ids: readonly string[]) => Array<Uint8Array | undefined>
 
   async hasObjects(ids: readonly string[]): Promise<boolean[]> {
     this.open()

@@ -44,6 +44,10 @@ export class MemoryBackend implements Backend {
   }
 
   async getObjects(ids: readonly string[]): Promise<Array<Uint8Array | undefined>> {
+    return this.getObjectsSync(ids)
+  }
+
+  getObjectsSync(ids: readonly string[]): Array<Uint8Array | undefined> {
     this.open()
     checkIds(ids)
     return ids.map(id => this.read(id))

@@ -9,6 +9,7 @@ const SUITES: Record<string, () => Promise<{ run(report: Report): Promise<void> 
   core: () => import('./suites/core.js'),
   level: () => import('./suites/level.js'),
   indexeddb: () => import('./suites/indexeddb.js'),
+  merge: () => import('./suites/merge.js'),
 }
 
 const wanted = process.argv.slice(2)

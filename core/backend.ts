@@ -31,6 +31,12 @@ export interface Backend {
   casRef(name: string, expected: string | undefined, next: string | undefined): Promise<boolean>
 
   /**
+   * Optional: objects read synchronously, for backends that can do so cheaply (memory; LevelDB
+   * through classic-level). Long walks (history, LCA) then skip a promise per object.
+   */
+  getObjectsSync?(ids: readonly string[]): Array<Uint8Array | undefined>
+
+  /**
    * Optional: the ref's current value, synchronously. Only for backends that always know it
    * in-process (memory; LevelDB, which one process owns); reads then skip a round trip.
    */

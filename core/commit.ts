@@ -3,30 +3,65 @@
  * the `CommitInfo` shape the API returns, and how commit options become git headers.
  */
 import { InvalidCommitInfoError } from './errors.js'
+import { asciiString } from './utf8.js'
 import type { ObjectKind } from './object-store.js'
 import { formatIdentity, type GitCommit, parseCommit, parseIdentity, type Signature } from './objects/git-commit.js'
 
+/**
+ * A commit under its id. Built from bytes it parses lazily: history walks and LCA searches need
+ * only the parents and the committer time, which are read by scanning the header bytes (the
+ * full parse, with every field decoded, happens on first use of `git`). A malformed header falls
+ * back to the full parse, which reports it as `CorruptObjectError`.
+ */
 export class Commit {
+  private parsed: GitCommit | undefined
+  private header: { tree: string; parents: string[]; timestamp: number } | undefined
+
   constructor(
     readonly id: string,
-    readonly git: GitCommit,
-  ) {}
+    source: GitCommit | Uint8Array,
+  ) {
+    if (source instanceof Uint8Array) this.body = source
+    else this.parsed = source
+  }
+
+  private readonly body: Uint8Array | undefined
 
   get objectType(): 'commit' {
     return 'commit'
   }
 
+  get git(): GitCommit {
+    return (this.parsed ??= parseCommit(this.id, this.body!))
+  }
+
+  private scan(): { tree: string; parents: readonly string[]; timestamp: number } {
+    if (this.header) return this.header
+    if (this.parsed) return { tree: this.parsed.tree, parents: this.parsed.parents, timestamp: this.parsed.committer.timestamp }
+    this.header = scanHeader(this.body!)
+    if (this.header === undefined) {
+      const git = this.git // throws CorruptObjectError when malformed
+      this.header = { tree: git.tree, parents: [...git.parents], timestamp: git.committer.timestamp }
+    }
+    return this.header
+  }
+
   get tree(): string {
-    return this.git.tree
+    return this.scan().tree
   }
 
   get parents(): readonly string[] {
-    return this.git.parents
+    return this.scan().parents
   }
 
   /** Committer time in seconds: what history order and LCA search go by, as in git. */
   get timestamp(): number {
-    return this.git.committer.timestamp
+    return this.scan().timestamp
+  }
+
+  /** Bytes held, for the cache budget. */
+  get weight(): number {
+    return 128 + (this.body?.length ?? 256 + this.git.message.length * 2)
   }
 
   info(): CommitInfo {
@@ -43,6 +78,57 @@ export class Commit {
   }
 }
 
+const TREE = [0x74, 0x72, 0x65, 0x65, 0x20] // "tree "
+const PARENT = [0x70, 0x61, 0x72, 0x65, 0x6e, 0x74, 0x20] // "parent "
+const COMMITTER = [0x63, 0x6f, 0x6d, 0x6d, 0x69, 0x74, 0x74, 0x65, 0x72, 0x20] // "committer "
+
+function startsWithAt(body: Uint8Array, at: number, prefix: number[]): boolean {
+  for (let i = 0; i < prefix.length; i++) if (body[at + i] !== prefix[i]) return false
+  return true
+}
+
+/** 40 hex digits at `at` followed by a newline, as a string; undefined otherwise. */
+function idAt(body: Uint8Array, at: number): string | undefined {
+  if (body[at + 40] !== 0x0a) return undefined
+  for (let i = at; i < at + 40; i++) {
+    const c = body[i]
+    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return undefined
+  }
+  return asciiString(body, at, at + 40)
+}
+
+/** Tree, parents and committer time from the header bytes, or undefined if anything is unusual. */
+function scanHeader(body: Uint8Array): { tree: string; parents: string[]; timestamp: number } | undefined {
+  if (!startsWithAt(body, 0, TREE)) return undefined
+  const tree = idAt(body, 5)
+  if (tree === undefined) return undefined
+  let p = 46
+  const parents: string[] = []
+  while (startsWithAt(body, p, PARENT)) {
+    const parent = idAt(body, p + 7)
+    if (parent === undefined) return undefined
+    parents.push(parent)
+    p += 48
+  }
+  // The author line, then the committer line: "committer Name <email> <seconds> <+hhmm>".
+  p = body.indexOf(0x0a, p) + 1
+  if (p === 0 || !startsWithAt(body, p, COMMITTER)) return undefined
+  const end = body.indexOf(0x0a, p)
+  if (end < 0) return undefined
+  const zone = end - 6
+  if (body[zone] !== 0x20) return undefined
+  let digits = zone - 1
+  let timestamp = 0
+  let scale = 1
+  while (digits > p && body[digits] >= 0x30 && body[digits] <= 0x39) {
+    timestamp += (body[digits] - 0x30) * scale
+    scale *= 10
+    digits--
+  }
+  if (scale === 1 || body[digits] !== 0x20) return undefined
+  return { tree, parents, timestamp }
+}
+
 export interface CommitInfo {
   id: string
   tree: string
@@ -56,8 +142,7 @@ export interface CommitInfo {
 
 export const COMMIT: ObjectKind<Commit> = {
   type: 'commit',
-  parse: (id, body) => new Commit(id, parseCommit(id, body)),
-  weight: c => 256 + c.git.message.length * 2 + c.git.parents.length * 48,
+  parse: (id, body) => new Commit(id, body),
   is: (value): value is Commit => value instanceof Commit,
 }
 

@@ -5,7 +5,11 @@
  * decided by id.
  */
 import { copyBytes } from './bytes.js'
+import { mergeableContents } from './contents-mergeable.js'
 import { InvalidValueError } from './errors.js'
+import { defaultMerge, type Merge } from './merge/combinators.js'
+import { jsonMerge } from './merge/json-merge.js'
+import { decodeJson, encodeJson, typeName } from './json.js'
 import { decodeUtf8, encodeUtf8, isWellFormed } from './utf8.js'
 
 export interface Contents<T> {
@@ -15,6 +19,17 @@ export interface Contents<T> {
   encode(value: T): Uint8Array
   /** Throws `InvalidValueError` for bytes that are not an encoding of a value. */
   decode(bytes: Uint8Array): T
+  /**
+   * Three-way merge of two values (the ancestor's is undefined when the key was added on both
+   * sides). Absent: one side unchanged → the other; equal sides agree; anything else conflicts.
+   */
+  readonly merge?: Merge<T>
+  /**
+   * Whether merging two equal values gives that value (default true). False for counters: two
+   * branches that both went from 1 to 2 made two increments, and the merge must see both, so
+   * trees holding such values are merged even where both sides look the same.
+   */
+  readonly idempotent?: boolean
 }
 
 const bytes: Contents<Uint8Array> = {
@@ -25,6 +40,7 @@ const bytes: Contents<Uint8Array> = {
   },
   // A copy: callers may mutate what they get, and the cache must not see it.
   decode: copyBytes,
+  merge: defaultMerge(),
 }
 
 const string: Contents<string> = {
@@ -41,6 +57,7 @@ const string: Contents<string> = {
       throw new InvalidValueError('contents are not valid UTF-8')
     }
   },
+  merge: defaultMerge(),
 }
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
@@ -48,61 +65,9 @@ export type Json = null | boolean | number | string | Json[] | { [key: string]: 
 /** JSON with object keys sorted, so that equal values always give the same blob. */
 const json: Contents<Json> = {
   name: 'json',
-  encode(value) {
-    return encodeUtf8(canonicalJson(value, new Set()))
-  },
-  decode(value) {
-    let text: string
-    try {
-      text = decodeUtf8(value)
-    } catch {
-      throw new InvalidValueError('contents are not valid UTF-8')
-    }
-    try {
-      return JSON.parse(text) as Json
-    } catch {
-      throw new InvalidValueError(`contents are not JSON: ${JSON.stringify(text.slice(0, 40))}`)
-    }
-  },
+  encode: encodeJson,
+  decode: bytes => decodeJson(bytes) as Json,
+  merge: jsonMerge as Merge<Json>,
 }
 
-function canonicalJson(value: unknown, seen: Set<object>): string {
-  switch (typeof value) {
-    case 'string':
-      if (!isWellFormed(value)) throw new InvalidValueError('string contains a lone surrogate')
-      return JSON.stringify(value)
-    case 'boolean':
-      return value ? 'true' : 'false'
-    case 'number':
-      if (!Number.isFinite(value)) throw new InvalidValueError(`${value} has no JSON representation`)
-      return JSON.stringify(value)
-    case 'object': {
-      if (value === null) return 'null'
-      if (seen.has(value)) throw new InvalidValueError('cyclic value has no JSON representation')
-      seen.add(value)
-      let out: string
-      if (Array.isArray(value)) {
-        out = `[${value.map(v => canonicalJson(v, seen)).join(',')}]`
-      } else {
-        const proto = Object.getPrototypeOf(value)
-        if (proto !== Object.prototype && proto !== null) {
-          throw new InvalidValueError(`${typeName(value)} is not a plain JSON object`)
-        }
-        const keys = Object.keys(value).sort()
-        out = `{${keys.map(k => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k], seen)}`).join(',')}}`
-      }
-      seen.delete(value)
-      return out
-    }
-    default:
-      throw new InvalidValueError(`${typeName(value)} has no JSON representation`)
-  }
-}
-
-function typeName(value: unknown): string {
-  if (value === null) return 'null'
-  if (typeof value === 'object') return value.constructor?.name ?? 'object'
-  return typeof value
-}
-
-export const Contents = { bytes, string, json }
+export const Contents = { bytes, string, json, ...mergeableContents }

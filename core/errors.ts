@@ -138,6 +138,24 @@ export class StoreLockedError extends IrminError {
   }
 }
 
+/** A merge whose sides cannot be reconciled; `conflicts` lists every path. Nothing was changed. */
+export class MergeConflictError extends IrminError {
+  override readonly code = 'ECONFLICT'
+  constructor(readonly conflicts: ReadonlyArray<{ readonly path: readonly string[]; readonly kind: string; readonly reason: string }>) {
+    const shown = conflicts.slice(0, 5).map(c => `${c.path.join('/') || '/'} (${c.kind}: ${c.reason})`)
+    const more = conflicts.length > 5 ? `, and ${conflicts.length - 5} more` : ''
+    super(`merge conflict${conflicts.length === 1 ? '' : 's'}: ${shown.join('; ')}${more}`)
+  }
+}
+
+/** A history search that went deeper than its caller allowed. */
+export class HistoryTooDeepError extends IrminError {
+  override readonly code = 'ETOODEEP'
+  constructor(readonly limit: number) {
+    super(`history search went past ${limit} commits without an answer`)
+  }
+}
+
 /** Input to a backend that breaks the contract (wrong types, sizes, ref names). */
 export class InvalidArgumentError extends IrminError {
   override readonly code = 'EINVAL'

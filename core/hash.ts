@@ -7,11 +7,11 @@
 import { toHex } from './hex.js'
 
 export interface Hasher {
-  /** The 20-byte SHA-1 digest of `data`. */
-  sha1(data: Uint8Array): Uint8Array
+  /** The SHA-1 of `data` as 40 lowercase hex digits (the object id). */
+  sha1Hex(data: Uint8Array): string
 }
 
-export const pureSha1Hasher: Hasher = { sha1 }
+export const pureSha1Hasher: Hasher = { sha1Hex: data => toHex(sha1(data)) }
 
 let defaultHasher: Hasher = pureSha1Hasher
 
@@ -22,10 +22,6 @@ export function getDefaultHasher(): Hasher {
 /** Called by the Node entry point; browsers keep the pure implementation. */
 export function setDefaultHasher(hasher: Hasher): void {
   defaultHasher = hasher
-}
-
-export function sha1Hex(hasher: Hasher, data: Uint8Array): string {
-  return toHex(hasher.sha1(data))
 }
 
 const W = new Int32Array(80)

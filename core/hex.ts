@@ -24,16 +24,13 @@ export function toHex(bytes: Uint8Array, start = 0, end = bytes.length): string 
   return latin1.decode(scratch.subarray(0, length))
 }
 
-function nibble(code: number): number {
-  if (code >= 48 && code <= 57) return code - 48 // 0-9
-  if (code >= 97 && code <= 102) return code - 87 // a-f
-  return -1
-}
-
 /** Writes the 20 bytes of a 40-digit hex id into `out` at `offset`. The id must be valid. */
 export function writeHex(hex: string, out: Uint8Array, offset: number): void {
-  for (let i = 0; i < hex.length; i += 2) {
-    out[offset + (i >> 1)] = (nibble(hex.charCodeAt(i)) << 4) | nibble(hex.charCodeAt(i + 1))
+  // For "0"-"9" (0x30-0x39) and "a"-"f" (0x61-0x66): low nibble, plus 9 for letters.
+  for (let i = 0, p = offset; i < hex.length; i += 2, p++) {
+    const hi = hex.charCodeAt(i)
+    const lo = hex.charCodeAt(i + 1)
+    out[p] = (((hi & 0xf) + (hi >> 6) * 9) << 4) | ((lo & 0xf) + (lo >> 6) * 9)
   }
 }
 
@@ -46,6 +43,10 @@ export function fromHex(hex: string): Uint8Array {
 /** 40 lowercase hex digits. */
 export function isObjectId(value: unknown): value is string {
   if (typeof value !== 'string' || value.length !== 40) return false
-  for (let i = 0; i < 40; i++) if (nibble(value.charCodeAt(i)) < 0) return false
+  for (let i = 0; i < 40; i++) {
+    const c = value.charCodeAt(i)
+    // Unsigned: characters below "0" or "a" wrap around to large numbers and fail too.
+    if ((c - 0x30) >>> 0 > 9 && (c - 0x61) >>> 0 > 5) return false
+  }
   return true
 }

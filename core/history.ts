@@ -39,10 +39,12 @@ export async function* walkHistory(objects: ObjectStore, heads: readonly string[
   const queue = new Heap<Queued>((a, b) => a.commit.timestamp > b.commit.timestamp || (a.commit.timestamp === b.commit.timestamp && a.seq < b.seq))
   const seen = new Set<string>()
   const enqueue = async (ids: readonly string[], depth: number) => {
-    const fresh = ids.filter(id => !seen.has(id))
-    for (const id of fresh) seen.add(id)
-    const commits = await Promise.all(fresh.map(id => loadCommitIfPresent(objects, id)))
-    for (const commit of commits) if (commit) queue.push({ commit, depth, seq: seq++ })
+    for (const id of ids) {
+      if (seen.has(id)) continue
+      seen.add(id)
+      const commit = objects.loadSync(id, COMMIT) ?? (await loadCommitIfPresent(objects, id))
+      if (commit) queue.push({ commit, depth, seq: seq++ })
+    }
   }
   await enqueue(heads, 1)
   while (queue.size > 0 && remaining > 0) {

@@ -3,7 +3,11 @@
  * Imports nothing outside `core/` (and no `node:` module), so it bundles for the browser.
  */
 export { Repo, DEFAULT_AUTHOR, type RepoOptions } from './repo.js'
-export { Store } from './store.js'
+export { Store, type WriteOptions, type MergeOptions, type MergeOutcome } from './store.js'
+export * as Merge from './merge/combinators.js'
+export { type Merge as MergeFunction, type MergeResult } from './merge/combinators.js'
+export { mergeTrees, type Conflict, type ConflictKind, type ConflictResolution, type TreeMergeOptions } from './merge/tree-merge.js'
+export type { Timestamped, LogEntry } from './contents-mergeable.js'
 export { Batch } from './batch.js'
 export { Tree, type Change, type NodeKind, type TreeOp, compareNames, comparePaths } from './tree.js'
 export { Contents, type Json } from './contents.js'

@@ -10,12 +10,15 @@ import type { Hasher } from './hash.js'
 import { toHex } from './hex.js'
 import { expectObject, type ObjectType } from './objects/frame.js'
 
-/** How to turn one type of object into a cached value. */
+/** Approximate bytes a cached value holds: blob bodies by length, parsed objects say themselves. */
+function weightOf(value: unknown): number {
+  return value instanceof Uint8Array ? value.length + 64 : (value as { weight: number }).weight
+}
+
+/** How to turn one type of object into a cached value (one with a `weight`, or blob bytes). */
 export interface ObjectKind<T> {
   readonly type: ObjectType
   parse(id: string, body: Uint8Array): T
-  /** Approximate bytes held, for the cache budget. */
-  weight(value: T): number
   /** Tells a cached value of this kind from one of another kind under the same id. */
   is(value: unknown): value is T
   /** Called when a value is cached, with a function to report memory it takes on later. */
@@ -25,7 +28,6 @@ export interface ObjectKind<T> {
 export const BLOB: ObjectKind<Uint8Array> = {
   type: 'blob',
   parse: (_id, body) => body,
-  weight: body => body.length + 64,
   is: (value): value is Uint8Array => value instanceof Uint8Array,
 }
 
@@ -50,14 +52,11 @@ export class ObjectStore {
     readonly hasher: Hasher,
     options: ObjectStoreOptions = {},
   ) {
-    this.cache = new GenerationalCache<unknown>(options.cacheBytes ?? 128 * 1024 * 1024, value => this.weights.get(value as object) ?? 64)
+    this.cache = new GenerationalCache<unknown>(options.cacheBytes ?? 128 * 1024 * 1024, weightOf)
   }
 
-  // Weights are remembered per cached value so the cache can account promotions.
-  private readonly weights = new WeakMap<object, number>()
-
   hash(framed: Uint8Array): string {
-    return toHex(this.hasher.sha1(framed))
+    return this.hasher.sha1Hex(framed)
   }
 
   /** The cached parse of `id` as `kind`, if any — synchronous, for hot paths. */
@@ -68,14 +67,27 @@ export class ObjectStore {
 
   /** Puts a value the caller built itself (a tree it just wrote) into the cache. */
   remember<T extends object>(id: string, value: T, kind: ObjectKind<T>): void {
-    this.weights.set(value, kind.weight(value))
     kind.adopt?.(value, this.chargeBound)
     this.cache.put(id, value)
   }
 
   private readonly chargeBound = (bytes: number) => this.cache.charge(bytes)
 
-  /** Accounts memory held on behalf of cached values (memoised lookups, kept blob bodies). */
+  /**
+   * `id` parsed as `kind` without waiting, when it is cached or the backend reads synchronously;
+   * undefined otherwise (also when absent: the async `load` then says which).
+   */
+  loadSync<T extends object>(id: string, kind: ObjectKind<T>): T | undefined {
+    const cached = this.peek(id, kind)
+    if (cached !== undefined || this.backend.getObjectsSync === undefined) return cached
+    const [framed] = this.backend.getObjectsSync([id])
+    if (framed === undefined) return undefined
+    const value = this.parse(id, framed, kind)
+    this.remember(id, value, kind)
+    return value
+  }
+
+  /** Accounts memory held of cached values (memoised lookups, kept blob bodies). */
   charge(bytes: number): void {
     this.cache.charge(bytes)
   }

@@ -14,7 +14,7 @@ import { lowestCommonAncestors } from './lca.js'
 import { ObjectStore } from './object-store.js'
 import { BRANCH_PREFIX, branchRef } from './ref-name.js'
 import type { RepoContext } from './repo-context.js'
-import { Store } from './store.js'
+import { type MergeOptions, type MergeOutcome, Store } from './store.js'
 import { Tree } from './tree.js'
 import { Watches } from './watch.js'
 
@@ -130,10 +130,20 @@ export class Repo<T> implements RepoContext<T> {
     for await (const commit of walkHistory(this.objects, ids, options)) yield commit.info()
   }
 
-  /** The lowest common ancestors of two commits (what `git merge-base --all` prints). */
-  async lowestCommonAncestors(a: string, b: string): Promise<CommitInfo[]> {
+  /**
+   * The lowest common ancestors of two commits (what `git merge-base --all` prints). With
+   * `maxDepth`, gives up with `HistoryTooDeepError` after walking that many commits.
+   */
+  async lowestCommonAncestors(a: string, b: string, options: { maxDepth?: number } = {}): Promise<CommitInfo[]> {
     const [ca, cb] = await Promise.all([a, b].map(id => this.readCommit(id).then(() => this.objects.load(id, COMMIT))))
-    return (await lowestCommonAncestors(this.objects, ca, cb)).map(c => c.info())
+    return (await lowestCommonAncestors(this.objects, ca, cb, options.maxDepth)).map(c => c.info())
+  }
+
+  /** Merges branch `from` into branch `options.into` (see `Store.mergeWithBranch`). */
+  async merge(from: string, options: MergeOptions & { into: string }): Promise<MergeOutcome<T>> {
+    const { into, ...rest } = options ?? {}
+    if (typeof into !== 'string') throw new InvalidArgumentError('merge needs the branch to merge into: { into: "main" }')
+    return this.branch(into).mergeWithBranch(from, rest)
   }
 
   refMoved(ref: string, id: string | undefined): void {

@@ -9,7 +9,11 @@
  */
 import { Batch } from './batch.js'
 import { buildGitCommit, Commit, COMMIT, type CommitInfo, type CommitOptions } from './commit.js'
-import { ConcurrentUpdateError, ReadOnlyError } from './errors.js'
+import { ConcurrentUpdateError, InvalidObjectIdError, MergeConflictError, NotFoundError, ReadOnlyError } from './errors.js'
+import { isObjectId } from './hex.js'
+import { type CommitMergeOptions, mergeCommits } from './merge/commit-merge.js'
+import { type Conflict, mergeTrees } from './merge/tree-merge.js'
+import { branchRef } from './ref-name.js'
 import { type HistoryOptions, walkHistory } from './history.js'
 import { frameObject } from './objects/frame.js'
 import { serializeCommit } from './objects/git-commit.js'
@@ -17,6 +21,29 @@ import { formatPath, type Path, validatePath } from './path.js'
 import type { RepoContext } from './repo-context.js'
 import { Tree, type NodeKind } from './tree.js'
 import type { WatchEvent } from './watch.js'
+
+/** Options of a write: the commit's, and how a lost race is recovered from. */
+export interface WriteOptions extends CommitOptions {
+  /**
+   * After another writer moved the branch first: `'merge'` (default) three-way merges this
+   * change onto the new head, falling back to building it again on conflict; `'reapply'`
+   * always builds it again (a `batch` callback then runs again).
+   */
+  strategy?: 'merge' | 'reapply'
+}
+
+export interface MergeOptions extends CommitOptions, CommitMergeOptions {
+  /** `false` makes a merge commit even when the branch could simply move forward (git's --no-ff). */
+  fastForward?: boolean
+}
+
+export interface MergeOutcome<T> {
+  kind: 'up-to-date' | 'fast-forward' | 'merge'
+  /** The branch head after the merge. */
+  head: CommitInfo
+  /** Conflicts met and resolved as `options.conflicts` asked (empty otherwise). */
+  conflicts: Conflict<T>[]
+}
 
 /** How a change is computed from the current tree; `undefined` abandons the write. */
 type Build<T> = (tree: Tree<T>, head: Commit | undefined) => Promise<Tree<T> | undefined>
@@ -104,19 +131,19 @@ export class Store<T> {
   }
 
   /** Sets `path` to `value` in a new commit; returns the head after the write. */
-  set(path: Path, value: T, options: CommitOptions = {}): Promise<CommitInfo | undefined> {
+  set(path: Path, value: T, options: WriteOptions = {}): Promise<CommitInfo | undefined> {
     validatePath(path)
     return this.write(tree => tree.set(path, value), options, `set ${formatPath(path)}`)
   }
 
   /** Removes `path` (a value or a whole directory); removing a missing path makes no commit. */
-  remove(path: Path, options: CommitOptions = {}): Promise<CommitInfo | undefined> {
+  remove(path: Path, options: WriteOptions = {}): Promise<CommitInfo | undefined> {
     validatePath(path)
     return this.write(tree => tree.remove(path), options, `remove ${formatPath(path)}`)
   }
 
   /** Replaces the subtree at `path` (the whole tree for `[]`). */
-  setTree(path: Path, subtree: Tree<T>, options: CommitOptions = {}): Promise<CommitInfo | undefined> {
+  setTree(path: Path, subtree: Tree<T>, options: WriteOptions = {}): Promise<CommitInfo | undefined> {
     validatePath(path)
     return this.write(tree => tree.setTree(path, subtree), options, `set tree ${formatPath(path) || '/'}`)
   }
@@ -125,7 +152,7 @@ export class Store<T> {
    * Several changes in one commit. `fn` records them on `tx` (and may read through it, seeing its
    * own changes). On a lost race `fn` runs again on the new head, so keep it free of side effects.
    */
-  batch(fn: (tx: Batch<T>) => void | Promise<void>, options: CommitOptions = {}): Promise<CommitInfo | undefined> {
+  batch(fn: (tx: Batch<T>) => void | Promise<void>, options: WriteOptions = {}): Promise<CommitInfo | undefined> {
     return this.write(
       async tree => {
         const tx = new Batch(tree)
@@ -144,7 +171,7 @@ export class Store<T> {
   withTree(
     path: Path,
     fn: (tree: Tree<T> | undefined) => Tree<T> | undefined | Promise<Tree<T> | undefined>,
-    options: CommitOptions = {},
+    options: WriteOptions = {},
   ): Promise<CommitInfo | undefined> {
     validatePath(path)
     return this.write(
@@ -162,6 +189,7 @@ export class Store<T> {
    * (undefined: absent). Returns whether it did; the check and the write are one atomic step.
    */
   async testAndSet(path: Path, expected: T | undefined, next: T | undefined, options: CommitOptions = {}): Promise<boolean> {
+    // The check must hold on the head the write lands on: never merge, always re-check.
     validatePath(path)
     const idOf = (value: T | undefined) =>
       value === undefined ? undefined : this.repo.objects.hash(frameObject('blob', this.repo.contents.encode(value)))
@@ -174,7 +202,7 @@ export class Store<T> {
         if (!matched) return undefined
         return next === undefined ? tree.remove(path) : tree.set(path, next)
       },
-      options,
+      { ...options, strategy: 'reapply' },
       `test and set ${formatPath(path)}`,
     )
     return matched
@@ -201,36 +229,121 @@ export class Store<T> {
     return this.repo.watches.add(this.branch!, this.ref, path, listener)
   }
 
-  /** The compare-and-swap loop every write goes through. */
-  private async write(build: Build<T>, options: CommitOptions, defaultMessage: string): Promise<CommitInfo | undefined> {
-    const ref = this.ref
-    if (ref === undefined) throw new ReadOnlyError(`commit ${this.fixedCommit} is a read-only view`)
-    const { backend, objects } = this.repo
-    const attempts = this.repo.maxAttempts
-    for (let attempt = 1; attempt <= attempts; attempt++) {
-      const headId = await backend.getRef(ref)
-      const head = headId === undefined ? undefined : (objects.peek(headId, COMMIT) ?? (await objects.load(headId, COMMIT, `head of ${this.branch}`)))
-      const base = head ? this.repo.treeOf(head.tree) : this.repo.emptyTree()
-      const next = await build(base, head)
-      if (next === undefined) return head?.info()
-      const writer = objects.writer()
-      const tree = next.writeTo(writer)
-      if (!options.allowEmpty && tree.id === (head ? head.tree : base.hash())) return head?.info()
-      const git = buildGitCommit(tree.id, head ? [head.id] : [], options, this.repo.commitDefaults, defaultMessage)
-      const bytes = serializeCommit(git)
-      const id = objects.hash(bytes)
-      writer.add(id, bytes)
-      await writer.finish()
-      tree.written()
-      const commit = new Commit(id, git)
-      objects.remember(id, commit, COMMIT)
-      if (await backend.casRef(ref, headId, id)) {
-        this.repo.refMoved(ref, id)
-        return commit.info()
+  /**
+   * Merges the commit `id` into this branch: fast-forward when the branch is behind it, nothing
+   * when it already contains it, otherwise a merge commit (parents: the head, then `id`).
+   * With conflicts and no `conflicts` resolution, throws `MergeConflictError` and changes nothing.
+   */
+  async mergeWithCommit(id: string, options: MergeOptions = {}): Promise<MergeOutcome<T>> {
+    return this.mergeFrom(id, id.slice(0, 12), options)
+  }
+
+  /** Merges the head of `branch` into this branch (see `mergeWithCommit`). */
+  async mergeWithBranch(branch: string, options: MergeOptions = {}): Promise<MergeOutcome<T>> {
+    const id = await this.repo.backend.getRef(branchRef(branch))
+    if (id === undefined) throw new NotFoundError(`branch ${branch} (it has no commits)`)
+    return this.mergeFrom(id, branch, options)
+  }
+
+  private async mergeFrom(id: string, label: string, options: MergeOptions): Promise<MergeOutcome<T>> {
+    const ref = this.writableRef()
+    if (!isObjectId(id)) throw new InvalidObjectIdError(id)
+    const theirs = await this.repo.objects.load(id, COMMIT).catch(error => {
+      throw (error as { code?: string }).code === 'EMISSING' ? new NotFoundError(`commit ${id}`) : error
+    })
+    for (let attempt = 1; attempt <= this.repo.maxAttempts; attempt++) {
+      const head = await this.loadHead(ref)
+      let kind: MergeOutcome<T>['kind']
+      let tree: Tree<T>
+      let conflicts: Conflict<T>[] = []
+      if (head === undefined) {
+        kind = 'fast-forward'
+        tree = this.repo.treeOf(theirs.tree)
+      } else {
+        const outcome = await mergeCommits(this.repo, head, theirs, options)
+        if (outcome.kind === 'up-to-date') return { kind: 'up-to-date', head: head.info(), conflicts: [] }
+        kind = outcome.kind === 'fast-forward' && options.fastForward !== false ? 'fast-forward' : 'merge'
+        tree = outcome.kind === 'merge' ? outcome.tree : this.repo.treeOf(theirs.tree)
+        if (outcome.kind === 'merge') conflicts = outcome.conflicts
+      }
+      if (kind === 'fast-forward') {
+        if (await this.moveHead(ref, head?.id, theirs)) return { kind, head: theirs.info(), conflicts }
+      } else {
+        const commit = await this.commitTree(tree, [head!.id, theirs.id], options, `merge ${label} into ${this.branch}`)
+        if (await this.moveHead(ref, head!.id, commit)) return { kind, head: commit.info(), conflicts }
       }
       await backoff(attempt)
     }
-    throw new ConcurrentUpdateError(this.branch!, attempts)
+    throw new ConcurrentUpdateError(this.branch!, this.repo.maxAttempts)
+  }
+
+  /**
+   * The compare-and-swap loop every write goes through. After a lost race the change is moved
+   * onto the new head: by default (`strategy: 'merge'`) with a three-way merge of what it did
+   * against what happened meanwhile; when that conflicts, or with `strategy: 'reapply'`, by
+   * building it again on the new head.
+   */
+  private async write(build: Build<T>, options: WriteOptions, defaultMessage: string): Promise<CommitInfo | undefined> {
+    const ref = this.writableRef()
+    // What the last lost attempt changed: its starting tree and its result.
+    let lost: { base: Tree<T>; built: Tree<T> } | undefined
+    for (let attempt = 1; attempt <= this.repo.maxAttempts; attempt++) {
+      const head = await this.loadHead(ref)
+      const base = head ? this.repo.treeOf(head.tree) : this.repo.emptyTree()
+      let next = lost && (options.strategy ?? 'merge') === 'merge' ? await mergedOrUndefined(lost.base, base, lost.built) : undefined
+      next ??= await build(base, head)
+      if (next === undefined) return head?.info()
+      if (!options.allowEmpty && next.hash() === base.hash()) return head?.info()
+      const commit = await this.commitTree(next, head ? [head.id] : [], options, defaultMessage)
+      if (await this.moveHead(ref, head?.id, commit)) return commit.info()
+      lost = { base, built: next }
+      await backoff(attempt)
+    }
+    throw new ConcurrentUpdateError(this.branch!, this.repo.maxAttempts)
+  }
+
+  private writableRef(): string {
+    if (this.ref === undefined) throw new ReadOnlyError(`commit ${this.fixedCommit} is a read-only view`)
+    return this.ref
+  }
+
+  private async loadHead(ref: string): Promise<Commit | undefined> {
+    const id = await this.repo.backend.getRef(ref)
+    if (id === undefined) return undefined
+    return this.repo.objects.peek(id, COMMIT) ?? this.repo.objects.load(id, COMMIT, `head of ${this.branch}`)
+  }
+
+  /** Writes the tree's new objects and a commit of it, in batches; durable when it resolves. */
+  private async commitTree(tree: Tree<T>, parents: string[], options: CommitOptions, defaultMessage: string): Promise<Commit> {
+    const { objects } = this.repo
+    const writer = objects.writer()
+    const sealed = tree.writeTo(writer)
+    const git = buildGitCommit(sealed.id, parents, options, this.repo.commitDefaults, defaultMessage)
+    const bytes = serializeCommit(git)
+    const id = objects.hash(bytes)
+    writer.add(id, bytes)
+    await writer.finish()
+    sealed.written()
+    const commit = new Commit(id, git)
+    objects.remember(id, commit, COMMIT)
+    return commit
+  }
+
+  /** Moves the branch from `expected` to `commit` if nobody moved it first. */
+  private async moveHead(ref: string, expected: string | undefined, commit: Commit): Promise<boolean> {
+    if (!(await this.repo.backend.casRef(ref, expected, commit.id))) return false
+    this.repo.refMoved(ref, commit.id)
+    return true
+  }
+}
+
+/** `built` moved onto `onto`: the three-way merge of base→built into onto, or undefined on conflict. */
+async function mergedOrUndefined<T>(base: Tree<T>, onto: Tree<T>, built: Tree<T>): Promise<Tree<T> | undefined> {
+  try {
+    return (await mergeTrees(base, onto, built)).tree
+  } catch (error) {
+    if (error instanceof MergeConflictError) return undefined
+    throw error
   }
 }
 

@@ -218,7 +218,7 @@ export class Tree<T> {
       case 'set': {
         if (op.path.length === 0) throw new InvalidPathError(op.path, 'the root is a directory and cannot hold a value')
         const blob = frameObject('blob', this.contents.encode(op.value))
-        return Entry.file(name, this.objects.hasher.sha1(blob), blob, op.mode ?? FILE_MODE)
+        return Entry.file(name, this.objects.hash(blob), blob, op.mode ?? FILE_MODE)
       }
       case 'setTree': {
         const tree = op.tree

@@ -49,3 +49,10 @@ export function isWellFormed(s: string): boolean {
   }
   return true
 }
+
+const latin1 = new TextDecoder('latin1')
+
+/** ASCII bytes as a flat string (one decoder call: no rope of concatenated characters). */
+export function asciiString(bytes: Uint8Array, start: number, end: number): string {
+  return latin1.decode(bytes.subarray(start, end))
+}

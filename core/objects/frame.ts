@@ -45,20 +45,30 @@ export interface ParsedFrame {
 
 /** Splits a framed object; throws `CorruptObjectError` when the header is malformed. */
 export function unframeObject(id: string, framed: Uint8Array): ParsedFrame {
-  const space = framed.indexOf(0x20)
-  if (space < 0 || space > 6) throw new CorruptObjectError(id, 'no object header')
-  const type = decodeUtf8(framed, 0, space)
-  if (!(type in TYPE_BYTES)) throw new CorruptObjectError(id, `unknown object type "${type}"`)
-  const nul = framed.indexOf(0, space)
-  if (nul < 0 || nul - space > 21) throw new CorruptObjectError(id, 'unterminated object header')
-  const digits = decodeUtf8(framed, space + 1, nul)
-  if (!/^(0|[1-9][0-9]*)$/.test(digits)) throw new CorruptObjectError(id, `bad length "${digits}"`)
-  const length = Number(digits)
-  if (length !== framed.length - nul - 1) {
-    throw new CorruptObjectError(id, `header says ${length} bytes, object has ${framed.length - nul - 1}`)
-  }
-  return { type: type as ObjectType, body: framed.subarray(nul + 1) }
+  const type = typeAt(framed)
+  if (type === undefined) throw new CorruptObjectError(id, `unknown object type "${decodeUtf8(framed, 0, Math.min(framed.length, 8)).split(' ')[0]}"`)
+  let p = TYPE_BYTES[type].length + 1
+  if (framed[p] === 0x30 && framed[p + 1] !== 0) throw new CorruptObjectError(id, 'bad length: leading zero')
+  let length = 0
+  const start = p
+  while (p < framed.length && framed[p] >= 0x30 && framed[p] <= 0x39 && p - start < 16) length = length * 10 + (framed[p++] - 0x30)
+  if (p === start || framed[p] !== 0) throw new CorruptObjectError(id, 'unterminated or malformed object header')
+  if (length !== framed.length - p - 1) throw new CorruptObjectError(id, `header says ${length} bytes, object has ${framed.length - p - 1}`)
+  return { type, body: framed.subarray(p + 1) }
 }
+
+/** The object type the header starts with (followed by a space), if any. */
+function typeAt(framed: Uint8Array): ObjectType | undefined {
+  for (const type of TYPES) {
+    const bytes = TYPE_BYTES[type]
+    let matches = framed[bytes.length] === 0x20
+    for (let i = 0; matches && i < bytes.length; i++) matches = framed[i] === bytes[i]
+    if (matches) return type
+  }
+  return undefined
+}
+
+const TYPES: ObjectType[] = ['blob', 'tree', 'commit', 'tag']
 
 /** Unframes and checks the type in one step. */
 export function expectObject(id: string, framed: Uint8Array, type: ObjectType): Uint8Array {

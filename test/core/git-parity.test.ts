@@ -40,7 +40,7 @@ describe('object ids agree with git', () => {
   it('pure-JS SHA-1 agrees with node:crypto', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 300 }), data => {
-        expect(toHex(sha1(data))).toBe(toHex(nodeHasher.sha1(data)))
+        expect(toHex(sha1(data))).toBe(nodeHasher.sha1Hex(data))
       }),
       { numRuns: 300 },
     )
