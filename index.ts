@@ -7,3 +7,4 @@ setDefaultHasher(nodeHasher)
 export * from './index.browser.js'
 export { nodeHasher } from './node-hasher.js'
 export { LevelBackend, openLevelBackend, type LevelBackendOptions } from './backends/level.js'
+export { GitBackend, openGitBackend, type GitBackendOptions } from './backends/git/index.js'

@@ -133,6 +133,11 @@ export class LevelBackend implements Backend {
     for await (const key of this.objects.keys()) yield key
   }
 
+  async *objectSizes(): AsyncIterable<[string, number]> {
+    this.open()
+    for await (const [key, value] of this.objects.iterator()) yield [key, value.length]
+  }
+
   async getRef(name: string): Promise<string | undefined> {
     return this.peekRef(name)
   }

@@ -103,6 +103,11 @@ export class MemoryBackend implements Backend {
     for (const [id] of this.index.entries()) yield id
   }
 
+  async *objectSizes(): AsyncIterable<[string, number]> {
+    this.open()
+    for (const [id, address] of this.index.entries()) yield [id, address === LARGE ? (this.large.get(id)?.length ?? 0) : this.arena.read(address).length]
+  }
+
   async getRef(name: string): Promise<string | undefined> {
     this.open()
     checkRefName(name)

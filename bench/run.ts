@@ -10,6 +10,7 @@ const SUITES: Record<string, () => Promise<{ run(report: Report): Promise<void> 
   level: () => import('./suites/level.js'),
   indexeddb: () => import('./suites/indexeddb.js'),
   merge: () => import('./suites/merge.js'),
+  git: () => import('./suites/git-backend.js'),
 }
 
 const wanted = process.argv.slice(2)

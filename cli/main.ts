@@ -1,8 +1,10 @@
-/** The `irmin` command line (its commands arrive with the CLI issue). */
-const [command] = process.argv.slice(2)
-if (command === '--version' || command === '-V') {
-  console.log('irmin 0.1.0')
-} else {
-  console.error('irmin: no commands yet; see README.md')
-  process.exitCode = 1
-}
+/** The `irmin` command line (bin/irmin.js runs the compiled form of this file). */
+import { runCli } from './run.js'
+
+// `irmin log | head` closes our stdout early: that is the reader's choice, not an error.
+process.stdout.on('error', error => {
+  if ((error as NodeJS.ErrnoException).code === 'EPIPE') process.exit(process.exitCode ?? 0)
+  throw error
+})
+
+process.exitCode = await runCli(process.argv.slice(2), process.env, process.stdout, process.stderr)

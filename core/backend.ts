@@ -42,6 +42,20 @@ export interface Backend {
    */
   peekRef?(name: string): string | undefined
 
+  /**
+   * Optional: the recorded history boundary (commits whose parents were dropped on purpose), for
+   * backends with a native place for it (git's `shallow` file). Otherwise `core/shallow.ts`
+   * keeps it as a blob named by `refs/irmin/shallow`.
+   */
+  getShallow?(): Promise<string[]>
+  setShallow?(ids: readonly string[]): Promise<void>
+
+  /**
+   * Optional: every object id with its size in bytes, for garbage collection's report of bytes
+   * freed. Without it, the sizes of deleted objects are read before deleting them.
+   */
+  objectSizes?(): AsyncIterable<[id: string, size: number]>
+
   /** Called after any ref of this backend moves, by any user of the same backend object. */
   watchRefs?(listener: RefListener): () => void
 

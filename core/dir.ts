@@ -318,6 +318,16 @@ export class Dir {
     return changed
   }
 
+  /** Whether the flat entries are in strict git order (no duplicates): what `git fsck` checks. */
+  isSorted(): boolean {
+    const body = this.body!
+    const offsets = this.offsets!
+    for (let i = 1; i < this.size; i++) {
+      if (compareFlat(body, offsets[i - 1], offsets[i], body, offsets[i], offsets[i + 1]) >= 0) return false
+    }
+    return true
+  }
+
   /** Ids and kinds of every entry, without building `Entry` objects (for walks over stored trees). */
   forEachChild(fn: (id: string, isTree: boolean, mode: string) => void): void {
     if (this.changes !== undefined || this.pending?.size) {

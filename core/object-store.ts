@@ -5,6 +5,7 @@
  */
 import type { Backend, ObjectEntry } from './backend.js'
 import { GenerationalCache } from './cache.js'
+import { coordinatorOf, type GcCoordinator, type WriteTracking } from './gc-coordinator.js'
 import { CorruptObjectError, IrminError, MissingObjectError, WrongObjectTypeError } from './errors.js'
 import type { Hasher } from './hash.js'
 import { toHex } from './hex.js'
@@ -53,6 +54,13 @@ export class ObjectStore {
     options: ObjectStoreOptions = {},
   ) {
     this.cache = new GenerationalCache<unknown>(options.cacheBytes ?? 128 * 1024 * 1024, weightOf)
+    this.gc = coordinatorOf(backend)
+    this.gc.watchDeletions(this)
+  }
+
+  /** Drops deleted objects from the cache (a cached parse would otherwise outlive its object). */
+  forget(ids: readonly string[]): void {
+    for (const id of ids) this.cache.delete(id)
   }
 
   hash(framed: Uint8Array): string {
@@ -118,6 +126,15 @@ export class ObjectStore {
     return Promise.all(ids.map(id => this.load(id, kind, context)))
   }
 
+  /** `id` read and parsed as `kind` without entering the cache (walks over a whole store). */
+  async loadUncached<T>(id: string, kind: ObjectKind<T>): Promise<T> {
+    const cached = this.peek(id, kind)
+    if (cached !== undefined) return cached
+    const framed = await this.readRaw(id)
+    if (framed === undefined) throw new MissingObjectError(id)
+    return this.parse(id, framed, kind)
+  }
+
   /**
    * Whether `id` is present, reading and checking it as `kind` without caching it (fsck reads
    * every blob once; keeping them would only evict what readers use). Throws on corruption.
@@ -174,13 +191,21 @@ export class ObjectStore {
 
   /** Writes objects in one batch; durable when it resolves. */
   async write(objects: readonly ObjectEntry[]): Promise<void> {
+    for (const [id] of objects) this.gc.written(id)
     if (objects.length > 0) await this.backend.putObjects(objects)
   }
 
-  /** A writer that sends objects to the backend in large batches while the caller makes more. */
-  writer(): ObjectWriter {
-    return new ObjectWriter(this.backend)
+  /**
+   * A writer that sends objects to the backend in large batches while the caller makes more.
+   * `tracking` (from `gc.beginWrite()`) keeps what it writes safe from garbage collection until
+   * released: release it once the ref naming those objects has moved, or the write gave up.
+   */
+  writer(tracking: WriteTracking): ObjectWriter {
+    return new ObjectWriter(this.backend, this.gc, tracking)
   }
+
+  /** Garbage collection's view of this backend: writes are journaled, bases pinned. */
+  readonly gc: GcCoordinator
 
   /** Forgets cached parses (after GC, or to measure cold reads). */
   clearCache(): void {
@@ -199,11 +224,16 @@ export class ObjectWriter {
   private bytes = 0
   private readonly inFlight: Promise<void>[] = []
 
-  constructor(private readonly backend: Backend) {}
+  constructor(
+    private readonly backend: Backend,
+    private readonly gc: GcCoordinator,
+    private readonly tracked: WriteTracking,
+  ) {}
 
   static readonly BATCH_BYTES = 4 * 1024 * 1024
 
   add(id: string, bytes: Uint8Array): void {
+    this.gc.written(id, this.tracked.ids)
     this.batch.push([id, bytes])
     this.bytes += bytes.length
     if (this.bytes >= ObjectWriter.BATCH_BYTES) this.flush()
@@ -223,4 +253,5 @@ export class ObjectWriter {
     this.flush()
     await Promise.all(this.inFlight)
   }
+
 }

@@ -22,6 +22,8 @@ export interface ReachableOptions {
   onObject?(id: string, kind: 'commit' | 'tree' | 'blob'): void
   /** Ids already visited (they are not visited again, nor descended into). */
   seen?: IdTable
+  /** Recorded ends of history: these commits' parents are not walked (git's shallow commits). */
+  shallow?: ReadonlySet<string>
 }
 
 export interface Reachable {
@@ -58,7 +60,7 @@ export async function reachable(objects: ObjectStore, heads: readonly string[], 
       result.commits++
       options.onObject?.(id, 'commit')
       if (mark(commit.tree)) trees.push(commit.tree)
-      for (const parent of commit.parents) if (mark(parent)) commits.push({ id: parent, child: id })
+      if (!options.shallow?.has(id)) for (const parent of commit.parents) if (mark(parent)) commits.push({ id: parent, child: id })
     })
   }
   while (trees.length > 0) {

@@ -10,6 +10,8 @@ import { BranchExistsError, InvalidArgumentError, InvalidObjectIdError, NotFound
 import { getDefaultHasher, type Hasher } from './hash.js'
 import { isObjectId } from './hex.js'
 import { type HistoryOptions, walkHistory } from './history.js'
+import { checkStore, type FsckOptions, type FsckReport } from './fsck.js'
+import { collectGarbage, type GcOptions, type GcReport } from './gc.js'
 import { lowestCommonAncestors } from './lca.js'
 import { ObjectStore } from './object-store.js'
 import { BRANCH_PREFIX, branchRef } from './ref-name.js'
@@ -87,6 +89,9 @@ export class Repo<T> implements RepoContext<T> {
       target = await this.backend.getRef(branchRef('main'))
       if (target === undefined) throw new NotFoundError('a head for the new branch: main has no commits')
     }
+    // A move to an existing commit: garbage collection must see it before it deletes anything.
+    await this.objects.gc.fence()
+    this.objects.gc.rooted(target)
     await this.readCommit(target)
     if (!(await this.backend.casRef(ref, undefined, target))) throw new BranchExistsError(name)
     this.refMoved(ref, target)
@@ -144,6 +149,23 @@ export class Repo<T> implements RepoContext<T> {
     const { into, ...rest } = options ?? {}
     if (typeof into !== 'string') throw new InvalidArgumentError('merge needs the branch to merge into: { into: "main" }')
     return this.branch(into).mergeWithBranch(from, rest)
+  }
+
+  /** Garbage collection, with an optional history window (see `core/gc.ts`). */
+  gc(options: GcOptions = {}): Promise<GcReport> {
+    if (options.keepCommits !== undefined && !(Number.isSafeInteger(options.keepCommits) && options.keepCommits >= 1)) {
+      return Promise.reject(new InvalidArgumentError(`keepCommits must be a whole number ≥ 1, got ${options.keepCommits}`))
+    }
+    if (options.keepSince !== undefined && !(options.keepSince instanceof Date && !Number.isNaN(options.keepSince.getTime()))) {
+      return Promise.reject(new InvalidArgumentError('keepSince must be a valid Date'))
+    }
+    for (const id of options.pin ?? []) if (!isObjectId(id)) return Promise.reject(new InvalidObjectIdError(id))
+    return collectGarbage(this.objects, options)
+  }
+
+  /** Checks every object, ref and reachable object; damage comes back as a typed list. */
+  fsck(options: FsckOptions = {}): Promise<FsckReport> {
+    return checkStore(this.objects, options)
   }
 
   refMoved(ref: string, id: string | undefined): void {

@@ -14,6 +14,7 @@ import { isObjectId } from './hex.js'
 import { type CommitMergeOptions, mergeCommits } from './merge/commit-merge.js'
 import { type Conflict, mergeTrees } from './merge/tree-merge.js'
 import { branchRef } from './ref-name.js'
+import type { WriteTracking } from './gc-coordinator.js'
 import { type HistoryOptions, walkHistory } from './history.js'
 import { frameObject } from './objects/frame.js'
 import { serializeCommit } from './objects/git-commit.js'
@@ -21,6 +22,12 @@ import { formatPath, type Path, validatePath } from './path.js'
 import type { RepoContext } from './repo-context.js'
 import { Tree, type NodeKind } from './tree.js'
 import type { WatchEvent } from './watch.js'
+
+interface WriteGuard {
+  readonly tracking: WriteTracking
+  readonly pins: Array<() => void>
+  release(): void
+}
 
 /** Options of a write: the commit's, and how a lost race is recovered from. */
 export interface WriteOptions extends CommitOptions {
@@ -251,8 +258,18 @@ export class Store<T> {
     const theirs = await this.repo.objects.load(id, COMMIT).catch(error => {
       throw (error as { code?: string }).code === 'EMISSING' ? new NotFoundError(`commit ${id}`) : error
     })
+    const guard = this.guard()
+    guard.pins.push(this.repo.objects.gc.pin(theirs.id))
+    try {
+      return await this.mergeLoop(ref, theirs, label, options, guard)
+    } finally {
+      guard.release()
+    }
+  }
+
+  private async mergeLoop(ref: string, theirs: Commit, label: string, options: MergeOptions, guard: WriteGuard): Promise<MergeOutcome<T>> {
     for (let attempt = 1; attempt <= this.repo.maxAttempts; attempt++) {
-      const head = await this.loadHead(ref)
+      const head = await this.loadHead(ref, guard)
       let kind: MergeOutcome<T>['kind']
       let tree: Tree<T>
       let conflicts: Conflict<T>[] = []
@@ -267,10 +284,13 @@ export class Store<T> {
         if (outcome.kind === 'merge') conflicts = outcome.conflicts
       }
       if (kind === 'fast-forward') {
+        // A move to an existing commit: garbage collection must see it before it deletes anything.
+        await this.repo.objects.gc.fence()
+        this.repo.objects.gc.rooted(theirs.id)
         if (await this.moveHead(ref, head?.id, theirs)) return { kind, head: theirs.info(), conflicts }
       } else {
-        const commit = await this.commitTree(tree, [head!.id, theirs.id], options, `merge ${label} into ${this.branch}`)
-        if (await this.moveHead(ref, head!.id, commit)) return { kind, head: commit.info(), conflicts }
+        const commit = await this.commitAndMove(guard, ref, head!.id, tree, [head!.id, theirs.id], options, `merge ${label} into ${this.branch}`)
+        if (commit) return { kind, head: commit.info(), conflicts }
       }
       await backoff(attempt)
     }
@@ -285,17 +305,45 @@ export class Store<T> {
    */
   private async write(build: Build<T>, options: WriteOptions, defaultMessage: string): Promise<CommitInfo | undefined> {
     const ref = this.writableRef()
+    const guard = this.guard()
+    try {
+      return await this.writeLoop(ref, build, options, defaultMessage, guard)
+    } finally {
+      guard.release()
+    }
+  }
+
+  /**
+   * What keeps a write's material safe from garbage collection until it is over: the heads it
+   * builds on (pinned when read), and every object it wrote, in every attempt (a lost attempt's
+   * trees are merged onto the new head by the next one).
+   */
+  private guard(): WriteGuard {
+    const gc = this.repo.objects.gc
+    const tracking = gc.beginWrite()
+    const pins: Array<() => void> = []
+    return {
+      tracking,
+      pins,
+      release: () => {
+        for (const unpin of pins) unpin()
+        tracking.release()
+      },
+    }
+  }
+
+  private async writeLoop(ref: string, build: Build<T>, options: WriteOptions, defaultMessage: string, guard: WriteGuard): Promise<CommitInfo | undefined> {
     // What the last lost attempt changed: its starting tree and its result.
     let lost: { base: Tree<T>; built: Tree<T> } | undefined
     for (let attempt = 1; attempt <= this.repo.maxAttempts; attempt++) {
-      const head = await this.loadHead(ref)
+      const head = await this.loadHead(ref, guard)
       const base = head ? this.repo.treeOf(head.tree) : this.repo.emptyTree()
       let next = lost && (options.strategy ?? 'merge') === 'merge' ? await mergedOrUndefined(lost.base, base, lost.built) : undefined
       next ??= await build(base, head)
       if (next === undefined) return head?.info()
       if (!options.allowEmpty && next.hash() === base.hash()) return head?.info()
-      const commit = await this.commitTree(next, head ? [head.id] : [], options, defaultMessage)
-      if (await this.moveHead(ref, head?.id, commit)) return commit.info()
+      const commit = await this.commitAndMove(guard, ref, head?.id, next, head ? [head.id] : [], options, defaultMessage)
+      if (commit) return commit.info()
       lost = { base, built: next }
       await backoff(attempt)
     }
@@ -307,16 +355,30 @@ export class Store<T> {
     return this.ref
   }
 
-  private async loadHead(ref: string): Promise<Commit | undefined> {
+  /** The branch head, pinned (by `guard`) from the moment its id is known. */
+  private async loadHead(ref: string, guard: WriteGuard): Promise<Commit | undefined> {
     const id = await this.repo.backend.getRef(ref)
     if (id === undefined) return undefined
+    guard.pins.push(this.repo.objects.gc.pin(id))
     return this.repo.objects.peek(id, COMMIT) ?? this.repo.objects.load(id, COMMIT, `head of ${this.branch}`)
   }
 
-  /** Writes the tree's new objects and a commit of it, in batches; durable when it resolves. */
-  private async commitTree(tree: Tree<T>, parents: string[], options: CommitOptions, defaultMessage: string): Promise<Commit> {
+  /**
+   * Writes the tree's new objects and a commit of it, in batches; durable when it resolves.
+   * Then tries to move the branch to it; the new objects stay safe from garbage collection
+   * until the move is decided.
+   */
+  private async commitAndMove(
+    guard: WriteGuard,
+    ref: string,
+    expected: string | undefined,
+    tree: Tree<T>,
+    parents: string[],
+    options: CommitOptions,
+    defaultMessage: string,
+  ): Promise<Commit | undefined> {
     const { objects } = this.repo
-    const writer = objects.writer()
+    const writer = objects.writer(guard.tracking)
     const sealed = tree.writeTo(writer)
     const git = buildGitCommit(sealed.id, parents, options, this.repo.commitDefaults, defaultMessage)
     const bytes = serializeCommit(git)
@@ -326,7 +388,7 @@ export class Store<T> {
     sealed.written()
     const commit = new Commit(id, git)
     objects.remember(id, commit, COMMIT)
-    return commit
+    return (await this.moveHead(ref, expected, commit)) ? commit : undefined
   }
 
   /** Moves the branch from `expected` to `commit` if nobody moved it first. */

@@ -8,7 +8,7 @@ import { reachable } from '../../core/reachable.js'
 
 export async function checkReachable<T>(repo: Repo<T>): Promise<{ commits: Set<string>; objects: number }> {
   const commits = new Set<string>()
-  const heads = (await repo.backend.listRefs('refs/')).map(([, id]) => id)
+  const heads = (await repo.backend.listRefs('refs/heads/')).map(([, id]) => id)
   const result = await reachable(repo.objects, heads, {
     readBlobs: true,
     onObject: (id, kind) => {

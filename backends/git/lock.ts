@@ -1,0 +1,165 @@
+/**
+ * git's lock-file protocol, which git itself and every irminsule process follow: to change a
+ * file, create `<file>.lock` exclusively (O_CREAT|O_EXCL), write the new contents to it, fsync,
+ * and rename it over the file; to give up, remove it. Whoever creates the lock owns the file
+ * until then.
+ *
+ * A lock that is there already is waited for, with a short randomised backoff, up to a time
+ * limit (`LockTimeoutError`). A lock left by a writer that died is removed: one older than
+ * `staleMs` (git never holds a ref lock for long), or, sooner, one an irminsule process on this
+ * host holds while no longer running — while it holds a lock, irminsule keeps its pid and host
+ * name in it (git never reads a lock's contents). Removing a lock is careful: it is first renamed
+ * aside and checked to be the very file judged abandoned; an owner also checks, just before its
+ * final rename, that its lock is still its own, and starts over if not.
+ *
+ * Inside one process, callers queue per lock (`KeyedMutex`) instead of polling the file.
+ */
+import { type FileHandle, link, open, readFile, rename, stat, unlink } from 'node:fs/promises'
+import { hostname } from 'node:os'
+import { dirname } from 'node:path'
+import { LockTimeoutError } from '../../core/errors.js'
+import { fsyncDir, removeFile, writeAll } from './durable.js'
+
+export interface LockOptions {
+  /** How long to wait for a lock someone else holds. */
+  timeoutMs: number
+  /** Age after which a lock is taken for a crashed writer's. */
+  staleMs: number
+}
+
+const OWNER = `irminsule ${process.pid} ${hostname()}\n`
+const OWNER_LINE = /^irminsule (\d+) (\S+)\n$/
+
+export class LockFile {
+  private open = true
+
+  private constructor(
+    /** The file this lock guards. */
+    readonly target: string,
+    readonly path: string,
+    private readonly file: FileHandle,
+    private readonly inode: number,
+  ) {}
+
+  /**
+   * Takes the lock on `target`. File-system errors other than "already locked" (a missing or
+   * clashing parent directory, say) are the caller's to interpret.
+   */
+  static async acquire(target: string, options: LockOptions): Promise<LockFile> {
+    const path = `${target}.lock`
+    const deadline = Date.now() + options.timeoutMs
+    for (let attempt = 0; ; attempt++) {
+      let file: FileHandle | undefined
+      try {
+        file = await open(path, 'wx', 0o644)
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+      }
+      if (file) return LockFile.claim(target, path, file)
+      if (await breakIfAbandoned(path, options.staleMs)) continue
+      if (Date.now() >= deadline) throw new LockTimeoutError(path, options.timeoutMs)
+      await sleep(Math.random() * Math.min(50, 2 ** attempt))
+    }
+  }
+
+  /** Writes the owner line into a lock just created; on failure removes it again. */
+  private static async claim(target: string, path: string, file: FileHandle): Promise<LockFile> {
+    try {
+      await writeAll(file, Buffer.from(OWNER))
+      return new LockFile(target, path, file, (await file.stat()).ino)
+    } catch (error) {
+      await file.close().catch(() => {})
+      await removeFile(path)
+      throw error
+    }
+  }
+
+  /**
+   * Replaces the target with `contents`, durably. Returns false, changing nothing, when the lock
+   * was taken from this owner meanwhile (another process judged it abandoned): start over then.
+   */
+  async commit(contents: string): Promise<boolean> {
+    const bytes = Buffer.from(contents)
+    await writeAll(this.file, bytes, 0)
+    await this.file.truncate(bytes.length)
+    await this.file.sync()
+    await this.file.close()
+    this.open = false
+    if (!(await this.stillOurs())) return false
+    await rename(this.path, this.target)
+    await fsyncDir(dirname(this.target))
+    return true
+  }
+
+  /** Gives the lock up without changing the target (a no-op after `commit`). */
+  async release(): Promise<void> {
+    if (this.open) {
+      this.open = false
+      await this.file.close()
+    }
+    if (await this.stillOurs()) await removeFile(this.path)
+  }
+
+  private async stillOurs(): Promise<boolean> {
+    const now = await stat(this.path).catch(() => undefined)
+    return now !== undefined && now.ino === this.inode
+  }
+}
+
+/**
+ * Removes the lock at `path` if its writer is gone; returns whether the caller should try again
+ * at once (the lock was removed, or had already gone).
+ */
+export async function breakIfAbandoned(path: string, staleMs: number): Promise<boolean> {
+  const seen = await stat(path).catch(() => undefined)
+  if (seen === undefined) return true
+  if (Date.now() - seen.mtimeMs <= staleMs && !(await ownerIsGone(path))) return false
+  // Renamed aside (to a name ending in .lock, which git never takes for a ref) and checked: if
+  // another process broke the same lock first and a live writer has taken it since, put it back.
+  const aside = `${path.slice(0, -'.lock'.length)}.${process.pid}-${Math.random().toString(36).slice(2)}.stale.lock`
+  try {
+    await rename(path, aside)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return true
+    throw error
+  }
+  const moved = await stat(aside)
+  if (moved.ino !== seen.ino) await link(aside, path).catch(() => {})
+  await unlink(aside).catch(() => {})
+  return true
+}
+
+/** Whether the lock names an irminsule process on this host that is no longer running. */
+async function ownerIsGone(path: string): Promise<boolean> {
+  const text = await readFile(path, 'latin1').catch(() => '')
+  const owner = OWNER_LINE.exec(text)
+  if (!owner || owner[2] !== hostname()) return false
+  const pid = Number(owner[1])
+  if (pid === process.pid) return false
+  try {
+    process.kill(pid, 0)
+    return false
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH'
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise(resolve => setTimeout(resolve, ms))
+}
+
+/** Runs async sections one at a time per key, in call order. */
+export class KeyedMutex {
+  private readonly tails = new Map<string, Promise<unknown>>()
+
+  run<T>(key: string, section: () => Promise<T>): Promise<T> {
+    const previous = this.tails.get(key) ?? Promise.resolve()
+    const result = previous.then(section, section)
+    const tail = result.catch(() => {})
+    this.tails.set(key, tail)
+    void tail.then(() => {
+      if (this.tails.get(key) === tail) this.tails.delete(key)
+    })
+    return result
+  }
+}

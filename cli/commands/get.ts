@@ -1,0 +1,30 @@
+import { formatPath, NotAFileError, NotFoundError } from '../../index.js'
+import type { Command } from '../command.js'
+import { parseValuePath } from '../paths.js'
+import { withStore } from '../store/open.js'
+import { decodeStored, jsonValues } from '../values.js'
+
+export const get: Command = {
+  name: 'get',
+  usage: 'PATH',
+  summary: 'print the value at PATH',
+  description: [
+    'Prints the value at PATH on --branch, followed by a newline; with --contents bytes, the exact',
+    'bytes and nothing else. A missing PATH prints "not found: PATH" and exits 1.',
+  ].join('\n'),
+  args: [1, 1],
+  async run({ globals, args, out }) {
+    const path = parseValuePath(args[0])
+    const name = formatPath(path)
+    const bytes = await withStore(globals, async ({ repo }) => {
+      const tree = await repo.branch(globals.branch).tree()
+      const kind = await tree.kind(path)
+      if (kind === undefined) throw new NotFoundError(name)
+      if (kind === 'dir') throw new NotAFileError(name)
+      return tree.get(path)
+    })
+    const value = decodeStored(name, bytes, globals.contents)
+    if (value instanceof Uint8Array && !out.json) return out.raw(value)
+    out.result({ path: name, ...jsonValues({ value: bytes }, globals.contents) }, () => (typeof value === 'string' ? value : JSON.stringify(value)))
+  },
+}

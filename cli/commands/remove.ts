@@ -1,0 +1,27 @@
+import { formatPath, NotFoundError } from '../../index.js'
+import type { Command } from '../command.js'
+import { COMMIT_OPTIONS, commitOptions } from '../commit-options.js'
+import { parseValuePath } from '../paths.js'
+import { withStore } from '../store/open.js'
+import { writeResult } from './write-result.js'
+
+export const remove: Command = {
+  name: 'remove',
+  usage: 'PATH [-m MSG] [--author AUTHOR]',
+  summary: 'remove the value or directory at PATH in a new commit',
+  description: 'Removes PATH (a value, or a directory and everything under it) on --branch in one commit and\nprints the commit id. A missing PATH prints "not found: PATH" and exits 1.',
+  options: COMMIT_OPTIONS,
+  args: [1, 1],
+  async run(ctx) {
+    const { globals, args } = ctx
+    const path = parseValuePath(args[0])
+    const options = commitOptions(ctx, `remove ${formatPath(path)}`)
+    const moved = await withStore(globals, async ({ repo }) => {
+      const store = repo.branch(globals.branch)
+      const before = await store.headId()
+      if ((await store.kind(path)) === undefined) throw new NotFoundError(formatPath(path))
+      return { before, after: (await store.remove(path, options))?.id }
+    })
+    writeResult(ctx.out, moved)
+  },
+}

@@ -1,0 +1,34 @@
+import { formatPath } from '../../index.js'
+import type { Command } from '../command.js'
+import { COMMIT_OPTIONS, commitOptions } from '../commit-options.js'
+import { parseValuePath } from '../paths.js'
+import { readStdin } from '../stdin.js'
+import { withStore } from '../store/open.js'
+import { encodeArgument, encodeInput } from '../values.js'
+import { writeResult } from './write-result.js'
+
+export const set: Command = {
+  name: 'set',
+  usage: 'PATH VALUE|- [-m MSG] [--author AUTHOR]',
+  summary: 'set PATH to VALUE (- reads standard input) in a new commit',
+  description: [
+    'Sets PATH to VALUE on --branch in one commit and prints the commit id. VALUE "-" reads the',
+    'value from standard input, byte for byte. The value must suit --contents: UTF-8 text for',
+    'string, a JSON document for json (stored in canonical form), anything for bytes. Setting a',
+    'value that is already there makes no commit.',
+  ].join('\n'),
+  options: COMMIT_OPTIONS,
+  args: [2, 2],
+  async run(ctx) {
+    const { globals, args } = ctx
+    const path = parseValuePath(args[0])
+    const value = args[1] === '-' ? encodeInput(await readStdin(), globals.contents) : encodeArgument(args[1], globals.contents)
+    const options = commitOptions(ctx, `set ${formatPath(path)}`)
+    const moved = await withStore(globals, async ({ repo }) => {
+      const store = repo.branch(globals.branch)
+      const before = await store.headId()
+      return { before, after: (await store.set(path, value, options))?.id }
+    })
+    writeResult(ctx.out, moved)
+  },
+}

@@ -1,0 +1,13 @@
+/** The options of commands that make a commit (`set`, `remove`, `import`). */
+import type { CommitOptions } from '../index.js'
+import { type CommandContext, type OptionSpecs, stringOption } from './command.js'
+
+export const COMMIT_OPTIONS: OptionSpecs = {
+  message: { type: 'string', short: 'm', value: 'MSG', help: 'the commit message' },
+  author: { type: 'string', value: 'AUTHOR', help: 'the commit author, "Name <email>" (default irminsule <irminsule@localhost>)' },
+}
+
+export function commitOptions(ctx: CommandContext, defaultMessage: string): CommitOptions {
+  const author = stringOption(ctx, 'author')
+  return { message: stringOption(ctx, 'message') ?? defaultMessage, ...(author === undefined ? {} : { author }) }
+}

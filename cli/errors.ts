@@ -1,0 +1,122 @@
+/**
+ * The errors only the command line raises, and the exit status of every error.
+ *
+ * Exit status: 0 success; 2 the command line itself is wrong (unknown command or option,
+ * missing or extra arguments, a malformed path, value, branch name or option value) — fixing
+ * the command fixes it, whatever the store holds; 1 a well-formed command failed (not found,
+ * no store, store in use, a git or file system failure, ...).
+ */
+import {
+  InvalidBranchNameError,
+  InvalidCommitInfoError,
+  InvalidObjectIdError,
+  InvalidPathError,
+  InvalidValueError,
+  IrminError,
+} from '../core/index.js'
+
+export const EXIT_OK = 0
+export const EXIT_FAILURE = 1
+export const EXIT_USAGE = 2
+
+/** A command line that cannot be run as written. */
+export class UsageError extends IrminError {
+  override readonly code = 'EUSAGE'
+}
+
+/** `--root` names nothing, or an empty directory. */
+export class NoStoreError extends IrminError {
+  override readonly code = 'ENOSTORE'
+  constructor(readonly root: string) {
+    super(`no irmin store at ${root} (create one with: irmin --root ${root} init)`)
+  }
+}
+
+/** `--root` names a file, or a directory that holds something other than a store. */
+export class NotAStoreError extends IrminError {
+  override readonly code = 'ENOTSTORE'
+  constructor(
+    readonly root: string,
+    reason: string,
+  ) {
+    super(`${root} is not an irmin store: ${reason}`)
+  }
+}
+
+/** What `irmin serve` writes into a store it serves, so that others can name it. */
+export interface ServerNote {
+  pid: number
+  url: string
+}
+
+/** A LevelDB store another process keeps open past the wait. */
+export class StoreInUseError extends IrminError {
+  override readonly code = 'ELOCKED'
+  constructor(
+    readonly root: string,
+    readonly server?: ServerNote,
+  ) {
+    super(
+      server
+        ? `store ${root} is in use by irmin serve (pid ${server.pid}, ${server.url}): stop it, or read through its API`
+        : `store ${root} is in use by another process (a LevelDB store has one owner at a time)`,
+    )
+  }
+}
+
+/** `--backend` names a different backend than the store at `--root` has. */
+export class BackendMismatchError extends IrminError {
+  override readonly code = 'EBACKEND'
+  constructor(root: string, actual: string, asked: string) {
+    super(`store ${root} is a ${actual} store, not ${asked} (commands after init detect the backend; drop --backend)`)
+  }
+}
+
+/** A commit id prefix that more than one commit starts with. */
+export class AmbiguousCommitError extends IrminError {
+  override readonly code = 'EAMBIGUOUS'
+  constructor(
+    readonly prefix: string,
+    readonly candidates: readonly string[],
+  ) {
+    super(`commit prefix ${prefix} is ambiguous: ${candidates.slice(0, 5).join(', ')}${candidates.length > 5 ? ', ...' : ''}`)
+  }
+}
+
+/** A path that names a value where a directory was expected. */
+export class NotADirectoryError extends IrminError {
+  override readonly code = 'ENOTDIR'
+  constructor(readonly path: string) {
+    super(`not a directory: ${path}`)
+  }
+}
+
+/** A stored value the chosen `--contents` codec cannot read. */
+export class UndecodableValueError extends IrminError {
+  override readonly code = 'EDECODE'
+  constructor(path: string, contents: string, reason: string) {
+    super(`cannot read ${path} as ${contents} contents: ${reason} (try --contents bytes)`)
+  }
+}
+
+/** An export into a directory that already holds files, or onto a file. */
+export class TargetNotEmptyError extends IrminError {
+  override readonly code = 'EEXIST'
+  constructor(readonly dir: string) {
+    super(`export target ${dir} exists and is not an empty directory`)
+  }
+}
+
+/** `irmin serve` on a port that something else listens on. */
+export class PortInUseError extends IrminError {
+  override readonly code = 'EADDRINUSE'
+  constructor(host: string, port: number) {
+    super(`cannot listen on ${host}:${port}: the port is in use (choose another with --port)`)
+  }
+}
+
+const USAGE_ERRORS = [UsageError, InvalidPathError, InvalidBranchNameError, InvalidObjectIdError, InvalidValueError, InvalidCommitInfoError]
+
+export function exitCodeOf(error: unknown): number {
+  return USAGE_ERRORS.some(type => error instanceof type) ? EXIT_USAGE : EXIT_FAILURE
+}

@@ -1,0 +1,48 @@
+/**
+ * Every command, in the order `irmin --help` lists them. Adding one is a file in commands/ and a
+ * line here.
+ */
+import type { Command } from './command.js'
+import { branch } from './commands/branch.js'
+import { branches } from './commands/branches.js'
+import { diff } from './commands/diff.js'
+import { dot } from './commands/dot.js'
+import { exportCommand } from './commands/export.js'
+import { get } from './commands/get.js'
+import { help } from './commands/help.js'
+import { importCommand } from './commands/import.js'
+import { init } from './commands/init.js'
+import { list } from './commands/list.js'
+import { log } from './commands/log.js'
+import { remove } from './commands/remove.js'
+import { serve } from './commands/serve.js'
+import { set } from './commands/set.js'
+import { snapshot } from './commands/snapshot.js'
+import { stats } from './commands/stats.js'
+import { tree } from './commands/tree.js'
+import { watch } from './commands/watch.js'
+
+export const COMMANDS: readonly Command[] = [
+  init,
+  get,
+  set,
+  remove,
+  list,
+  tree,
+  log,
+  branches,
+  branch,
+  diff,
+  snapshot,
+  watch,
+  stats,
+  dot,
+  importCommand,
+  exportCommand,
+  serve,
+  help,
+]
+
+export function findCommand(name: string): Command | undefined {
+  return COMMANDS.find(command => command.name === name)
+}

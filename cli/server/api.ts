@@ -1,0 +1,145 @@
+/**
+ * The JSON API over a store (read-only): branches, commits, pages of history, trees, values and
+ * diffs. Each handler takes the decoded URL segments after its name and the query, and returns
+ * a reply or throws; `http.ts` turns what it throws into a 4xx/5xx JSON error.
+ */
+import { type CommitInfo, formatPath, NotAFileError, NotFoundError, type Path, type Repo, validatePath } from '../../index.js'
+import type { ApiBranches, ApiCommit, ApiDiff, ApiHistory, ApiInfo, ApiTree, ApiValue } from '../../web/inspector/api-types.js'
+import { commitJson } from '../format/commit.js'
+import { directoryEntries, entryKind } from '../store/objects.js'
+import { branchHead, resolveCommit } from '../store/resolve.js'
+import { encodeValue, isUtf8 } from './encode.js'
+import { HttpError } from './http-error.js'
+
+export type Reply = { json: unknown } | { bytes: Uint8Array; type: string }
+
+/** Values in a diff larger than this are left out of the response (their size is given). */
+const DIFF_VALUE_LIMIT = 256 * 1024
+const HISTORY_PAGE = 100
+const HISTORY_PAGE_MAX = 1000
+
+export interface ApiContext {
+  readonly repo: Repo<Uint8Array>
+  readonly info: ApiInfo
+}
+
+type Handler = (ctx: ApiContext, segments: string[], query: URLSearchParams) => Promise<Reply>
+
+export const API: Readonly<Record<string, Handler>> = {
+  async info(ctx, segments) {
+    noMoreSegments(segments, 0)
+    return { json: ctx.info }
+  },
+
+  async branches({ repo }, segments) {
+    noMoreSegments(segments, 0)
+    const names = await repo.branches()
+    const heads = await Promise.all(names.map(name => repo.branch(name).headId()))
+    const body: ApiBranches = { branches: names.map((name, i) => ({ name, head: heads[i]! })) }
+    return { json: body }
+  },
+
+  async commit({ repo }, segments) {
+    noMoreSegments(segments, 1)
+    const id = await resolveCommit(repo, required(segments[0], 'a commit'))
+    const body: ApiCommit = commitJson(await repo.readCommit(id))
+    return { json: body }
+  },
+
+  async history({ repo }, segments, query) {
+    noMoreSegments(segments, 0)
+    const limit = pageSize(query.get('limit'))
+    const branch = query.get('branch')
+    const heads = branch === null ? await allHeads(repo) : [await branchHead(repo, branch)]
+    const after = query.get('after')
+    const commits: CommitInfo[] = []
+    let skipping = after !== null
+    let more = false
+    for await (const commit of repo.history(heads)) {
+      if (skipping) {
+        skipping = commit.id !== after
+        continue
+      }
+      if (commits.length === limit) {
+        more = true
+        break
+      }
+      commits.push(commit)
+    }
+    if (skipping) throw new HttpError(400, 'EBADQUERY', `after=${after}: no such commit in this history`)
+    const body: ApiHistory = { commits: commits.map(commitJson), next: more ? commits[commits.length - 1].id : null }
+    return { json: body }
+  },
+
+  async tree({ repo }, segments) {
+    const id = await resolveCommit(repo, required(segments[0], 'a commit'))
+    const path = pathOf(segments.slice(1))
+    const entries = await directoryEntries(repo, (await repo.readCommit(id)).tree, path)
+    const body: ApiTree = {
+      commit: id,
+      path: formatPath(path),
+      entries: entries.map(e => ({ name: e.name, kind: entryKind(e.mode), mode: e.mode, id: e.id })),
+    }
+    return { json: body }
+  },
+
+  async value({ repo }, segments, query) {
+    const id = await resolveCommit(repo, required(segments[0], 'a commit'))
+    const path = pathOf(segments.slice(1))
+    if (path.length === 0) throw new HttpError(400, 'EBADREQUEST', 'a value needs a path: /api/value/COMMIT/PATH')
+    const view = repo.commit(id)
+    const kind = await view.kind(path)
+    if (kind === undefined) throw new NotFoundError(formatPath(path))
+    if (kind === 'dir') throw new NotAFileError(formatPath(path))
+    const bytes = await view.get(path)
+    if (query.has('raw')) return { bytes, type: isUtf8(bytes) ? 'text/plain; charset=utf-8' : 'application/octet-stream' }
+    const body: ApiValue = { commit: id, path: formatPath(path), ...encodeValue(bytes) }
+    return { json: body }
+  },
+
+  async diff({ repo }, segments) {
+    noMoreSegments(segments, 2)
+    const [a, b] = [await resolveCommit(repo, required(segments[0], 'two commits')), await resolveCommit(repo, required(segments[1], 'two commits'))]
+    const [ta, tb] = await Promise.all([a, b].map(async id => repo.treeOf((await repo.readCommit(id)).tree)))
+    const body: ApiDiff = {
+      a,
+      b,
+      changes: (await ta.diff(tb)).map(change => ({
+        path: formatPath(change.path),
+        kind: change.kind,
+        ...(change.before === undefined ? {} : { before: encodeValue(change.before, DIFF_VALUE_LIMIT) }),
+        ...(change.after === undefined ? {} : { after: encodeValue(change.after, DIFF_VALUE_LIMIT) }),
+      })),
+    }
+    return { json: body }
+  },
+}
+
+async function allHeads(repo: Repo<Uint8Array>): Promise<string[]> {
+  const names = await repo.branches()
+  return (await Promise.all(names.map(name => repo.branch(name).headId()))) as string[]
+}
+
+function required(segment: string | undefined, what: string): string {
+  if (segment === undefined || segment === '') throw new HttpError(400, 'EBADREQUEST', `the URL needs ${what}`)
+  return segment
+}
+
+function noMoreSegments(segments: readonly string[], expected: number): void {
+  if (segments.length > expected) throw new HttpError(404, 'ENOROUTE', `no such API route (unexpected /${segments.slice(expected).join('/')})`)
+}
+
+/** URL segments as a store path; a trailing `/` (an empty last segment) is allowed. */
+function pathOf(segments: readonly string[]): Path {
+  const steps = segments.length > 0 && segments[segments.length - 1] === '' ? segments.slice(0, -1) : segments
+  validatePath(steps)
+  return steps
+}
+
+function pageSize(text: string | null): number {
+  if (text === null) return HISTORY_PAGE
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > HISTORY_PAGE_MAX) {
+    throw new HttpError(400, 'EBADQUERY', `limit must be a whole number from 1 to ${HISTORY_PAGE_MAX}`)
+  }
+  return Number(text)
+}

@@ -1,0 +1,99 @@
+/**
+ * The HTTP server of `irmin serve`: the inspector page at `/`, its script, and the JSON API under
+ * `/api/`. Read-only: only GET and HEAD. A bad request gets a 4xx JSON error `{ error, code }`
+ * and the server goes on serving; a failure of ours is a 500 of the same shape.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { IrminError, type Repo } from '../../index.js'
+import type { ApiError, ApiInfo } from '../../web/inspector/api-types.js'
+import { PortInUseError } from '../errors.js'
+import { API, type Reply } from './api.js'
+import { HttpError, statusOf } from './http-error.js'
+import { loadInspector } from './static.js'
+
+export interface RunningServer {
+  /** `http://host:port/` */
+  readonly url: string
+  close(): Promise<void>
+}
+
+const SECURITY_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:",
+}
+
+export async function startServer(
+  repo: Repo<Uint8Array>,
+  info: ApiInfo,
+  options: { host: string; port: number; onError(error: unknown): void },
+): Promise<RunningServer> {
+  const files = loadInspector()
+  const server = createServer((request, response) => {
+    answer(request, response).catch(error => options.onError(error))
+  })
+
+  async function answer(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    try {
+      if (request.method !== 'GET' && request.method !== 'HEAD') {
+        response.setHeader('allow', 'GET, HEAD')
+        throw new HttpError(405, 'EMETHOD', `${request.method} is not allowed: the API is read-only`)
+      }
+      const [pathname, search = ''] = (request.url ?? '/').split('?', 2)
+      if (pathname.startsWith('/api/')) {
+        const [name, ...segments] = decodeSegments(pathname.slice('/api/'.length))
+        const handler = Object.hasOwn(API, name) ? API[name] : undefined
+        if (!handler) throw new HttpError(404, 'ENOROUTE', `no such API route: /api/${name}`)
+        return send(response, 200, await handler({ repo, info }, segments, new URLSearchParams(search)))
+      }
+      const file = files.get(pathname)
+      if (!file) throw new HttpError(404, 'ENOROUTE', `not found: ${pathname}`)
+      response.writeHead(200, { 'content-type': file.type, 'cache-control': 'no-cache', ...SECURITY_HEADERS }).end(file.body)
+    } catch (error) {
+      const status = statusOf(error)
+      if (status === 500) options.onError(error)
+      const body: ApiError = {
+        error: error instanceof Error ? error.message : String(error),
+        code: error instanceof IrminError && status !== 500 ? error.code : 'EINTERNAL',
+      }
+      send(response, status, { json: body })
+    }
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', error => {
+      reject((error as NodeJS.ErrnoException).code === 'EADDRINUSE' ? new PortInUseError(options.host, options.port) : error)
+    })
+    server.listen(options.port, options.host, resolve)
+  })
+  const { port } = server.address() as AddressInfo
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host
+  return {
+    url: `http://${host}:${port}/`,
+    close: () =>
+      new Promise<void>(resolve => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+  }
+}
+
+/** `a/b%2Fc/d` → `['a', 'b/c', 'd']`; a malformed escape is the client's mistake. */
+function decodeSegments(path: string): string[] {
+  return path.split('/').map(segment => {
+    try {
+      return decodeURIComponent(segment)
+    } catch {
+      throw new HttpError(400, 'EBADREQUEST', `malformed percent-encoding in URL segment "${segment}"`)
+    }
+  })
+}
+
+function send(response: ServerResponse, status: number, reply: Reply): void {
+  if (response.headersSent) {
+    response.destroy()
+    return
+  }
+  const [body, type] = 'json' in reply ? [JSON.stringify(reply.json), 'application/json; charset=utf-8'] : [reply.bytes, reply.type]
+  response.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', ...SECURITY_HEADERS }).end(body)
+}

@@ -1,0 +1,94 @@
+/**
+ * Opening the store at `--root` for one command. Commands read and write bytes: the `--contents`
+ * codec is applied at the edges (parsing arguments, printing values), so every command sees any
+ * stored value, whatever the codec.
+ *
+ * A LevelDB store has one owner process at a time. A short-lived command finding it locked
+ * retries for a while (another short command will soon let go), unless `irmin serve` holds it,
+ * which will not let go: then it fails at once, naming the server.
+ */
+import { openGitBackend } from '../../backends/git/index.js'
+import { type Backend, Contents, openLevelBackend, Repo, StoreLockedError } from '../../index.js'
+import type { GlobalOptions } from '../command.js'
+import { BackendMismatchError, NoStoreError, StoreInUseError, UsageError } from '../errors.js'
+import { locateStore, type StoredBackend } from './locate.js'
+import { runningServer } from './server-note.js'
+
+export interface OpenStore {
+  readonly repo: Repo<Uint8Array>
+  readonly backend: StoredBackend
+  readonly root: string
+  close(): Promise<void>
+}
+
+/** How long a command waits for a locked LevelDB store (`$IRMIN_LOCK_WAIT_MS`, default 3 s). */
+export function lockWaitMs(env: NodeJS.ProcessEnv = process.env): number {
+  const ms = Number(env.IRMIN_LOCK_WAIT_MS)
+  return env.IRMIN_LOCK_WAIT_MS !== undefined && Number.isFinite(ms) && ms >= 0 ? ms : 3000
+}
+
+export const MEMORY_DOES_NOT_PERSIST = 'the memory backend does not persist: it only lives within one process (use it with irmin serve)'
+
+/** Which backend the store at `--root` uses; throws when there is no store or `--backend` disagrees. */
+export function storeBackend(globals: GlobalOptions): StoredBackend {
+  if (globals.backend === 'memory') throw new UsageError(MEMORY_DOES_NOT_PERSIST)
+  const found = locateStore(globals.root)
+  if (found === 'none') throw new NoStoreError(globals.root)
+  if (globals.backend !== undefined && globals.backend !== found) throw new BackendMismatchError(globals.root, found, globals.backend)
+  return found
+}
+
+/** Opens the existing store at `--root`. */
+export async function openStore(globals: GlobalOptions): Promise<OpenStore> {
+  const backend = storeBackend(globals)
+  return openAs(globals.root, backend, await openBackend(globals.root, backend, false))
+}
+
+/** Opens the store at `root` as `backend`, creating it when it is not there. */
+export async function createStore(root: string, backend: StoredBackend): Promise<OpenStore> {
+  return openAs(root, backend, await openBackend(root, backend, true))
+}
+
+/** One attempt: the LevelDB store, or undefined while another process holds it. */
+export async function tryOpenStore(globals: GlobalOptions): Promise<OpenStore | undefined> {
+  const backend = storeBackend(globals)
+  try {
+    return openAs(globals.root, backend, await openBackend(globals.root, backend, false, 0))
+  } catch (error) {
+    if (error instanceof StoreInUseError && error.server === undefined) return undefined
+    throw error
+  }
+}
+
+async function openAs(root: string, backend: StoredBackend, opened: Backend): Promise<OpenStore> {
+  const repo = await Repo.open({ backend: opened, contents: Contents.bytes })
+  return { repo, backend, root, close: () => repo.close() }
+}
+
+function openBackend(root: string, backend: StoredBackend, create: boolean, waitMs = lockWaitMs()): Promise<Backend> {
+  return backend === 'git' ? openGitBackend(root, { create }) : openLevelWaiting(root, waitMs)
+}
+
+async function openLevelWaiting(root: string, waitMs: number): Promise<Backend> {
+  const deadline = Date.now() + waitMs
+  for (;;) {
+    try {
+      return await openLevelBackend(root)
+    } catch (error) {
+      if (!(error instanceof StoreLockedError)) throw error
+      const server = runningServer(root)
+      if (server || Date.now() >= deadline) throw new StoreInUseError(root, server)
+      await new Promise(resolve => setTimeout(resolve, 50))
+    }
+  }
+}
+
+/** Opens the store at `--root`, runs `fn` on it, and closes it however `fn` ends. */
+export async function withStore<R>(globals: GlobalOptions, fn: (store: OpenStore) => Promise<R>): Promise<R> {
+  const store = await openStore(globals)
+  try {
+    return await fn(store)
+  } finally {
+    await store.close()
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * What lets garbage collection run while writers keep writing (see `core/gc.ts` for the argument).
+ *
+ * One coordinator per backend object, shared by every repo opened on it. While a collection is
+ * running it keeps a journal:
+ * - `written`: every object written through this backend object since the collection began,
+ *   and every object written by a write still under way when it began (such a write's objects
+ *   are not named by any ref until it moves its branch). These are never deleted by it.
+ * - `roots`: commits a ref was moved to that were not just written (a branch created at an old
+ *   commit, a fast-forward). The collection marks everything they reach before deleting.
+ * Writers also `pin` the commits they build on for as long as they work from them, and moves to
+ * old commits wait at a `fence` while the sweep runs, so that the collection's last look at refs,
+ * roots and pins before each batch of deletions sees every object a writer could still use.
+ */
+import type { Backend } from './backend.js'
+import { IdTable } from './id-table.js'
+
+export interface WriteTracking {
+  readonly ids: string[]
+  release(): void
+}
+
+export interface GcJournal {
+  readonly written: IdTable
+  readonly roots: string[]
+}
+
+export class GcCoordinator {
+  private journal: GcJournal | undefined
+  private readonly pins = new Map<string, number>()
+  /** Caches of objects read through this backend, told what a collection deleted. */
+  private readonly caches = new Set<WeakRef<{ forget(ids: readonly string[]): void }>>()
+  private sweep: Promise<unknown> | undefined
+  private running: Promise<unknown> = Promise.resolve()
+
+  /** Writes in progress: what they wrote is not referenced by a ref yet, but soon will be. */
+  private readonly writes = new Set<string[]>()
+
+  /**
+   * Starts tracking a write: the returned list collects its object ids (see `written`) until
+   * `release` is called, after the write's ref moved (or failed to). A collection that starts
+   * meanwhile treats those objects as written during it.
+   */
+  beginWrite(): WriteTracking {
+    const ids: string[] = []
+    this.writes.add(ids)
+    return { ids, release: () => void this.writes.delete(ids) }
+  }
+
+  /** Notes an object written (by a write tracked with `beginWrite`, or any other). */
+  written(id: string, write?: string[]): void {
+    write?.push(id)
+    this.journal?.written.set(id, 1)
+  }
+
+  /** Notes a ref about to move to an existing commit; call after `fence()`, before moving it. */
+  rooted(id: string): void {
+    this.journal?.roots.push(id)
+  }
+
+  /** Registers a cache to be told of deletions (held weakly). */
+  watchDeletions(cache: { forget(ids: readonly string[]): void }): void {
+    this.caches.add(new WeakRef(cache))
+  }
+
+  /** After a batch of deletions: no cache may keep answering for deleted objects. */
+  deleted(ids: readonly string[]): void {
+    for (const ref of this.caches) {
+      const cache = ref.deref()
+      if (cache) cache.forget(ids)
+      else this.caches.delete(ref)
+    }
+  }
+
+  /** Keeps `id` (and what it reaches) alive until the returned function is called. */
+  pin(id: string): () => void {
+    this.pins.set(id, (this.pins.get(id) ?? 0) + 1)
+    let released = false
+    return () => {
+      if (released) return
+      released = true
+      const n = this.pins.get(id)! - 1
+      if (n === 0) this.pins.delete(id)
+      else this.pins.set(id, n)
+    }
+  }
+
+  pinned(): string[] {
+    return [...this.pins.keys()]
+  }
+
+  /** Resolves when no sweep is running. */
+  async fence(): Promise<void> {
+    while (this.sweep) await this.sweep.catch(() => {})
+  }
+
+  /** Runs `collect` as the only collection on this backend (later calls wait their turn). */
+  exclusive<T>(collect: (journal: GcJournal) => Promise<T>): Promise<T> {
+    const run = this.running.then(async () => {
+      this.journal = { written: new IdTable(), roots: [] }
+      // Writes already under way wrote objects no ref names yet: they count as written during it.
+      for (const ids of this.writes) for (const id of ids) this.journal.written.set(id, 1)
+      try {
+        return await collect(this.journal)
+      } finally {
+        this.journal = undefined
+      }
+    })
+    this.running = run.catch(() => {})
+    return run
+  }
+
+  /** Runs a sweep; `fence` holds moves to existing commits until it is over. */
+  async sweeping<T>(sweep: () => Promise<T>): Promise<T> {
+    const running = sweep()
+    this.sweep = running
+    try {
+      return await running
+    } finally {
+      this.sweep = undefined
+    }
+  }
+}
+
+const coordinators = new WeakMap<Backend, GcCoordinator>()
+
+export function coordinatorOf(backend: Backend): GcCoordinator {
+  let coordinator = coordinators.get(backend)
+  if (!coordinator) coordinators.set(backend, (coordinator = new GcCoordinator()))
+  return coordinator
+}

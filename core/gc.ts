@@ -1,0 +1,253 @@
+/**
+ * Garbage collection: mark from every ref (and pinned ids), sweep the rest.
+ *
+ * History window. With `keepCommits: N` and/or `keepSince: date`, each ref keeps only the newest
+ * N commits of its history, and/or those committed since the date (both given: both limits
+ * apply; a ref's head is always kept). Older commits, and whatever only they reach, go. The
+ * oldest kept commits keep their parent ids; walks treat the absent parents as the end of
+ * history, and the boundary is recorded (`core/shallow.ts`) so that fsck does not call it damage.
+ * Object ids never change.
+ *
+ * Safe while writers run. The argument, for writers using the same backend object:
+ * 1. An object written after the collection began is in the coordinator's journal and is never
+ *    deleted by this collection.
+ * 2. An object written during the collection references only objects its writer read: subtrees
+ *    of the commit it builds on (pinned by the writer from the moment it reads the head until it
+ *    is done), or objects written during the collection (kept by 1).
+ * 3. Before every batch of deletions, the collection marks again from the refs as they are
+ *    then, from every pinned commit, and from every commit a ref was moved to that was not just
+ *    written (`rooted`); no await separates that last look from the start of the deletion.
+ * 4. Moves of refs to existing commits (branch creation, fast-forwards) wait while the sweep
+ *    runs (`fence`); a commit that was garbage is then gone, and the move fails instead of
+ *    dangling. Moves noted before the sweep are marked by 3.
+ * So nothing reachable from a ref when the collection ends, and nothing written while it ran, is
+ * deleted. Writers in other processes (git itself on a shared repository) are not covered.
+ *
+ * Memory: the mark set is an `IdTable` (raw 20-byte ids, ~30 bytes per object); trees are read
+ * for their children without entering the object cache; blobs are never read. Deletions stream
+ * from the backend's id listing, a batch at a time.
+ */
+import type { Backend } from './backend.js'
+import { COMMIT, type Commit } from './commit.js'
+import { DIR } from './dir.js'
+import { MissingObjectError } from './errors.js'
+import { coordinatorOf, type GcCoordinator, type GcJournal } from './gc-coordinator.js'
+import { walkHistory } from './history.js'
+import { IdTable } from './id-table.js'
+import type { ObjectStore } from './object-store.js'
+import { unframeObject } from './objects/frame.js'
+import { GITLINK_MODE } from './objects/git-tree.js'
+import { readShallow, writeShallow } from './shallow.js'
+
+export interface GcOptions {
+  /** Per ref, keep the newest N commits of its history. */
+  keepCommits?: number
+  /** Per ref, keep the commits made since this date (the head always stays). */
+  keepSince?: Date
+  /** Objects to keep with everything they reach (commits: within the window, like a ref). */
+  pin?: readonly string[]
+  onProgress?(progress: GcProgress): void
+}
+
+export interface GcProgress {
+  phase: 'mark' | 'sweep'
+  /** Objects marked (mark) or ids scanned (sweep) so far. */
+  done: number
+}
+
+export interface GcReport {
+  /** Object ids looked at in the sweep. */
+  scanned: number
+  kept: number
+  removed: number
+  bytesFreed: number
+  durationMs: number
+  /** Commits whose parents are now gone: where history ends. */
+  boundary: string[]
+}
+
+const BATCH = 2048
+
+export async function collectGarbage(objects: ObjectStore, options: GcOptions = {}): Promise<GcReport> {
+  const coordinator = coordinatorOf(objects.backend)
+  return coordinator.exclusive(journal => new Collection(objects, coordinator, journal, options).run())
+}
+
+class Collection {
+  private readonly marked = new IdTable(1 << 16)
+  private readonly keptCommits: Commit[] = []
+  /** Ref values and roots already marked from, so catching up only marks what is new. */
+  private readonly markedFrom = new Set<string>()
+  private readonly backend: Backend
+  private readonly started = Date.now()
+
+  constructor(
+    private readonly objects: ObjectStore,
+    private readonly coordinator: GcCoordinator,
+    private readonly journal: GcJournal,
+    private readonly options: GcOptions,
+  ) {
+    this.backend = objects.backend
+  }
+
+  /** The boundary recorded before this collection: its commits' parents are not history. */
+  private recorded = new Set<string>()
+
+  async run(): Promise<GcReport> {
+    const previous = await readShallow(this.objects)
+    this.recorded = new Set(previous)
+    for (const id of this.options.pin ?? []) await this.markFrom(id)
+    await this.catchUp()
+    // Record the new end of history before anything is deleted: a crash after this point
+    // leaves a store whose boundary fsck already knows.
+    const boundary = this.boundary()
+    // Earlier boundary commits stay recorded while they exist: an interrupted sweep can leave
+    // old history in place, and its end must still read as an end, not as damage.
+    const present = previous.length > 0 ? await this.backend.hasObjects(previous) : []
+    const still = previous.filter((_, i) => present[i])
+    await writeShallow(this.objects, [...still, ...boundary])
+    const report = await this.coordinator.sweeping(() => this.sweep())
+    return { ...report, boundary: [...new Set([...still, ...boundary])].sort(), durationMs: Date.now() - this.started }
+  }
+
+  /**
+   * Marks from refs, pins and roots until a pass finds nothing new. Commits written during the
+   * collection are skipped: they are kept anyway (rule 1) and reach only what is kept (rule 2);
+   * marking from them would never end while writers keep committing.
+   */
+  private async catchUp(): Promise<void> {
+    const isNew = (id: string) => !this.markedFrom.has(id) && !this.journal.written.has(id)
+    for (;;) {
+      const fresh: string[] = []
+      for (const [, id] of await this.backend.listRefs()) if (isNew(id)) fresh.push(id)
+      for (const id of [...this.coordinator.pinned(), ...this.journal.roots]) if (isNew(id)) fresh.push(id)
+      if (fresh.length === 0) return
+      for (const id of fresh) await this.markFrom(id)
+    }
+  }
+
+  /** Marks a ref's target (or a pinned or rooted id) and what it reaches, by its type. */
+  private async markFrom(id: string): Promise<void> {
+    this.markedFrom.add(id)
+    const framed = (await this.backend.getObjects([id]))[0]
+    if (framed === undefined) return // dangling already: fsck reports it; nothing to keep below
+    const { type } = unframeObject(id, framed)
+    if (type === 'commit') await this.markHistory(id)
+    else if (type === 'tree') await this.markTrees([id])
+    else this.mark(id)
+  }
+
+  private mark(id: string): boolean {
+    const fresh = this.marked.set(id, 1)
+    if (fresh && this.marked.size % 10_000 === 0) this.options.onProgress?.({ phase: 'mark', done: this.marked.size })
+    return fresh
+  }
+
+  /** The commits of `head`'s history inside the window, each with its tree. */
+  private async markHistory(head: string): Promise<void> {
+    const { keepCommits, keepSince } = this.options
+    if (keepCommits === undefined && keepSince === undefined) return this.markAllHistory(head)
+    const since = keepSince === undefined ? -Infinity : Math.floor(keepSince.getTime() / 1000)
+    const trees: string[] = []
+    let count = 0
+    for await (const commit of walkHistory(this.objects, [head], { limit: keepCommits })) {
+      if (count > 0 && commit.timestamp < since) break
+      count++
+      if (!this.mark(commit.id)) continue
+      this.keptCommits.push(commit)
+      trees.push(commit.tree)
+    }
+    await this.markTrees(trees)
+  }
+
+  /** No window: the whole history, stopping wherever it meets commits marked already. */
+  private async markAllHistory(head: string): Promise<void> {
+    const queue = this.mark(head) ? [head] : []
+    const trees: string[] = []
+    while (queue.length > 0) {
+      const batch = queue.splice(0, 256)
+      const commits = await Promise.all(batch.map(id => this.objects.loadUncached(id, COMMIT).catch(missingIsUndefined)))
+      for (const commit of commits) {
+        if (commit === undefined) continue
+        this.keptCommits.push(commit)
+        trees.push(commit.tree)
+        if (this.recorded.has(commit.id)) continue // history ends here (git's shallow commits)
+        for (const parent of commit.parents) if (this.mark(parent)) queue.push(parent)
+      }
+    }
+    await this.markTrees(trees)
+  }
+
+  /** Trees and everything below them; trees are read (not cached), blobs only named. */
+  private async markTrees(roots: readonly string[]): Promise<void> {
+    const queue = roots.filter(id => this.mark(id))
+    while (queue.length > 0) {
+      const batch = queue.splice(0, 256)
+      const dirs = await Promise.all(batch.map(id => this.objects.loadUncached(id, DIR).catch(missingIsUndefined)))
+      for (const dir of dirs) {
+        dir?.forEachChild((child, isTree, mode) => {
+          if (mode === GITLINK_MODE || !this.mark(child)) return
+          if (isTree) queue.push(child)
+        })
+      }
+    }
+  }
+
+  /** Kept commits with a parent that is not kept. */
+  private boundary(): string[] {
+    return this.keptCommits.filter(c => c.parents.some(p => !this.marked.has(p))).map(c => c.id)
+  }
+
+  private async sweep(): Promise<Omit<GcReport, 'durationMs' | 'boundary'>> {
+    let scanned = 0
+    let removed = 0
+    let bytesFreed = 0
+    let garbage: Array<[string, number | undefined]> = []
+    const alive = (id: string) => this.marked.has(id) || this.journal.written.has(id)
+    const flush = async () => {
+      const sizes = await sizesOf(this.backend, garbage)
+      // The last look (rule 3), then the deletion, with no await between them.
+      await this.catchUp()
+      const batch = garbage.filter(([id]) => !alive(id)).map(([id]) => id)
+      garbage = []
+      if (batch.length === 0) return
+      await this.backend.deleteObjects(batch)
+      this.coordinator.deleted(batch)
+      removed += batch.length
+      for (const id of batch) bytesFreed += sizes.get(id) ?? 0
+    }
+    const listing = this.backend.objectSizes ? this.backend.objectSizes() : withoutSizes(this.backend.objectIds())
+    for await (const [id, size] of listing) {
+      scanned++
+      if (scanned % 10_000 === 0) this.options.onProgress?.({ phase: 'sweep', done: scanned })
+      if (alive(id)) continue
+      garbage.push([id, size])
+      if (garbage.length >= BATCH) await flush()
+    }
+    await flush()
+    this.options.onProgress?.({ phase: 'sweep', done: scanned })
+    return { scanned, kept: scanned - removed, removed, bytesFreed }
+  }
+}
+
+/** Sizes the listing did not give, read from the objects themselves. */
+async function sizesOf(backend: Backend, garbage: ReadonlyArray<[string, number | undefined]>): Promise<Map<string, number>> {
+  const sizes = new Map<string, number>()
+  const unknown: string[] = []
+  for (const [id, size] of garbage) {
+    if (size === undefined) unknown.push(id)
+    else sizes.set(id, size)
+  }
+  if (unknown.length > 0) (await backend.getObjects(unknown)).forEach((bytes, i) => sizes.set(unknown[i], bytes?.length ?? 0))
+  return sizes
+}
+
+async function* withoutSizes(ids: AsyncIterable<string>): AsyncIterable<[string, number | undefined]> {
+  for await (const id of ids) yield [id, undefined]
+}
+
+function missingIsUndefined(error: unknown): undefined {
+  if (error instanceof MissingObjectError) return undefined
+  throw error
+}
+

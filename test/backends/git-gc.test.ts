@@ -1,0 +1,55 @@
+/**
+ * irminsule's GC and git's own `git gc` on one repository: after irminsule drops history outside
+ * a window, `git fsck --strict` passes (the boundary is in git's `shallow` file) and `git log`
+ * ends where irminsule's history does; after `git gc --prune=now`, irminsule reads everything.
+ */
+import { afterAll, describe, expect, it } from 'vitest'
+import { Contents, openGitBackend, Repo } from '../../index.js'
+import { git, gitStatus, removeDir, tempDir } from '../helpers/git.js'
+
+const dirs: string[] = []
+afterAll(() => dirs.forEach(removeDir))
+
+describe('GC on the git backend', () => {
+  it('keeps git happy, and survives git gc', async () => {
+    const dir = tempDir('irmin-git-gc-')
+    dirs.push(dir)
+    let repo = await Repo.open({ backend: await openGitBackend(dir, { create: true }), contents: Contents.string })
+    const main = repo.branch('main')
+    for (let i = 0; i < 12; i++) {
+      await main.batch(tx => {
+        for (let k = 0; k < 5; k++) tx.set([`d${k}`, `k${i % 3}`], `commit ${i} key ${k}`)
+      })
+    }
+    await repo.createBranch('side')
+    await repo.branch('side').set(['side'], 'only here')
+    await repo.branch('scratch').set(['junk'], 'garbage soon')
+    await repo.deleteBranch('scratch')
+    const report = await repo.gc({ keepCommits: 4 })
+    expect(report.removed).toBeGreaterThan(0)
+    expect(report.boundary).toHaveLength(1)
+    expect(git(dir, ['cat-file', '-p', 'HEAD']).length).toBeGreaterThan(0)
+    expect(git(dir, ['rev-parse', '--is-shallow-repository']).trim()).toBe('true')
+    const fsck = gitStatus(dir, ['fsck', '--strict', '--no-dangling'])
+    expect(fsck.status, fsck.stderr).toBe(0)
+    const ours: string[] = []
+    for await (const c of main.history()) ours.push(c.id)
+    expect(git(dir, ['log', '--format=%H', 'main']).trim().split('\n')).toEqual(ours)
+    expect((await repo.fsck()).damage).toEqual([])
+    await repo.close()
+
+    // git's own gc repacks and prunes; irminsule still reads every kept commit and the boundary.
+    git(dir, ['gc', '--prune=now', '--quiet'])
+    repo = await Repo.open({ backend: await openGitBackend(dir), contents: Contents.string })
+    const after: string[] = []
+    for await (const c of repo.branch('main').history()) after.push(c.id)
+    expect(after).toEqual(ours)
+    expect(await repo.branch('main').get(['d3', 'k2'])).toBe('commit 11 key 3')
+    expect(await repo.branch('side').get(['side'])).toBe('only here')
+    expect((await repo.fsck()).damage).toEqual([])
+    // A full GC with no window keeps everything reachable; git still agrees.
+    await repo.gc()
+    expect(gitStatus(dir, ['fsck', '--strict', '--no-dangling']).status).toBe(0)
+    await repo.close()
+  })
+})

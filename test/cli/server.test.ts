@@ -1,0 +1,214 @@
+/**
+ * `irmin serve`: the JSON API over the example store (the one `npm start` makes), its answers to
+ * bad requests (a 4xx JSON error, and the server goes on serving), the note it leaves in the
+ * store while it runs, and what other commands say when it holds a LevelDB store.
+ */
+import { existsSync, readFileSync } from 'node:fs'
+import { get as httpGet } from 'node:http'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { ApiBranches, ApiCommit, ApiDiff, ApiHistory, ApiTree, ApiValue } from '../../web/inspector/api-types.js'
+import { removeDir, tempDir } from '../helpers/git.js'
+import { ensureBuilt, irmin, type RunningIrmin, startIrmin } from '../helpers/irmin-cli.js'
+
+beforeAll(ensureBuilt)
+
+const dir = tempDir('irmin-cli-serve-')
+const root = join(dir, 'data')
+let server: RunningIrmin
+let url: string
+
+beforeAll(async () => {
+  server = startIrmin(['--root', root, '--json', 'serve', '--port', '0', '--example'])
+  url = JSON.parse(await server.waitForLine(line => line.startsWith('{'))).url
+})
+
+afterAll(async () => {
+  await server?.stop()
+  removeDir(dir)
+})
+
+async function api<T>(path: string): Promise<T> {
+  const response = await fetch(new URL(path, url))
+  expect(response.status, `${path}: ${await response.clone().text()}`).toBe(200)
+  expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8')
+  return (await response.json()) as T
+}
+
+/** A GET with the path exactly as written (fetch would normalise `..` and `%2e%2e` away). */
+function rawGet(path: string, method = 'GET'): Promise<{ status: number; body: { error: string; code: string } }> {
+  return new Promise((resolve, reject) => {
+    const request = httpGet(new URL(url), { path, method }, response => {
+      let text = ''
+      response.on('data', chunk => (text += chunk))
+      response.on('end', () => resolve({ status: response.statusCode!, body: JSON.parse(text) }))
+    })
+    request.on('error', reject)
+  })
+}
+
+describe('the JSON API over the example store', () => {
+  it('lists the branches with their heads, and describes the store', async () => {
+    const { branches } = await api<ApiBranches>('/api/branches')
+    expect(branches.map(b => b.name)).toEqual(['feature', 'main'])
+    for (const b of branches) expect(b.head).toMatch(/^[0-9a-f]{40}$/)
+    expect(await api('/api/info')).toEqual({ backend: 'level', root })
+  })
+
+  it('gives one commit by branch, id or prefix', async () => {
+    const main = await api<ApiCommit>('/api/commit/main')
+    expect(main).toMatchObject({ message: 'Drop the logo', author: 'Ada <ada@example.org>', date: '2024-05-01T09:49:00.000Z', parents: [expect.any(String)] })
+    expect(await api(`/api/commit/${main.id}`)).toEqual(main)
+    expect(await api(`/api/commit/${main.id.slice(0, 9)}`)).toEqual(main)
+  })
+
+  it('pages through history with parents, for drawing the graph', async () => {
+    const all = await api<ApiHistory>('/api/history')
+    expect(all.next).toBeNull()
+    expect(all.commits.map(c => c.message)).toEqual([
+      'Drop the logo',
+      'Add grace',
+      'Write a guide',
+      'Turn on debugging',
+      'Add a logo',
+      'Add users',
+      'Add README and configuration',
+    ])
+    const first = await api<ApiHistory>('/api/history?limit=3')
+    expect(first.commits).toEqual(all.commits.slice(0, 3))
+    expect(first.next).toBe(all.commits[2].id)
+    const second = await api<ApiHistory>(`/api/history?limit=3&after=${first.next}`)
+    expect(second.commits).toEqual(all.commits.slice(3, 6))
+    const last = await api<ApiHistory>(`/api/history?limit=3&after=${second.next}`)
+    expect(last).toEqual({ commits: all.commits.slice(6), next: null })
+    const feature = await api<ApiHistory>('/api/history?branch=feature')
+    expect(feature.commits.map(c => c.message)).toEqual(['Write a guide', 'Turn on debugging', 'Add a logo', 'Add users', 'Add README and configuration'])
+    expect(feature.commits[1].parents).toEqual([feature.commits[2].id])
+  })
+
+  it('lists tree entries with kinds, modes and ids', async () => {
+    const rootTree = await api<ApiTree>('/api/tree/feature/')
+    expect(rootTree.path).toBe('')
+    expect(rootTree.entries.map(e => [e.name, e.kind, e.mode])).toEqual([
+      ['README.md', 'file', '100644'],
+      ['assets', 'dir', '40000'],
+      ['config', 'dir', '40000'],
+      ['docs', 'dir', '40000'],
+    ])
+    const config = await api<ApiTree>('/api/tree/feature/config')
+    expect(config).toMatchObject({ path: 'config', commit: rootTree.commit })
+    expect(config.entries.map(e => e.name)).toEqual(['app.json', 'users.json'])
+    expect(config.entries[0].id).toMatch(/^[0-9a-f]{40}$/)
+  })
+
+  it('gives values as text, as base64, or raw with a content type', async () => {
+    const text = await api<ApiValue>('/api/value/feature/config/app.json')
+    expect(text).toMatchObject({ path: 'config/app.json', encoding: 'utf8', size: 54 })
+    expect(JSON.parse((text as { value: string }).value)).toEqual({ name: 'demo', port: 8080, debug: true })
+    const png = await api<ApiValue>('/api/value/feature/assets/pixel.png')
+    expect(png).toMatchObject({ encoding: 'base64', size: 70 })
+    const raw = await fetch(new URL('/api/value/feature/assets/pixel.png?raw', url))
+    expect(raw.headers.get('content-type')).toBe('application/octet-stream')
+    const bytes = new Uint8Array(await raw.arrayBuffer())
+    expect(Buffer.from(bytes).toString('base64')).toBe((png as { value: string }).value)
+    expect([...bytes.subarray(1, 4)].map(b => String.fromCharCode(b)).join('')).toBe('PNG')
+    const rawText = await fetch(new URL('/api/value/main/README.md?raw', url))
+    expect(rawText.headers.get('content-type')).toBe('text/plain; charset=utf-8')
+    expect(await rawText.text()).toMatch(/^# Example store\n/)
+  })
+
+  it('gives the structured changes between two commits', async () => {
+    const diff = await api<ApiDiff>('/api/diff/main/feature')
+    expect(diff.changes.map(c => [c.kind, c.path])).toEqual([
+      ['added', 'assets/pixel.png'],
+      ['updated', 'config/app.json'],
+      ['updated', 'config/users.json'],
+      ['added', 'docs/guide.md'],
+    ])
+    const app = diff.changes[1]
+    expect(app.before).toMatchObject({ encoding: 'utf8', value: expect.stringContaining('"debug": false') })
+    expect(app.after).toMatchObject({ encoding: 'utf8', value: expect.stringContaining('"debug": true') })
+    expect(diff.changes[0].before).toBeUndefined()
+    expect((await api<ApiDiff>('/api/diff/main/main')).changes).toEqual([])
+  })
+
+  it('serves the inspector page and its script', async () => {
+    const page = await fetch(url)
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8')
+    expect(await page.text()).toContain('<script type="module" src="/inspector.js"></script>')
+    const script = await fetch(new URL('/inspector.js', url))
+    expect(script.status).toBe(200)
+    expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8')
+    expect((await script.text()).length).toBeGreaterThan(1000)
+  })
+})
+
+describe('bad requests get a 4xx JSON error and the server goes on serving', () => {
+  it.each([
+    ['/api/commit/0123456789abcdef0123456789abcdef01234567', 404, 'ENOTFOUND', 'not found: commit 0123456789abcdef0123456789abcdef01234567'],
+    ['/api/commit/nosuchbranch', 404, 'ENOTFOUND', 'not found: branch or commit nosuchbranch'],
+    ['/api/commit/', 400, 'EBADREQUEST', 'the URL needs a commit'],
+    ['/api/tree/main/nothing/here', 404, 'ENOTFOUND', 'not found: nothing'],
+    ['/api/tree/main/README.md', 404, 'ENOTDIR', 'not a directory: README.md'],
+    ['/api/tree/main/config/..', 400, 'EINVALIDPATH', 'invalid path ["config",".."]: step ".." is not allowed'],
+    ['/api/tree/main/config/%2e%2e', 400, 'EINVALIDPATH', 'invalid path ["config",".."]: step ".." is not allowed'],
+    ['/api/tree/main/a//b', 400, 'EINVALIDPATH', 'invalid path ["a","","b"]: empty step'],
+    ['/api/tree/main/%E0%A4%A', 400, 'EBADREQUEST', 'malformed percent-encoding in URL segment "%E0%A4%A"'],
+    ['/api/value/main/config', 404, 'ENOTFILE', 'not a file: config is a directory'],
+    ['/api/value/main/missing.txt', 404, 'ENOTFOUND', 'not found: missing.txt'],
+    ['/api/value/main', 400, 'EBADREQUEST', 'a value needs a path: /api/value/COMMIT/PATH'],
+    ['/api/diff/main', 400, 'EBADREQUEST', 'the URL needs two commits'],
+    ['/api/history?limit=0', 400, 'EBADQUERY', 'limit must be a whole number from 1 to 1000'],
+    ['/api/history?limit=lots', 400, 'EBADQUERY', 'limit must be a whole number from 1 to 1000'],
+    ['/api/history?after=0123456789abcdef0123456789abcdef01234567', 400, 'EBADQUERY', 'after=0123456789abcdef0123456789abcdef01234567: no such commit in this history'],
+    ['/api/history?branch=nosuch', 404, 'ENOTFOUND', 'not found: branch nosuch (it has no commits)'],
+    ['/api/history?branch=bad..name', 400, 'EINVALIDBRANCH', 'invalid branch name "bad..name": contains ".."'],
+    ['/api/branches/extra', 404, 'ENOROUTE', 'no such API route (unexpected /extra)'],
+    ['/api/nothing', 404, 'ENOROUTE', 'no such API route: /api/nothing'],
+    ['/nothing.html', 404, 'ENOROUTE', 'not found: /nothing.html'],
+  ])('GET %s → %i %s', async (path, status, code, error) => {
+    expect(await rawGet(path)).toEqual({ status, body: { error, code } })
+    expect((await api<ApiBranches>('/api/branches')).branches).toHaveLength(2)
+  })
+
+  it('writes are refused: the API is read-only', async () => {
+    expect(await rawGet('/api/branches', 'DELETE')).toEqual({ status: 405, body: { error: 'DELETE is not allowed: the API is read-only', code: 'EMETHOD' } })
+    expect((await api<ApiBranches>('/api/branches')).branches).toHaveLength(2)
+  })
+})
+
+describe('serve and other processes', () => {
+  it('writes its pid and URL into the store while it runs', () => {
+    expect(JSON.parse(readFileSync(join(root, 'serve.json'), 'utf8'))).toEqual({ pid: server.child.pid, url })
+  })
+
+  it('a command on the store it holds fails at once, naming the server', async () => {
+    const started = Date.now()
+    const result = await irmin(['--root', root, 'get', 'README.md'])
+    expect(result).toMatchObject({ status: 1, stdout: '', stderr: `store ${root} is in use by irmin serve (pid ${server.child.pid}, ${url}): stop it, or read through its API\n` })
+    expect(Date.now() - started).toBeLessThan(2500)
+  })
+
+  it('a second server on the same port fails with one line', async () => {
+    const port = new URL(url).port
+    const result = await irmin(['--backend', 'memory', 'serve', '--port', port])
+    expect(result).toMatchObject({ status: 1, stdout: '', stderr: `cannot listen on 127.0.0.1:${port}: the port is in use (choose another with --port)\n` })
+  })
+
+  it('serves a memory store with example history, and stops cleanly, removing its note', async () => {
+    const memory = startIrmin(['--backend', 'memory', 'serve', '--port', '0', '--example'])
+    try {
+      const line = await memory.waitForLine(l => l.startsWith('irmin serve:'))
+      const memoryUrl = line.slice(line.indexOf('http://'))
+      expect(line).toBe(`irmin serve: a memory store at ${memoryUrl}`)
+      const history = (await (await fetch(new URL('/api/history', memoryUrl))).json()) as ApiHistory
+      expect(history.commits).toHaveLength(7)
+      expect(await (await fetch(new URL('/api/info', memoryUrl))).json()).toEqual({ backend: 'memory', root: null })
+    } finally {
+      expect(await memory.stop()).toBe(0)
+    }
+    expect(await server.stop()).toBe(0)
+    expect(existsSync(join(root, 'serve.json'))).toBe(false)
+    expect(await irmin(['--root', root, 'get', 'README.md'])).toMatchObject({ status: 0, stdout: expect.stringMatching(/^# Example store/) })
+  })
+})

@@ -1,0 +1,85 @@
+/**
+ * The JSON API of `irmin serve`, as the server writes it and the inspector reads it. Commits in
+ * URLs are branch names, commit ids or unique id prefixes; paths are `a/b/c`, each step
+ * percent-encoded. Every error is a 4xx or 5xx status with an `ApiError` body.
+ */
+
+/** `GET /api/info` */
+export interface ApiInfo {
+  backend: 'level' | 'git' | 'memory'
+  /** The store directory; null for a memory store. */
+  root: string | null
+}
+
+export interface ApiError {
+  error: string
+  code: string
+}
+
+export interface ApiBranch {
+  name: string
+  head: string
+}
+
+/** `GET /api/branches` */
+export interface ApiBranches {
+  branches: ApiBranch[]
+}
+
+/** `GET /api/commit/:commit`, and each commit of a history page. */
+export interface ApiCommit {
+  id: string
+  tree: string
+  parents: string[]
+  author: string
+  committer: string
+  /** ISO 8601, UTC. */
+  date: string
+  message: string
+}
+
+/**
+ * `GET /api/history?branch=NAME&limit=N&after=ID`: commits newest first (all branches without
+ * `branch`); `next` is the `after` of the following page, null on the last page.
+ */
+export interface ApiHistory {
+  commits: ApiCommit[]
+  next: string | null
+}
+
+export type ApiEntryKind = 'dir' | 'file' | 'submodule'
+
+export interface ApiTreeEntry {
+  name: string
+  kind: ApiEntryKind
+  /** Git's mode: 100644 file, 100755 executable, 120000 symbolic link, 40000 directory. */
+  mode: string
+  id: string
+}
+
+/** `GET /api/tree/:commit/*path` */
+export interface ApiTree {
+  commit: string
+  path: string
+  entries: ApiTreeEntry[]
+}
+
+/** A value: UTF-8 text as is, other bytes as base64; in diffs, large values are left out. */
+export type ApiEncodedValue = { encoding: 'utf8' | 'base64'; value: string; size: number } | { encoding: 'omitted'; size: number }
+
+/** `GET /api/value/:commit/*path` (with `?raw`: the bytes themselves). */
+export type ApiValue = ApiEncodedValue & { commit: string; path: string }
+
+export interface ApiChange {
+  path: string
+  kind: 'added' | 'removed' | 'updated'
+  before?: ApiEncodedValue
+  after?: ApiEncodedValue
+}
+
+/** `GET /api/diff/:a/:b`: what changed from commit a to commit b, by path. */
+export interface ApiDiff {
+  a: string
+  b: string
+  changes: ApiChange[]
+}
