@@ -15,6 +15,7 @@ import { Level } from 'level'
 import type { Backend, ObjectEntry, RefListener } from '../core/backend.js'
 import { RefListeners } from '../core/backend.js'
 import { ClosedError, StoreLockedError } from '../core/errors.js'
+import { RefTable } from './ref-table.js'
 import { type BackendLimits, checkCas, checkIds, checkObjects, checkPrefix, checkRefName, DEFAULT_MAX_OBJECT_SIZE } from './contract.js'
 
 type Db = Level<string, Uint8Array>
@@ -41,8 +42,10 @@ export class LevelBackend implements Backend {
   private constructor(
     private readonly db: Db,
     private readonly objects: Sub<Uint8Array>,
+    /** id → size: lets GC list every object and its size without reading the objects. */
+    private readonly sizes: Sub<string>,
     private readonly refsLevel: Sub<string>,
-    private readonly refs: Map<string, string>,
+    private readonly refs: RefTable,
     private readonly maxObjectSize: number,
     readonly location: string,
   ) {
@@ -83,10 +86,12 @@ export class LevelBackend implements Backend {
       throw describeOpenError(location, error)
     }
     const objects = db.sublevel<string, Uint8Array>('o', { valueEncoding: 'view' })
+    const sizes = db.sublevel<string, string>('s', { valueEncoding: 'utf8' })
     const refsLevel = db.sublevel<string, string>('r', { valueEncoding: 'utf8' })
-    const refs = new Map<string, string>()
+    await indexSizes(objects, sizes)
+    const refs = new RefTable()
     for await (const [name, id] of refsLevel.iterator()) refs.set(name, id)
-    return new LevelBackend(db, objects, refsLevel, refs, options.maxObjectSize ?? DEFAULT_MAX_OBJECT_SIZE, location)
+    return new LevelBackend(db, objects, sizes, refsLevel, refs, options.maxObjectSize ?? DEFAULT_MAX_OBJECT_SIZE, location)
   }
 
   private open(): void {
@@ -118,24 +123,36 @@ export class LevelBackend implements Backend {
     this.open()
     checkObjects(objects, this.maxObjectSize)
     if (objects.length === 0) return
-    await this.objects.batch(objects.map(([key, value]) => ({ type: 'put' as const, key, value })))
+    // Each object with its size entry, in one atomic batch.
+    const batch = this.db.batch()
+    for (const [key, value] of objects) {
+      batch.put(key, value, { sublevel: this.objects })
+      batch.put(key, String(value.length), { sublevel: this.sizes, valueEncoding: 'utf8' })
+    }
+    await batch.write()
   }
 
   async deleteObjects(ids: readonly string[]): Promise<void> {
     this.open()
     checkIds(ids)
     if (ids.length === 0) return
-    await this.objects.batch(ids.map(key => ({ type: 'del' as const, key })))
+    const batch = this.db.batch()
+    for (const key of ids) {
+      batch.del(key, { sublevel: this.objects })
+      batch.del(key, { sublevel: this.sizes })
+    }
+    await batch.write()
   }
 
+  /** Listed from the size index: a few bytes an object, where the objects' own keys sit among their data. */
   async *objectIds(): AsyncIterable<string> {
     this.open()
-    for await (const key of this.objects.keys()) yield key
+    for await (const key of this.sizes.keys()) yield key
   }
 
   async *objectSizes(): AsyncIterable<[string, number]> {
     this.open()
-    for await (const [key, value] of this.objects.iterator()) yield [key, value.length]
+    for await (const [key, size] of this.sizes.iterator()) yield [key, Number(size)]
   }
 
   async getRef(name: string): Promise<string | undefined> {
@@ -152,7 +169,7 @@ export class LevelBackend implements Backend {
   async listRefs(prefix = ''): Promise<Array<[string, string]>> {
     this.open()
     checkPrefix(prefix)
-    return [...this.refs].filter(([name]) => name.startsWith(prefix)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    return this.refs.list(prefix)
   }
 
   casRef(name: string, expected: string | undefined, next: string | undefined): Promise<boolean> {
@@ -172,8 +189,7 @@ export class LevelBackend implements Backend {
       const durable = { sync: true } as object
       if (next === undefined) await this.refsLevel.del(name, durable)
       else await this.refsLevel.put(name, next, durable)
-      if (next === undefined) this.refs.delete(name)
-      else this.refs.set(name, next)
+      this.refs.set(name, next)
       this.listeners.emit(name, next)
       return true
     })
@@ -199,6 +215,24 @@ export class LevelBackend implements Backend {
     await this.db.close()
     openHere.delete(this.location.replace(/\/+$/, ''))
   }
+}
+
+/**
+ * Builds the size index of a store written before there was one (objects present, no sizes):
+ * every listing goes through the index, so it must hold every object.
+ */
+async function indexSizes(objects: Sub<Uint8Array>, sizes: Sub<string>): Promise<void> {
+  const first = async (level: Sub<unknown>) => (await level.keys({ limit: 1 }).all()).length > 0
+  if ((await first(sizes as Sub<unknown>)) || !(await first(objects as Sub<unknown>))) return
+  let batch = sizes.batch()
+  for await (const [id, bytes] of objects.iterator()) {
+    batch.put(id, String(bytes.length))
+    if (batch.length >= 10_000) {
+      await batch.write()
+      batch = sizes.batch()
+    }
+  }
+  await batch.write()
 }
 
 /** LevelDB's "LOCK: Resource temporarily unavailable" means another process has the directory. */

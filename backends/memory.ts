@@ -9,6 +9,7 @@ import { RefListeners } from '../core/backend.js'
 import { ByteArena } from '../core/byte-arena.js'
 import { ClosedError } from '../core/errors.js'
 import { IdTable } from '../core/id-table.js'
+import { RefTable } from './ref-table.js'
 import { type BackendLimits, checkCas, checkIds, checkObjects, checkPrefix, checkRefName, DEFAULT_MAX_OBJECT_SIZE } from './contract.js'
 
 /** Objects too large for the arena are kept whole; the table marks them with this address. */
@@ -20,7 +21,7 @@ export class MemoryBackend implements Backend {
   private large = new Map<string, Uint8Array>()
   /** Arena bytes of deleted objects, reclaimed by compaction. */
   private released = 0
-  private readonly refs = new Map<string, string>()
+  private readonly refs = new RefTable()
   private readonly listeners = new RefListeners()
   private closed = false
   private readonly maxObjectSize: number
@@ -109,9 +110,7 @@ export class MemoryBackend implements Backend {
   }
 
   async getRef(name: string): Promise<string | undefined> {
-    this.open()
-    checkRefName(name)
-    return this.refs.get(name)
+    return this.peekRef(name)
   }
 
   /** The ref's current value, synchronously: this backend always knows it. */
@@ -124,15 +123,14 @@ export class MemoryBackend implements Backend {
   async listRefs(prefix = ''): Promise<Array<[string, string]>> {
     this.open()
     checkPrefix(prefix)
-    return [...this.refs].filter(([name]) => name.startsWith(prefix)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    return this.refs.list(prefix)
   }
 
   async casRef(name: string, expected: string | undefined, next: string | undefined): Promise<boolean> {
     this.open()
     checkCas(name, expected, next)
     if (this.refs.get(name) !== expected) return false
-    if (next === undefined) this.refs.delete(name)
-    else this.refs.set(name, next)
+    this.refs.set(name, next)
     this.listeners.emit(name, next)
     return true
   }

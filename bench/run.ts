@@ -11,6 +11,7 @@ const SUITES: Record<string, () => Promise<{ run(report: Report): Promise<void> 
   indexeddb: () => import('./suites/indexeddb.js'),
   merge: () => import('./suites/merge.js'),
   git: () => import('./suites/git-backend.js'),
+  gc: () => import('./suites/gc.js'),
 }
 
 const wanted = process.argv.slice(2)

@@ -3,6 +3,8 @@
  * bytes seeded by i; keys are committed 1,000 per commit, each commit's tree holding every key
  * so far; author, date and messages are fixed so every tool arrives at the same ids.
  */
+import type { CommitInfo, Store } from '../index.browser.js'
+
 export const AUTHOR_NAME = 'Bench'
 export const AUTHOR_EMAIL = 'bench@example.org'
 export const AUTHOR = `${AUTHOR_NAME} <${AUTHOR_EMAIL}>`
@@ -35,4 +37,18 @@ export function commitMessage(n: number): string {
 /** Key i of the 1,000,000-key, three-level store: `a<i/10000>/b<(i/100)%100>/k<i%100>`. */
 export function deepKeyPath(i: number): [string, string, string] {
   return [`a${Math.floor(i / 10000)}`, `b${Math.floor(i / 100) % 100}`, `k${i % 100}`]
+}
+
+/** Writes keys 0..total-1 of the standard workload through `store.batch`; returns the last head. */
+export async function writeWorkload(store: Store<Uint8Array>, total: number): Promise<CommitInfo> {
+  let head: CommitInfo | undefined
+  for (let c = 0; c * KEYS_PER_COMMIT < total; c++) {
+    head = await store.batch(
+      tx => {
+        for (let i = c * KEYS_PER_COMMIT; i < Math.min(total, (c + 1) * KEYS_PER_COMMIT); i++) tx.set(keyPath(i), value(i))
+      },
+      { message: commitMessage(c), author: AUTHOR, date: DATE },
+    )
+  }
+  return head!
 }

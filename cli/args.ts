@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util'
 import { validateBranchName } from '../core/index.js'
+import { CONTENTS_NAMES } from './codecs.js'
 import type { BackendName, Command, ContentsName, GlobalOptions, OptionSpecs } from './command.js'
 import { UsageError } from './errors.js'
 
@@ -16,7 +17,7 @@ export const GLOBAL_OPTIONS: OptionSpecs = {
     help: 'level, git or memory; only at init (later commands detect it). memory does not persist: it only makes sense within one process (serve)',
   },
   branch: { type: 'string', value: 'NAME', help: 'the branch to read and write (default main)' },
-  contents: { type: 'string', value: 'KIND', help: 'how values are read and written: string (default), json or bytes' },
+  contents: { type: 'string', value: 'KIND', help: 'how values are read, written and merged: string (default), json, bytes, or a mergeable type: counter, multiset, set, lww, log' },
   json: { type: 'boolean', help: 'machine-readable output (errors too, on stderr)' },
   debug: { type: 'boolean', help: 'print stack traces with errors' },
   help: { type: 'boolean', short: 'h', help: 'show help (irmin COMMAND --help for one command)' },
@@ -24,7 +25,6 @@ export const GLOBAL_OPTIONS: OptionSpecs = {
 }
 
 const BACKENDS: readonly BackendName[] = ['level', 'git', 'memory']
-const CONTENTS: readonly ContentsName[] = ['string', 'json', 'bytes']
 
 export interface CommandLine {
   /** Undefined when no command was named. */
@@ -97,7 +97,7 @@ function readGlobals(values: Values, env: NodeJS.ProcessEnv): GlobalOptions {
     throw new UsageError(`unknown backend "${backend}": choose level, git or memory`)
   }
   const contents = (values.contents as string | undefined) ?? 'string'
-  if (!CONTENTS.includes(contents as ContentsName)) throw new UsageError(`unknown contents "${contents}": choose string, json or bytes`)
+  if (!CONTENTS_NAMES.includes(contents as ContentsName)) throw new UsageError(`unknown contents "${contents}": choose ${CONTENTS_NAMES.join(', ')}`)
   const branch = (values.branch as string | undefined) ?? 'main'
   validateBranchName(branch)
   const root = (values.root as string | undefined) ?? (env.IRMIN_ROOT || './.irmin')

@@ -1,4 +1,4 @@
-/** The options of commands that make a commit (`set`, `remove`, `import`). */
+/** The options of commands that make a commit (`set`, `remove`, `import`, `merge`, `revert`). */
 import type { CommitOptions } from '../index.js'
 import { type CommandContext, type OptionSpecs, stringOption } from './command.js'
 
@@ -7,7 +7,9 @@ export const COMMIT_OPTIONS: OptionSpecs = {
   author: { type: 'string', value: 'AUTHOR', help: 'the commit author, "Name <email>" (default irminsule <irminsule@localhost>)' },
 }
 
-export function commitOptions(ctx: CommandContext, defaultMessage: string): CommitOptions {
+/** The options given; without -m, `defaultMessage`, or the store's own message when that is absent too. */
+export function commitOptions(ctx: CommandContext, defaultMessage?: string): CommitOptions {
   const author = stringOption(ctx, 'author')
-  return { message: stringOption(ctx, 'message') ?? defaultMessage, ...(author === undefined ? {} : { author }) }
+  const message = stringOption(ctx, 'message') ?? defaultMessage
+  return { ...(message === undefined ? {} : { message }), ...(author === undefined ? {} : { author }) }
 }

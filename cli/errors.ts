@@ -107,6 +107,35 @@ export class TargetNotEmptyError extends IrminError {
   }
 }
 
+/**
+ * An error with more to say than its one line: `lines` are printed before the message on stderr,
+ * and `fields` join `error` and `code` in its `--json` form.
+ */
+export abstract class DetailedError extends IrminError {
+  abstract readonly lines: readonly string[]
+  abstract readonly fields: Readonly<Record<string, unknown>>
+}
+
+/** A merge or revert stopped by conflicts it was not told to resolve; nothing was changed. */
+export class ConflictsError extends DetailedError {
+  override readonly code = 'ECONFLICT'
+  constructor(
+    message: string,
+    readonly lines: readonly string[],
+    readonly fields: { readonly conflicts: readonly unknown[] },
+  ) {
+    super(message)
+  }
+}
+
+/** `fsck` found damage (it has printed the report): a failure, so that scripts can test for it. */
+export class DamageFoundError extends IrminError {
+  override readonly code = 'EDAMAGED'
+  constructor(problems: number) {
+    super(`the store is damaged: fsck found ${problems} problem${problems === 1 ? '' : 's'}`)
+  }
+}
+
 /** `irmin serve` on a port that something else listens on. */
 export class PortInUseError extends IrminError {
   override readonly code = 'EADDRINUSE'

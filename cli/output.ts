@@ -1,9 +1,11 @@
 /**
  * Where commands write. In `--json` mode a command's results are JSON (one document, or one per
  * line for commands that stream) and its notes are silent; otherwise results are text. Errors go
- * to stderr as one line (or one JSON object), with the stack only under `--debug`.
+ * to stderr as one line (or one JSON object), with the stack only under `--debug`; an error that
+ * lists things (merge conflicts) puts one line per thing before it.
  */
 import { IrminError } from '../core/index.js'
+import { DetailedError } from './errors.js'
 
 export interface Sink {
   write(chunk: string | Uint8Array): unknown
@@ -45,8 +47,9 @@ export class Output {
   error(error: unknown, debug: boolean): void {
     const message = error instanceof Error ? error.message : String(error)
     const code = error instanceof IrminError ? error.code : ((error as { code?: string } | undefined)?.code ?? 'EFAIL')
-    if (this.json) this.stderr.write(`${JSON.stringify({ error: message, code })}\n`)
-    else this.stderr.write(`${debug && error instanceof Error && error.stack ? error.stack : oneLine(message)}\n`)
+    const detailed = error instanceof DetailedError ? error : undefined
+    if (this.json) this.stderr.write(`${JSON.stringify({ error: message, code, ...detailed?.fields })}\n`)
+    else this.stderr.write([...(detailed?.lines ?? []), debug && error instanceof Error && error.stack ? error.stack : oneLine(message)].map(line => `${line}\n`).join(''))
   }
 }
 

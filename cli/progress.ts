@@ -1,6 +1,6 @@
 /**
- * Progress bars for long operations (import and export now; gc, fsck and clone later), drawn on
- * stderr only when it is a terminal: piped or redirected output stays quiet.
+ * Progress bars for long operations (import, export, gc, fsck), drawn on stderr only when it is
+ * a terminal: piped or redirected output stays quiet.
  */
 import cliProgress from 'cli-progress'
 
@@ -20,6 +20,34 @@ export function progressBar(label: string, total: number): Progress {
   bar.start(total, 0)
   return {
     advance: (by = 1) => bar.increment(by),
+    stop: () => bar.stop(),
+  }
+}
+
+/** Progress through phases (gc: mark, sweep; fsck: objects, refs, reachable), each counting up to one total. */
+export interface PhasedProgress {
+  update(phase: string, done: number): void
+  stop(): void
+}
+
+const QUIET_PHASES: PhasedProgress = { update() {}, stop() {} }
+
+/**
+ * A bar whose every phase counts up to `total()` (for gc and fsck: the objects in the store).
+ * `total` is only asked when the bar will be drawn, since counting may cost a pass over the store.
+ */
+export async function phasedProgressBar(label: string, total: () => Promise<number>): Promise<PhasedProgress> {
+  if (!process.stderr.isTTY) return QUIET_PHASES
+  const limit = await total()
+  if (limit === 0) return QUIET_PHASES
+  const bar = new cliProgress.SingleBar(
+    { format: `${label} {phase} [{bar}] {value}/{total} {percentage}%`, stream: process.stderr, clearOnComplete: true, hideCursor: true },
+    cliProgress.Presets.shades_classic,
+  )
+  bar.start(limit, 0, { phase: '' })
+  return {
+    // A phase may count a little past the total (objects written while gc runs).
+    update: (phase, done) => bar.update(Math.min(done, limit), { phase }),
     stop: () => bar.stop(),
   }
 }

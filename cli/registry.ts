@@ -8,13 +8,17 @@ import { branches } from './commands/branches.js'
 import { diff } from './commands/diff.js'
 import { dot } from './commands/dot.js'
 import { exportCommand } from './commands/export.js'
+import { fsck } from './commands/fsck.js'
+import { gc } from './commands/gc.js'
 import { get } from './commands/get.js'
 import { help } from './commands/help.js'
 import { importCommand } from './commands/import.js'
 import { init } from './commands/init.js'
 import { list } from './commands/list.js'
 import { log } from './commands/log.js'
+import { merge } from './commands/merge.js'
 import { remove } from './commands/remove.js'
+import { revert } from './commands/revert.js'
 import { serve } from './commands/serve.js'
 import { set } from './commands/set.js'
 import { snapshot } from './commands/snapshot.js'
@@ -33,12 +37,16 @@ export const COMMANDS: readonly Command[] = [
   branches,
   branch,
   diff,
+  merge,
+  revert,
   snapshot,
   watch,
   stats,
   dot,
   importCommand,
   exportCommand,
+  gc,
+  fsck,
   serve,
   help,
 ]

@@ -1,8 +1,8 @@
 /**
  * The example history `irmin serve --example` (and so `npm start`) puts in a new store, so the
- * inspector has something to show: commits on `main` and on `feature`, which forks from main,
- * with text, JSON and binary values. Authors and dates are fixed, so every run makes the same
- * commit ids.
+ * inspector has something to show: commits on `main` and on `feature`, which forks from main
+ * and is merged back into it, with text, JSON and binary values. Authors and dates are fixed, so
+ * every run makes the same commit ids.
  */
 import type { CommitOptions, Repo } from '../index.js'
 
@@ -39,6 +39,6 @@ export async function seedExample(repo: Repo<Uint8Array>): Promise<void> {
   await main.set(['config', 'users.json'], json([{ name: 'ada', admin: true }, { name: 'grace', admin: false }]), commit('Add grace', ADA))
   await main.remove(['assets', 'pixel.png'], commit('Drop the logo', ADA))
 
-  // MERGE: merge `feature` into `main` here once `repo.merge` exists, with a fixed date like the
-  // commits above, e.g. `await repo.merge('feature', 'main', commit('Merge feature', ADA))`.
+  // Both branches moved since the fork, so this is a merge commit with two parents.
+  await repo.merge('feature', { into: 'main', ...commit('Merge feature', ADA) })
 }

@@ -4,8 +4,13 @@
  * value the codec rejects on the way in is a usage error. Stored bytes it cannot read make `get`
  * fail (naming the path and suggesting `--contents bytes`); listings (`tree`, `diff`) show them
  * as bytes instead, so one binary value does not hide the rest.
+ *
+ * Values are given as the codec's type: text for string, a whole number for counter, JSON for
+ * json, multiset, set, lww and log (which then checks the shape: `{ "x": 2 }`, `[1, 2]`,
+ * `{ "time": 1, "value": ... }`, `[{ "id": "a", "time": 1, ... }]`), anything for bytes.
  */
-import { Contents, type Contents as Codec, InvalidValueError, type Json } from '../index.js'
+import { Contents, InvalidValueError, type Json } from '../index.js'
+import { codecOf, type Value } from './codecs.js'
 import type { ContentsName } from './command.js'
 import { UndecodableValueError } from './errors.js'
 
@@ -21,16 +26,10 @@ export function encodeInput(bytes: Uint8Array, contents: ContentsName, source = 
       return bytes
     case 'string':
       return Contents.string.encode(textOf(bytes, source))
-    case 'json': {
-      const text = textOf(bytes, source)
-      let value: Json
-      try {
-        value = JSON.parse(text) as Json
-      } catch {
-        throw new InvalidValueError(`${source} is not JSON: ${JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}...` : text)}`)
-      }
-      return Contents.json.encode(value)
-    }
+    case 'counter':
+      return Contents.counter.encode(wholeNumberOf(textOf(bytes, source), source))
+    default:
+      return codecOf(contents).encode(jsonOf(textOf(bytes, source), source))
   }
 }
 
@@ -42,13 +41,29 @@ function textOf(bytes: Uint8Array, source: string): string {
   }
 }
 
-/** A stored value as the codec reads it. */
-export type Value = string | Json | Uint8Array
-
-export function decodeStored(path: string, bytes: Uint8Array, contents: ContentsName): Value {
-  const codec: Codec<Value> = Contents[contents] as Codec<Value>
+function jsonOf(text: string, source: string): Json {
   try {
-    return codec.decode(bytes)
+    return JSON.parse(text) as Json
+  } catch {
+    throw new InvalidValueError(`${source} is not JSON: ${quoted(text)}`)
+  }
+}
+
+function wholeNumberOf(text: string, source: string): number {
+  const trimmed = text.trim()
+  if (!/^-?[0-9]+$/.test(trimmed) || !Number.isSafeInteger(Number(trimmed))) throw new InvalidValueError(`${source} is not a counter (a whole number): ${quoted(text)}`)
+  return Number(trimmed)
+}
+
+/** Text quoted for an error message, shortened to 40 characters. */
+function quoted(text: string): string {
+  return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}...` : text)
+}
+
+/** A stored value as the codec reads it; bytes it cannot read are an error naming `path`. */
+export function decodeStored(path: string, bytes: Uint8Array, contents: ContentsName): Value {
+  try {
+    return codecOf(contents).decode(bytes)
   } catch (error) {
     if (error instanceof InvalidValueError) throw new UndecodableValueError(path, contents, error.message.replace(/^invalid value: /, ''))
     throw error
@@ -58,7 +73,7 @@ export function decodeStored(path: string, bytes: Uint8Array, contents: Contents
 /** For showing: the codec's value, or the bytes themselves when the codec cannot read them. */
 export function readable(bytes: Uint8Array, contents: ContentsName): Value {
   try {
-    return Contents[contents].decode(bytes) as Value
+    return codecOf(contents).decode(bytes)
   } catch (error) {
     if (error instanceof InvalidValueError) return bytes
     throw error

@@ -17,7 +17,12 @@ const counter: Contents<number> = {
     return encodeUtf8(String(value))
   },
   decode(bytes) {
-    const text = decodeUtf8(bytes).trim()
+    let text: string
+    try {
+      text = decodeUtf8(bytes).trim()
+    } catch {
+      throw new InvalidValueError('a counter is written in ASCII digits; these bytes are not UTF-8')
+    }
     if (!/^-?(0|[1-9][0-9]*)$/.test(text) || !Number.isSafeInteger(Number(text))) throw new InvalidValueError(`not a counter: ${JSON.stringify(text.slice(0, 40))}`)
     return Number(text)
   },
@@ -87,7 +92,13 @@ const multiset: Contents<Readonly<Record<string, number>>> = {
     }
     return encodeJson(Object.fromEntries(Object.entries(counts).filter(([, n]) => n > 0)))
   },
-  decode: bytes => decodeJson(bytes) as Record<string, number>,
+  decode(bytes) {
+    const counts = decodeJson(bytes)
+    if (typeof counts !== 'object' || counts === null || Array.isArray(counts) || !Object.values(counts).every(n => Number.isSafeInteger(n) && (n as number) > 0)) {
+      throw new InvalidValueError('not a multiset: expected { element: positive count }')
+    }
+    return counts as Record<string, number>
+  },
   merge: multisetMerge(),
   idempotent: false,
 }

@@ -328,6 +328,24 @@ export class Dir {
     return true
   }
 
+  /**
+   * Every entry's raw id (20 bytes at `offset` of `bytes`) and kind, with no string or object
+   * made per entry: a walk over a whole store visits millions of entries and keeps few of them.
+   */
+  forEachChildRaw(fn: (bytes: Uint8Array, offset: number, isTree: boolean, isGitlink: boolean) => void): void {
+    if (this.changes !== undefined || this.pending?.size) {
+      for (const e of this.entries()) fn(fromHex(e.id!), 0, e.isTree, e.isGitlink)
+      return
+    }
+    const body = this.body!
+    const offsets = this.offsets!
+    for (let i = 0; i < this.size; i++) {
+      const start = offsets[i]
+      // "160000" (a gitlink) is the only mode that starts with "16".
+      fn(body, offsets[i + 1] - 20, isTreeAt(body, start), body[start] === 0x31 && body[start + 1] === 0x36)
+    }
+  }
+
   /** Ids and kinds of every entry, without building `Entry` objects (for walks over stored trees). */
   forEachChild(fn: (id: string, isTree: boolean, mode: string) => void): void {
     if (this.changes !== undefined || this.pending?.size) {

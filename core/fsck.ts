@@ -46,15 +46,14 @@ export async function checkStore(objects: ObjectStore, options: FsckOptions = {}
   let checked = 0
   let batch: string[] = []
   const flush = async () => {
-    const read = await backend.getObjects(batch)
-    batch.forEach((id, i) => {
-      const framed = read[i]
-      if (framed === undefined) damage.push({ kind: 'missing', id, message: `object ${id} is listed but cannot be read` })
+    for (const [id, framed] of await readEach(backend, batch)) {
+      if (framed instanceof Error) damage.push({ kind: 'corrupt', id, message: framed.message })
+      else if (framed === undefined) damage.push({ kind: 'missing', id, message: `object ${id} is listed but cannot be read` })
       else {
         const problem = checkObject(objects, id, framed)
         if (problem) damage.push({ kind: 'corrupt', id, message: problem })
       }
-    })
+    }
     checked += batch.length
     batch = []
     options.onProgress?.({ phase: 'objects', done: checked })
@@ -94,6 +93,29 @@ export async function checkStore(objects: ObjectStore, options: FsckOptions = {}
   }
   options.onProgress?.({ phase: 'reachable', done: walk.commits + walk.trees + walk.blobs })
   return { objects: checked, refs: refs.length, reachable: walk.commits + walk.trees + walk.blobs, boundary, damage, durationMs: Date.now() - started }
+}
+
+/**
+ * The objects of a batch; when the backend refuses the batch (it detected damage itself, say a
+ * broken zlib stream), they are read one at a time so that the damaged ones are named.
+ */
+async function readEach(backend: ObjectStore['backend'], ids: readonly string[]): Promise<Array<[string, Uint8Array | undefined | IrminError]>> {
+  try {
+    const read = await backend.getObjects(ids)
+    return ids.map((id, i) => [id, read[i]])
+  } catch (error) {
+    if (!(error instanceof IrminError)) throw error
+    const out: Array<[string, Uint8Array | undefined | IrminError]> = []
+    for (const id of ids) {
+      try {
+        out.push([id, (await backend.getObjects([id]))[0]])
+      } catch (single) {
+        if (!(single instanceof IrminError)) throw single
+        out.push([id, single])
+      }
+    }
+    return out
+  }
 }
 
 /** Why `framed` is not a valid object `id`, or undefined when it is. */

@@ -29,14 +29,14 @@
  */
 import type { Backend } from './backend.js'
 import { COMMIT, type Commit } from './commit.js'
-import { DIR } from './dir.js'
+import { DIR, type Dir } from './dir.js'
 import { MissingObjectError } from './errors.js'
 import { coordinatorOf, type GcCoordinator, type GcJournal } from './gc-coordinator.js'
 import { walkHistory } from './history.js'
 import { IdTable } from './id-table.js'
 import type { ObjectStore } from './object-store.js'
 import { unframeObject } from './objects/frame.js'
-import { GITLINK_MODE } from './objects/git-tree.js'
+import { toHex } from './hex.js'
 import { readShallow, writeShallow } from './shallow.js'
 
 export interface GcOptions {
@@ -67,6 +67,12 @@ export interface GcReport {
 }
 
 const BATCH = 2048
+
+/** A tree to mark, and the tree it may be compared against (see `markTrees`). */
+interface TreeJob {
+  id: string
+  ref?: string
+}
 
 export async function collectGarbage(objects: ObjectStore, options: GcOptions = {}): Promise<GcReport> {
   const coordinator = coordinatorOf(objects.backend)
@@ -133,7 +139,7 @@ class Collection {
     if (framed === undefined) return // dangling already: fsck reports it; nothing to keep below
     const { type } = unframeObject(id, framed)
     if (type === 'commit') await this.markHistory(id)
-    else if (type === 'tree') await this.markTrees([id])
+    else if (type === 'tree') await this.markTrees([{ id }])
     else this.mark(id)
   }
 
@@ -148,14 +154,14 @@ class Collection {
     const { keepCommits, keepSince } = this.options
     if (keepCommits === undefined && keepSince === undefined) return this.markAllHistory(head)
     const since = keepSince === undefined ? -Infinity : Math.floor(keepSince.getTime() / 1000)
-    const trees: string[] = []
+    const trees: TreeJob[] = []
+    const refOf = new Map<string, string>()
     let count = 0
     for await (const commit of walkHistory(this.objects, [head], { limit: keepCommits })) {
       if (count > 0 && commit.timestamp < since) break
       count++
       if (!this.mark(commit.id)) continue
-      this.keptCommits.push(commit)
-      trees.push(commit.tree)
+      this.keep(commit, trees, refOf)
     }
     await this.markTrees(trees)
   }
@@ -163,14 +169,14 @@ class Collection {
   /** No window: the whole history, stopping wherever it meets commits marked already. */
   private async markAllHistory(head: string): Promise<void> {
     const queue = this.mark(head) ? [head] : []
-    const trees: string[] = []
+    const trees: TreeJob[] = []
+    const refOf = new Map<string, string>()
     while (queue.length > 0) {
       const batch = queue.splice(0, 256)
       const commits = await Promise.all(batch.map(id => this.objects.loadUncached(id, COMMIT).catch(missingIsUndefined)))
       for (const commit of commits) {
         if (commit === undefined) continue
-        this.keptCommits.push(commit)
-        trees.push(commit.tree)
+        this.keep(commit, trees, refOf)
         if (this.recorded.has(commit.id)) continue // history ends here (git's shallow commits)
         for (const parent of commit.parents) if (this.mark(parent)) queue.push(parent)
       }
@@ -178,19 +184,64 @@ class Collection {
     await this.markTrees(trees)
   }
 
-  /** Trees and everything below them; trees are read (not cached), blobs only named. */
-  private async markTrees(roots: readonly string[]): Promise<void> {
-    const queue = roots.filter(id => this.mark(id))
+  /** A kept commit: its tree is to be marked, against the tree of the child that led to it. */
+  private keep(commit: Commit, trees: TreeJob[], refOf: Map<string, string>): void {
+    this.keptCommits.push(commit)
+    trees.push({ id: commit.tree, ref: refOf.get(commit.id) })
+    for (const parent of commit.parents) if (!refOf.has(parent)) refOf.set(parent, commit.tree)
+  }
+
+  /**
+   * Trees and everything below them; trees are read (not cached), blobs only named.
+   *
+   * A tree with a reference (the same directory one commit later, marked or queued already) is
+   * compared with it and only the entries that differ are looked at: consecutive versions share
+   * almost everything, and checking every entry of every version against the mark set would be
+   * tens of millions of random lookups on a large history. Entries the two share are marked
+   * through the reference, whose own entries are all marked or queued: references point from
+   * older commits to newer ones and end at fully scanned trees, so nothing is skipped for good.
+   */
+  private async markTrees(jobs: readonly TreeJob[]): Promise<void> {
+    const queue = jobs.filter(job => this.mark(job.id))
     while (queue.length > 0) {
       const batch = queue.splice(0, 256)
-      const dirs = await Promise.all(batch.map(id => this.objects.loadUncached(id, DIR).catch(missingIsUndefined)))
-      for (const dir of dirs) {
-        dir?.forEachChild((child, isTree, mode) => {
-          if (mode === GITLINK_MODE || !this.mark(child)) return
-          if (isTree) queue.push(child)
-        })
-      }
+      const [dirs, refs] = await Promise.all([
+        Promise.all(batch.map(job => this.readDir(job.id))),
+        Promise.all(batch.map(job => (job.ref === undefined ? undefined : this.readDir(job.ref)))),
+      ])
+      batch.forEach((_, i) => {
+        const dir = dirs[i]
+        const ref = refs[i]
+        if (dir === undefined) return
+        if (ref === undefined) {
+          dir.forEachChildRaw((bytes, offset, isTree, isGitlink) => {
+            if (isGitlink || !this.marked.addRaw(bytes, offset)) return
+            if (isTree) queue.push({ id: toHex(bytes, offset, offset + 20) })
+          })
+          return
+        }
+        for (const name of dir.changedNames(ref)) {
+          const entry = dir.get(name)
+          if (entry === undefined || entry.isGitlink || !this.mark(entry.id!)) continue
+          const before = ref.get(name)
+          if (entry.isTree) queue.push({ id: entry.id!, ref: before?.isTree ? before.id : undefined })
+        }
+      })
+      this.options.onProgress?.({ phase: 'mark', done: this.marked.size })
     }
+  }
+
+  /** Recently read directories, so that a tree and its reference are read once each. */
+  private readonly dirs = new Map<string, Dir>()
+
+  private async readDir(id: string): Promise<Dir | undefined> {
+    const known = this.dirs.get(id)
+    if (known) return known
+    const dir = await this.objects.loadUncached(id, DIR).catch(missingIsUndefined)
+    if (dir === undefined) return undefined
+    this.dirs.set(id, dir)
+    if (this.dirs.size > 4096) this.dirs.delete(this.dirs.keys().next().value!)
+    return dir
   }
 
   /** Kept commits with a parent that is not kept. */

@@ -57,6 +57,22 @@ export class IdTable {
     return true
   }
 
+  /** `set(id, 1)` for an id given as 20 raw bytes at `offset` (no hex string made). */
+  addRaw(bytes: Uint8Array, offset: number): boolean {
+    const key = this.key
+    for (let i = 0; i < 20; i++) key[i] = bytes[offset + i]
+    let slot = this.find()
+    if (slot >= 0) return false
+    slot = -slot - 1
+    if (this.state[slot] === EMPTY) this.used++
+    this.keys.set(key, slot * 20)
+    this.values[slot] = 1
+    this.state[slot] = FULL
+    this.count++
+    if (this.used * 2 > this.capacity) this.resize(this.count * 2 > this.capacity / 2 ? this.capacity * 2 : this.capacity)
+    return true
+  }
+
   get(id: string): number | undefined {
     writeHex(id, this.key, 0)
     const slot = this.find()

@@ -16,60 +16,75 @@ const TWO = 2
 const STALE = 4
 const RESULT = 8
 
+/** A commit met by the walk: the sides that reach it, and how many queue entries it has. */
+interface Painted {
+  flags: number
+  queued: number
+}
+
+interface Queued {
+  commit: Commit
+  painted: Painted
+  time: number
+  seq: number
+}
+
 async function paintDownToCommon(
   objects: ObjectStore,
   one: Commit,
   twos: readonly Commit[],
   maxCommits = Infinity,
-): Promise<{ result: Commit[]; flags: Map<string, number> }> {
+): Promise<{ result: Commit[]; flags: Map<string, Painted> }> {
   let walked = 0
-  const flags = new Map<string, number>()
-  // How many queue entries each commit has, so that painting a commit stale can discount them
-  // from `nonStale` at once instead of scanning the queue (git's queue_has_nonstale is a scan).
-  const queued = new Map<string, number>()
+  // One map entry per commit met; queue entries are counted on it, so that painting a commit
+  // stale can discount them from `nonStale` at once instead of scanning the queue (git's
+  // queue_has_nonstale is a scan).
+  const painted = new Map<string, Painted>()
   let nonStale = 0
   let seq = 0
-  const queue = new Heap<{ commit: Commit; seq: number }>(
-    (a, b) => a.commit.timestamp > b.commit.timestamp || (a.commit.timestamp === b.commit.timestamp && a.seq < b.seq),
-  )
-  const paint = (id: string, add: number): number => {
-    const old = flags.get(id) ?? 0
-    const next = old | add
-    flags.set(id, next)
-    if (!(old & STALE) && next & STALE) nonStale -= queued.get(id) ?? 0
-    return next
+  const queue = new Heap<Queued>((a, b) => a.time > b.time || (a.time === b.time && a.seq < b.seq))
+  const paint = (node: Painted, add: number): void => {
+    const old = node.flags
+    node.flags = old | add
+    if (!(old & STALE) && add & STALE) nonStale -= node.queued
   }
-  const push = (commit: Commit, add: number) => {
-    const now = paint(commit.id, add)
-    queue.push({ commit, seq: seq++ })
-    queued.set(commit.id, (queued.get(commit.id) ?? 0) + 1)
-    if (!(now & STALE)) nonStale++
+  const push = (commit: Commit, node: Painted, add: number) => {
+    paint(node, add)
+    queue.push({ commit, painted: node, time: commit.timestamp, seq: seq++ })
+    node.queued++
+    if (!(node.flags & STALE)) nonStale++
   }
-  push(one, ONE)
-  for (const two of twos) push(two, TWO)
+  const nodeOf = (id: string): Painted => {
+    let node = painted.get(id)
+    if (node === undefined) painted.set(id, (node = { flags: 0, queued: 0 }))
+    return node
+  }
+  push(one, nodeOf(one.id), ONE)
+  for (const two of twos) push(two, nodeOf(two.id), TWO)
   const result: Commit[] = []
   while (nonStale > 0) {
-    const { commit } = queue.pop()!
+    const { commit, painted: node } = queue.pop()!
     if (++walked > maxCommits) throw new HistoryTooDeepError(maxCommits)
-    queued.set(commit.id, queued.get(commit.id)! - 1)
-    const current = flags.get(commit.id)!
+    node.queued--
+    const current = node.flags
     if (!(current & STALE)) nonStale--
     let sides = current & (ONE | TWO | STALE)
     if (sides === (ONE | TWO)) {
       if (!(current & RESULT)) {
-        paint(commit.id, RESULT)
+        paint(node, RESULT)
         result.push(commit)
       }
       sides |= STALE
     }
     for (const id of commit.parents) {
-      if (((flags.get(id) ?? 0) & sides) === sides) continue
+      const parentNode = nodeOf(id)
+      if ((parentNode.flags & sides) === sides) continue
       // Synchronously when the backend can: a walk of 10,000 commits then costs no promises.
       const parent = objects.loadSync(id, COMMIT) ?? (await loadCommitIfPresent(objects, id))
-      if (parent && ((flags.get(parent.id) ?? 0) & sides) !== sides) push(parent, sides)
+      if (parent && (parentNode.flags & sides) !== sides) push(parent, parentNode, sides)
     }
   }
-  return { result, flags }
+  return { result, flags: painted }
 }
 
 /** Commits among `candidates` that are not ancestors of another candidate. */
@@ -81,8 +96,8 @@ async function removeRedundant(objects: ObjectStore, candidates: Commit[]): Prom
     const others = candidates.filter((o, j) => j !== i && !redundant.has(o.id))
     if (others.length === 0) continue
     const { flags } = await paintDownToCommon(objects, c, others)
-    if ((flags.get(c.id) ?? 0) & TWO) redundant.add(c.id)
-    for (const o of others) if ((flags.get(o.id) ?? 0) & ONE) redundant.add(o.id)
+    if ((flags.get(c.id)?.flags ?? 0) & TWO) redundant.add(c.id)
+    for (const o of others) if ((flags.get(o.id)?.flags ?? 0) & ONE) redundant.add(o.id)
   }
   return candidates.filter(c => !redundant.has(c.id))
 }

@@ -8,7 +8,6 @@ import { GenerationalCache } from './cache.js'
 import { coordinatorOf, type GcCoordinator, type WriteTracking } from './gc-coordinator.js'
 import { CorruptObjectError, IrminError, MissingObjectError, WrongObjectTypeError } from './errors.js'
 import type { Hasher } from './hash.js'
-import { toHex } from './hex.js'
 import { expectObject, type ObjectType } from './objects/frame.js'
 
 /** Approximate bytes a cached value holds: blob bodies by length, parsed objects say themselves. */

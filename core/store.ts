@@ -12,7 +12,7 @@ import { buildGitCommit, Commit, COMMIT, type CommitInfo, type CommitOptions } f
 import { ConcurrentUpdateError, InvalidObjectIdError, MergeConflictError, NotFoundError, ReadOnlyError } from './errors.js'
 import { isObjectId } from './hex.js'
 import { type CommitMergeOptions, mergeCommits } from './merge/commit-merge.js'
-import { type Conflict, mergeTrees } from './merge/tree-merge.js'
+import { type Conflict, mergeTrees, type TreeMergeOptions } from './merge/tree-merge.js'
 import { branchRef } from './ref-name.js'
 import type { WriteTracking } from './gc-coordinator.js'
 import { type HistoryOptions, walkHistory } from './history.js'
@@ -295,6 +295,28 @@ export class Store<T> {
       await backoff(attempt)
     }
     throw new ConcurrentUpdateError(this.branch!, this.repo.maxAttempts)
+  }
+
+  /**
+   * A new commit on this branch that undoes what commit `id` did (git's revert): the three-way
+   * merge of the commit's parent into the head, against the commit itself; for a merge commit,
+   * against its first parent. Conflicts (later commits changed the same paths) throw
+   * `MergeConflictError` unless `options.conflicts` resolves them.
+   */
+  async revert(id: string, options: WriteOptions & TreeMergeOptions = {}): Promise<CommitInfo | undefined> {
+    if (!isObjectId(id)) throw new InvalidObjectIdError(id)
+    const commit = await this.repo.objects.load(id, COMMIT).catch(error => {
+      throw (error as { code?: string }).code === 'EMISSING' ? new NotFoundError(`commit ${id}`) : error
+    })
+    const parent = commit.parents[0]
+    const before = parent === undefined ? this.repo.emptyTree() : this.repo.treeOf((await this.repo.objects.load(parent, COMMIT)).tree)
+    const after = this.repo.treeOf(commit.tree)
+    const { conflicts, deleteModify } = options
+    return this.write(
+      async tree => (await mergeTrees(after, tree, before, { conflicts, deleteModify })).tree,
+      { ...options, strategy: 'reapply' },
+      `revert ${id.slice(0, 12)}: ${commit.info().message.split('\n')[0]}`,
+    )
   }
 
   /**

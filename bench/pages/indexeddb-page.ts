@@ -5,7 +5,7 @@
  * SHA-1 the browser build hashes them with. Each measurement warms up on a smaller run first.
  */
 import { createStore, setMany, type UseStore } from 'idb-keyval'
-import { AUTHOR, commitMessage, DATE, keyPath, KEYS_PER_COMMIT, value } from '../workload.js'
+import { writeWorkload } from '../workload.js'
 import { Contents, MemoryBackend, type ObjectEntry, openIndexedDbBackend, openMemoryBackend, Repo, sha1, toHex } from '../../index.browser.js'
 
 export interface EngineRun {
@@ -34,19 +34,11 @@ let databases = 0
 async function engine(backendKind: 'indexeddb' | 'memory', total: number): Promise<EngineRun> {
   const backend = backendKind === 'indexeddb' ? await openIndexedDbBackend(`bench-${++databases}`) : openMemoryBackend()
   const main = (await Repo.open({ backend, contents: Contents.bytes })).branch('main')
-  let head: { id: string; tree: string } | undefined
   const start = performance.now()
-  for (let c = 0; c * KEYS_PER_COMMIT < total; c++) {
-    head = await main.batch(
-      tx => {
-        for (let i = c * KEYS_PER_COMMIT; i < Math.min(total, (c + 1) * KEYS_PER_COMMIT); i++) tx.set(keyPath(i), value(i))
-      },
-      { message: commitMessage(c), author: AUTHOR, date: DATE },
-    )
-  }
+  const head = await writeWorkload(main, total)
   const seconds = (performance.now() - start) / 1000
   await backend.close()
-  return { seconds, commit: head!.id, tree: head!.tree }
+  return { seconds, commit: head.id, tree: head.tree }
 }
 
 /** A memory backend that keeps a copy of every batch it is given. */
@@ -62,12 +54,7 @@ class RecordingBackend extends MemoryBackend {
 /** The batches of objects the engine writes for `total` keys (not timed). */
 async function engineBatches(total: number): Promise<ObjectEntry[][]> {
   const backend = new RecordingBackend()
-  const main = (await Repo.open({ backend, contents: Contents.bytes })).branch('main')
-  for (let c = 0; c * KEYS_PER_COMMIT < total; c++) {
-    await main.batch(tx => {
-      for (let i = c * KEYS_PER_COMMIT; i < Math.min(total, (c + 1) * KEYS_PER_COMMIT); i++) tx.set(keyPath(i), value(i))
-    }, { message: commitMessage(c), author: AUTHOR, date: DATE })
-  }
+  await writeWorkload((await Repo.open({ backend, contents: Contents.bytes })).branch('main'), total)
   return backend.batches
 }
 

@@ -13,10 +13,10 @@ import { join } from 'node:path'
 import { once } from 'node:events'
 import { execFileSync } from 'node:child_process'
 import git from 'isomorphic-git'
-import { Contents, openMemoryBackend, Repo } from '../../index.js'
+import { type CommitInfo, Contents, openMemoryBackend, Repo } from '../../index.js'
 import { isolated } from '../isolate.js'
 import { type Report, time } from '../report.js'
-import { AUTHOR, AUTHOR_EMAIL, AUTHOR_NAME, commitMessage, DATE, deepKeyPath, keyPath, KEYS_PER_COMMIT, value } from '../workload.js'
+import { AUTHOR, AUTHOR_EMAIL, AUTHOR_NAME, commitMessage, DATE, deepKeyPath, keyPath, KEYS_PER_COMMIT, value, writeWorkload } from '../workload.js'
 
 const SUITE = 'core'
 const TOTAL = 100_000
@@ -32,18 +32,11 @@ interface Result {
 export async function engineBulk(total: number) {
   const repo = await Repo.open({ backend: openMemoryBackend(), contents: Contents.bytes })
   const main = repo.branch('main')
-  let head: { id: string; tree: string } | undefined
+  let head!: CommitInfo
   const seconds = await time(async () => {
-    for (let c = 0; c * KEYS_PER_COMMIT < total; c++) {
-      head = await main.batch(
-        tx => {
-          for (let i = c * KEYS_PER_COMMIT; i < Math.min(total, (c + 1) * KEYS_PER_COMMIT); i++) tx.set(keyPath(i), value(i))
-        },
-        { message: commitMessage(c), author: AUTHOR, date: DATE },
-      )
-    }
+    head = await writeWorkload(main, total)
   })
-  return { result: { seconds, tree: head!.tree, commit: head!.id }, repo, main }
+  return { result: { seconds, tree: head.tree, commit: head.id }, repo, main }
 }
 
 function frame(type: string, body: Uint8Array): Buffer {

@@ -12,10 +12,10 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openGitBackend } from '../../backends/git/index.js'
-import { Contents, Repo } from '../../index.js'
+import { type CommitInfo, Contents, Repo } from '../../index.js'
 import { isolated } from '../isolate.js'
 import { type Report, time } from '../report.js'
-import { AUTHOR, commitMessage, DATE, keyPath, KEYS_PER_COMMIT, value } from '../workload.js'
+import { keyPath, KEYS_PER_COMMIT, writeWorkload } from '../workload.js'
 
 const SUITE = 'git-backend'
 const TOTAL = 100_000
@@ -36,20 +36,13 @@ function tempDir(prefix: string): string {
 async function bulk(total: number, dir: string): Promise<Result> {
   const repo = await Repo.open({ backend: await openGitBackend(dir, { create: true }), contents: Contents.bytes })
   const main = repo.branch('main')
-  let head: { id: string; tree: string } | undefined
+  let head!: CommitInfo
   // Closing is timed too: it waits for any pack roll-up still running in the background.
   const seconds = await time(async () => {
-    for (let c = 0; c * KEYS_PER_COMMIT < total; c++) {
-      head = await main.batch(
-        tx => {
-          for (let i = c * KEYS_PER_COMMIT; i < Math.min(total, (c + 1) * KEYS_PER_COMMIT); i++) tx.set(keyPath(i), value(i))
-        },
-        { message: commitMessage(c), author: AUTHOR, date: DATE },
-      )
-    }
+    head = await writeWorkload(main, total)
     await repo.close()
   })
-  return { seconds, tree: head!.tree, commit: head!.id }
+  return { seconds, tree: head.tree, commit: head.id }
 }
 
 /** The 10,000 random keys both readers read, the same in every process. */

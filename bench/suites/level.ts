@@ -10,7 +10,7 @@ import { Level } from 'level'
 import { Contents, openLevelBackend, Repo, type Backend } from '../../index.js'
 import { isolated } from '../isolate.js'
 import { type Report, time } from '../report.js'
-import { AUTHOR, commitMessage, DATE, keyPath, KEYS_PER_COMMIT, value } from '../workload.js'
+import { keyPath, KEYS_PER_COMMIT, writeWorkload } from '../workload.js'
 import { bareMinimum } from './core.js'
 
 const SUITE = 'level'
@@ -31,15 +31,7 @@ export async function measureEngineWrite(location: string): Promise<Written> {
   const main = repo.branch('main')
   let tree = ''
   const seconds = await time(async () => {
-    for (let c = 0; c * KEYS_PER_COMMIT < TOTAL; c++) {
-      const head = await main.batch(
-        tx => {
-          for (let i = c * KEYS_PER_COMMIT; i < (c + 1) * KEYS_PER_COMMIT; i++) tx.set(keyPath(i), value(i))
-        },
-        { message: commitMessage(c), author: AUTHOR, date: DATE },
-      )
-      tree = head!.tree
-    }
+    tree = (await writeWorkload(main, TOTAL)).tree
   })
   await repo.close()
   return { seconds, tree, location }

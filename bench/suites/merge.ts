@@ -16,7 +16,7 @@ import { join } from 'node:path'
 import { Contents, openMemoryBackend, Repo, type Store } from '../../index.js'
 import { isolated } from '../isolate.js'
 import { type Report, time } from '../report.js'
-import { AUTHOR, commitMessage, DATE, keyPath, KEYS_PER_COMMIT, value } from '../workload.js'
+import { AUTHOR, commitMessage, DATE, keyPath, KEYS_PER_COMMIT, value, writeWorkload } from '../workload.js'
 
 const SUITE = 'merge'
 const TOTAL = 100_000
@@ -32,11 +32,7 @@ async function buildMergeScenario(): Promise<{ repo: Repo<Uint8Array>; main: Sto
   const repo = await Repo.open({ backend: openMemoryBackend(), contents: Contents.bytes })
   const main = repo.branch('main')
   const info = { author: AUTHOR, date: DATE }
-  for (let c = 0; c * KEYS_PER_COMMIT < TOTAL; c++) {
-    await main.batch(tx => {
-      for (let i = c * KEYS_PER_COMMIT; i < (c + 1) * KEYS_PER_COMMIT; i++) tx.set(keyPath(i), value(i))
-    }, { ...info, message: commitMessage(c) })
-  }
+  await writeWorkload(main, TOTAL)
   await repo.createBranch('b')
   for (const [branch, side] of [['main', 0], ['b', 1]] as const) {
     await repo.branch(branch).batch(tx => changedKeys(side).forEach(i => tx.set(keyPath(i), changedValue(i, side))), { ...info, message: `side ${side}\n` })

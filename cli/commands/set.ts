@@ -14,8 +14,10 @@ export const set: Command = {
   description: [
     'Sets PATH to VALUE on --branch in one commit and prints the commit id. VALUE "-" reads the',
     'value from standard input, byte for byte. The value must suit --contents: UTF-8 text for',
-    'string, a JSON document for json (stored in canonical form), anything for bytes. Setting a',
-    'value that is already there makes no commit.',
+    'string, a JSON document for json (stored in canonical form), anything for bytes, a whole',
+    'number for counter, and JSON of the type\'s shape for multiset ({"x": 2}), set (["a", "b"]),',
+    'lww ({"time": 1, "value": ...}) and log ([{"id": "a", "time": 1, ...}]). Setting a value',
+    'that is already there makes no commit.',
   ].join('\n'),
   options: COMMIT_OPTIONS,
   args: [2, 2],

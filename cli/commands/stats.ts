@@ -2,6 +2,7 @@ import { lstatSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { type ObjectType, unframeObject } from '../../index.js'
 import type { Command } from '../command.js'
+import { formatSize } from '../format/size.js'
 import { withStore } from '../store/open.js'
 
 const BATCH = 1000
@@ -54,12 +55,12 @@ export const stats: Command = {
     }
     out.result(result, r => [
       `store     ${r.root} (${r.backend})`,
-      `objects   ${r.objects} (${size(r.objectBytes)})`,
+      `objects   ${r.objects} (${formatSize(r.objectBytes)})`,
       ...(['commit', 'tree', 'blob', 'tag'] as const)
         .filter(type => counted.byType[type].count > 0 || type !== 'tag')
-        .map(type => `  ${`${type}s`.padEnd(8)}${String(counted.byType[type].count).padStart(6)}  ${size(counted.byType[type].bytes)}`),
+        .map(type => `  ${`${type}s`.padEnd(8)}${String(counted.byType[type].count).padStart(6)}  ${formatSize(counted.byType[type].bytes)}`),
       `branches  ${r.branches}`,
-      `on disk   ${size(r.diskBytes)}`,
+      `on disk   ${formatSize(r.diskBytes)}`,
     ])
   },
 }
@@ -74,16 +75,4 @@ function diskUsage(path: string): number {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0
     throw error
   }
-}
-
-function size(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`
-  const units = ['KiB', 'MiB', 'GiB', 'TiB']
-  let value = bytes / 1024
-  let unit = 0
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024
-    unit++
-  }
-  return `${value.toFixed(1)} ${units[unit]}`
 }

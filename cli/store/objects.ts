@@ -1,7 +1,8 @@
 /**
  * Raw object reads for what the `Tree` API does not show: entry modes and ids (the inspector's
- * tree view, `export`), and object types (commit prefixes). They go straight to the backend, in
- * batches, and are hash-checked; nothing is cached, so they never crowd out what readers cache.
+ * tree view, `export`), object types (commit prefixes), and how many objects there are (the
+ * progress bars of gc and fsck). They go straight to the backend, in batches, and are
+ * hash-checked; nothing is cached, so they never crowd out what readers cache.
  */
 import {
   CorruptObjectError,
@@ -66,4 +67,11 @@ export async function directoryEntries(repo: Repo<Uint8Array>, rootTree: string,
 export async function objectTypes(repo: Repo<Uint8Array>, ids: readonly string[]): Promise<Array<ObjectType | undefined>> {
   const found = await repo.backend.getObjects(ids)
   return found.map((framed, i) => (framed === undefined ? undefined : unframeObject(ids[i], framed).type))
+}
+
+/** How many objects the store holds (one pass over the id listing; nothing is read). */
+export async function countObjects(repo: Repo<Uint8Array>): Promise<number> {
+  let count = 0
+  for await (const _ of repo.backend.objectIds()) count++
+  return count
 }

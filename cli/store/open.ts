@@ -1,14 +1,15 @@
 /**
  * Opening the store at `--root` for one command. Commands read and write bytes: the `--contents`
  * codec is applied at the edges (parsing arguments, printing values), so every command sees any
- * stored value, whatever the codec.
+ * stored value, whatever the codec. Commands that merge (`merge`, `revert`) open it with a bytes
+ * codec that merges by the `--contents` codec's rule (see merge-rule.ts).
  *
  * A LevelDB store has one owner process at a time. A short-lived command finding it locked
  * retries for a while (another short command will soon let go), unless `irmin serve` holds it,
  * which will not let go: then it fails at once, naming the server.
  */
 import { openGitBackend } from '../../backends/git/index.js'
-import { type Backend, Contents, openLevelBackend, Repo, StoreLockedError } from '../../index.js'
+import { type Backend, Contents, type Contents as Codec, openLevelBackend, Repo, StoreLockedError } from '../../index.js'
 import type { GlobalOptions } from '../command.js'
 import { BackendMismatchError, NoStoreError, StoreInUseError, UsageError } from '../errors.js'
 import { locateStore, type StoredBackend } from './locate.js'
@@ -38,10 +39,10 @@ export function storeBackend(globals: GlobalOptions): StoredBackend {
   return found
 }
 
-/** Opens the existing store at `--root`. */
-export async function openStore(globals: GlobalOptions): Promise<OpenStore> {
+/** Opens the existing store at `--root`; `contents` decides how values merge (default: as bytes). */
+export async function openStore(globals: GlobalOptions, contents: Codec<Uint8Array> = Contents.bytes): Promise<OpenStore> {
   const backend = storeBackend(globals)
-  return openAs(globals.root, backend, await openBackend(globals.root, backend, false))
+  return openAs(globals.root, backend, await openBackend(globals.root, backend, false), contents)
 }
 
 /** Opens the store at `root` as `backend`, creating it when it is not there. */
@@ -60,8 +61,8 @@ export async function tryOpenStore(globals: GlobalOptions): Promise<OpenStore | 
   }
 }
 
-async function openAs(root: string, backend: StoredBackend, opened: Backend): Promise<OpenStore> {
-  const repo = await Repo.open({ backend: opened, contents: Contents.bytes })
+async function openAs(root: string, backend: StoredBackend, opened: Backend, contents: Codec<Uint8Array> = Contents.bytes): Promise<OpenStore> {
+  const repo = await Repo.open({ backend: opened, contents })
   return { repo, backend, root, close: () => repo.close() }
 }
 
@@ -83,9 +84,9 @@ async function openLevelWaiting(root: string, waitMs: number): Promise<Backend> 
   }
 }
 
-/** Opens the store at `--root`, runs `fn` on it, and closes it however `fn` ends. */
-export async function withStore<R>(globals: GlobalOptions, fn: (store: OpenStore) => Promise<R>): Promise<R> {
-  const store = await openStore(globals)
+/** Opens the store at `--root` (see `openStore`), runs `fn` on it, and closes it however `fn` ends. */
+export async function withStore<R>(globals: GlobalOptions, fn: (store: OpenStore) => Promise<R>, contents?: Codec<Uint8Array>): Promise<R> {
+  const store = await openStore(globals, contents)
   try {
     return await fn(store)
   } finally {

@@ -115,6 +115,16 @@ async function mergeEntry<T>(ctx: Context<T>, at: At, name: string, eb: Entry | 
     if (merged !== dO) at.changes.set(name, merged.size === 0 ? null : Entry.tree(name, merged, eo))
     return
   }
+  if ((eo === undefined || et === undefined) && eb?.isTree && (eo ?? et)!.isTree) {
+    // A directory deleted on one side and changed on the other: merge inside it against an empty
+    // directory, so that deletions and conflicts are judged file by file, as git reports them.
+    const [db, dp] = await Promise.all([loadDir(ctx.objects, eb), loadDir(ctx.objects, (eo ?? et)!)])
+    for (const dir of [db, dp]) dir.seal(ctx.objects)
+    const merged = eo === undefined ? await mergeDirs(ctx, path, db, Dir.empty(), dp) : await mergeDirs(ctx, path, db, dp, Dir.empty())
+    if (eo !== undefined && merged === dp) return
+    at.changes.set(name, merged.size === 0 ? null : Entry.tree(name, merged, eo))
+    return
+  }
   if (eo === undefined || et === undefined) {
     const policy = ctx.options.deleteModify ?? 'conflict'
     if (policy === 'delete') return void at.changes.set(name, null)

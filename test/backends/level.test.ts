@@ -1,5 +1,6 @@
 /** The LevelDB backend: conformance, the one-process-per-directory rule, and in-memory refs. */
 import { spawn } from 'node:child_process'
+import { Level } from 'level'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { Contents, openLevelBackend, Repo, type Backend } from '../../index.js'
@@ -62,5 +63,32 @@ describe('LevelDB directory ownership', () => {
     expect(await repo.branch('main').list(['k'])).toEqual(['1', '11', '13', '15', '17', '19', '3', '5', '7', '9'])
     expect(await repo.branch('dev').get(['k', '18'])).toBe('v18')
     await repo.close()
+  })
+})
+
+describe('LevelDB size index', () => {
+  it('is rebuilt for a store that has objects but no index', async () => {
+    const location = freshDir()
+    const repo = await Repo.open({ backend: await openLevelBackend(location), contents: Contents.string })
+    await repo.branch('main').batch(tx => {
+      for (let i = 0; i < 30; i++) tx.set(['k', `${i}`], `value ${i}`)
+    })
+    const listed = async (backend: Backend) => {
+      const ids: string[] = []
+      for await (const id of backend.objectIds()) ids.push(id)
+      return ids.sort()
+    }
+    const before = await listed(repo.backend)
+    await repo.close()
+    const raw = new Level(location)
+    await raw.sublevel('s').clear()
+    await raw.close()
+    const backend = await openLevelBackend(location)
+    expect(await listed(backend)).toEqual(before)
+    const sizes = new Map<string, number>()
+    for await (const [id, size] of backend.objectSizes()) sizes.set(id, size)
+    const read = await backend.getObjects(before)
+    before.forEach((id, i) => expect(sizes.get(id)).toBe(read[i]!.length))
+    await backend.close()
   })
 })

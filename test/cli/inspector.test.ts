@@ -61,7 +61,7 @@ describe('the inspector', () => {
   })
 
   it('opens the head of main at first, and another commit by clicking its circle', async () => {
-    await expect.poll(() => texts('#tree h2')).toEqual([`TREE OF ${shortId('Drop the logo').slice(0, 7)}`])
+    await expect.poll(() => texts('#tree h2')).toEqual([`TREE OF ${shortId('Merge feature').slice(0, 7)}`])
     const guide = shortId('Write a guide')
     await page.click(`#history circle[data-id="${guide}"]`)
     await expect.poll(() => texts('#tree h2')).toEqual([`TREE OF ${guide.slice(0, 7)}`])

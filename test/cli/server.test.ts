@@ -57,7 +57,10 @@ describe('the JSON API over the example store', () => {
 
   it('gives one commit by branch, id or prefix', async () => {
     const main = await api<ApiCommit>('/api/commit/main')
-    expect(main).toMatchObject({ message: 'Drop the logo', author: 'Ada <ada@example.org>', date: '2024-05-01T09:49:00.000Z', parents: [expect.any(String)] })
+    // The example ends by merging feature into main: a merge commit, main's head first.
+    expect(main).toMatchObject({ message: 'Merge feature', author: 'Ada <ada@example.org>', date: '2024-05-01T09:56:00.000Z', parents: [expect.any(String), expect.any(String)] })
+    expect((await api<ApiCommit>(`/api/commit/${main.parents[0]}`)).message).toBe('Drop the logo')
+    expect(main.parents[1]).toBe((await api<ApiCommit>('/api/commit/feature')).id)
     expect(await api(`/api/commit/${main.id}`)).toEqual(main)
     expect(await api(`/api/commit/${main.id.slice(0, 9)}`)).toEqual(main)
   })
@@ -66,6 +69,7 @@ describe('the JSON API over the example store', () => {
     const all = await api<ApiHistory>('/api/history')
     expect(all.next).toBeNull()
     expect(all.commits.map(c => c.message)).toEqual([
+      'Merge feature',
       'Drop the logo',
       'Add grace',
       'Write a guide',
@@ -119,15 +123,14 @@ describe('the JSON API over the example store', () => {
 
   it('gives the structured changes between two commits', async () => {
     const diff = await api<ApiDiff>('/api/diff/main/feature')
+    // main merged feature, so they differ only by what main did after the fork.
     expect(diff.changes.map(c => [c.kind, c.path])).toEqual([
       ['added', 'assets/pixel.png'],
-      ['updated', 'config/app.json'],
       ['updated', 'config/users.json'],
-      ['added', 'docs/guide.md'],
     ])
-    const app = diff.changes[1]
-    expect(app.before).toMatchObject({ encoding: 'utf8', value: expect.stringContaining('"debug": false') })
-    expect(app.after).toMatchObject({ encoding: 'utf8', value: expect.stringContaining('"debug": true') })
+    const users = diff.changes[1]
+    expect(users.before).toMatchObject({ encoding: 'utf8', value: expect.stringContaining('"grace"') })
+    expect(users.after).toMatchObject({ encoding: 'utf8', value: expect.not.stringContaining('"grace"') })
     expect(diff.changes[0].before).toBeUndefined()
     expect((await api<ApiDiff>('/api/diff/main/main')).changes).toEqual([])
   })
@@ -202,7 +205,7 @@ describe('serve and other processes', () => {
       const memoryUrl = line.slice(line.indexOf('http://'))
       expect(line).toBe(`irmin serve: a memory store at ${memoryUrl}`)
       const history = (await (await fetch(new URL('/api/history', memoryUrl))).json()) as ApiHistory
-      expect(history.commits).toHaveLength(7)
+      expect(history.commits).toHaveLength(8)
       expect(await (await fetch(new URL('/api/info', memoryUrl))).json()).toEqual({ backend: 'memory', root: null })
     } finally {
       expect(await memory.stop()).toBe(0)

@@ -71,7 +71,10 @@ describe('usage errors exit 2 with a specific message', () => {
 
   it('bad names and values', async () => {
     await fails(['--root', level, '--backend', 'postgres', 'init'], 2, 'unknown backend "postgres": choose level, git or memory')
-    await fails(['--root', level, '--contents', 'xml', 'get', 'a/b'], 2, 'unknown contents "xml": choose string, json or bytes')
+    await fails(['--root', level, '--contents', 'xml', 'get', 'a/b'], 2, 'unknown contents "xml": choose string, json, bytes, counter, multiset, set, lww, log')
+    await fails(['--root', level, '--contents', 'counter', 'set', 'k', '1.5'], 2, 'invalid value: the value is not a counter (a whole number): "1.5"')
+    await fails(['--root', level, '--contents', 'set', 'set', 'k', '{"a": 1}'], 2, 'invalid value: a set is an array, got Object')
+    await fails(['--root', level, '--contents', 'log', 'set', 'k', '[{"id": 1}]'], 2, 'invalid value: a log entry is { id: string, time: number, ... }')
     await fails(['--root', level, '--branch', 'a..b', 'get', 'a/b'], 2, 'invalid branch name "a..b": contains ".."')
     await fails(['--root', level, 'branch', 'create', 'bad name'], 2, 'invalid branch name "bad name": contains " "')
     await fails(['--root', level, '--contents', 'json', 'set', 'k', '{oops'], 2, 'invalid value: the value is not JSON: "{oops"')
@@ -156,7 +159,7 @@ describe('help', () => {
   it('irmin --help and irmin help list every command, the global options and the exit codes', async () => {
     const help = await irmin(['--help'])
     expect(help).toMatchObject({ status: 0, stderr: '' })
-    for (const command of ['init', 'get PATH', 'set PATH VALUE|-', 'remove PATH', 'list [PATH]', 'tree [PATH]', 'log', 'branches', 'branch create', 'diff A B', 'snapshot', 'watch [PATH]', 'stats', 'dot FILE', 'import DIR', 'export DIR [COMMIT]', 'serve']) {
+    for (const command of ['init', 'get PATH', 'set PATH VALUE|-', 'remove PATH', 'list [PATH]', 'tree [PATH]', 'log', 'branches', 'branch create', 'diff A B', 'merge FROM', 'revert COMMIT', 'snapshot', 'watch [PATH]', 'stats', 'dot FILE', 'import DIR', 'export DIR [COMMIT]', 'gc', 'fsck', 'serve']) {
       expect(help.stdout).toMatch(new RegExp(`\\n {2}${command.replace(/[[\]|]/g, c => `\\${c}`)}\\s`))
     }
     for (const option of ['--root DIR', '--backend NAME', '--branch NAME', '--contents KIND', '--json', '--debug']) expect(help.stdout).toContain(option)
@@ -167,12 +170,17 @@ describe('help', () => {
   })
 
   it('every command has --help, also with missing arguments', async () => {
-    for (const command of ['init', 'get', 'set', 'remove', 'list', 'tree', 'log', 'branches', 'branch', 'diff', 'snapshot', 'watch', 'stats', 'dot', 'import', 'export', 'serve', 'help']) {
+    for (const command of ['init', 'get', 'set', 'remove', 'list', 'tree', 'log', 'branches', 'branch', 'diff', 'merge', 'revert', 'snapshot', 'watch', 'stats', 'dot', 'import', 'export', 'gc', 'fsck', 'serve', 'help']) {
       const result = await irmin([command, '--help'])
       expect(result.status, command).toBe(0)
       expect(result.stdout, command).toMatch(new RegExp(`^usage: irmin ${command}\\b[^\\n]*\\n\\n.+`))
     }
     expect((await irmin(['help', 'set'])).stdout).toBe((await irmin(['set', '-h'])).stdout)
     expect((await irmin(['set', '--help'])).stdout).toContain('-m, --message MSG')
+    const merge = (await irmin(['merge', '--help'])).stdout
+    for (const option of ['--into BRANCH', '-m, --message MSG', '--author AUTHOR', '--conflicts HOW', '--no-ff']) expect(merge).toContain(option)
+    expect((await irmin(['revert', '--help'])).stdout).toContain('--conflicts HOW')
+    expect((await irmin(['gc', '--help'])).stdout).toMatch(/--keep-commits N[^\n]*\n\s+--keep-since WHEN/)
+    expect((await irmin(['fsck', '--help'])).stdout).toContain('Exits 0 when the store\nis sound and 1 when it is damaged')
   })
 })

@@ -280,3 +280,53 @@ describe('tree merges agree with git merge-tree --write-tree on disjoint edits',
     )
   })
 })
+
+describe('revert', () => {
+  it('undoes what a commit did, keeps what came after, and reports conflicts', async () => {
+    const { repo } = await openRepo<string>()
+    const main = repo.branch('main')
+    await main.set(['a'], '1')
+    const change = await main.batch(tx => {
+      tx.set(['a'], '2')
+      tx.set(['b'], 'added')
+    })
+    await main.set(['c'], 'later')
+    const reverted = await main.revert(change!.id)
+    expect(reverted!.message).toMatch(/^revert [0-9a-f]{12}: batch/)
+    expect(await main.get(['a'])).toBe('1')
+    expect(await main.find(['b'])).toBeUndefined()
+    expect(await main.get(['c'])).toBe('later')
+    // Reverting the revert brings the change back.
+    await main.revert(reverted!.id)
+    expect(await main.get(['b'])).toBe('added')
+    // A later change to the same path conflicts.
+    const touched = await main.set(['c'], 'changed')
+    await main.set(['c'], 'changed again')
+    await expect(main.revert(touched!.id)).rejects.toMatchObject({ code: 'ECONFLICT' })
+    await main.revert(touched!.id, { conflicts: 'theirs' })
+    expect(await main.get(['c'])).toBe('later')
+    await expect(main.revert('0'.repeat(40))).rejects.toMatchObject({ code: 'ENOTFOUND' })
+  })
+})
+
+describe('a directory deleted on one side', () => {
+  it('conflicts per file changed on the other side, and lets unchanged files go', async () => {
+    const { repo } = await openRepo<string>()
+    const main = repo.branch('main')
+    await main.batch(tx => {
+      tx.set(['docs', 'a'], 'a')
+      tx.set(['docs', 'b'], 'b')
+    })
+    await repo.createBranch('other')
+    await main.remove(['docs'])
+    await repo.branch('other').batch(tx => {
+      tx.set(['docs', 'b'], 'b changed')
+      tx.set(['docs', 'new'], 'added')
+    })
+    const error = (await repo.merge('other', { into: 'main' }).catch((e: unknown) => e)) as MergeConflictError
+    expect(error.conflicts.map(c => [c.path.join('/'), c.kind])).toEqual([['docs/b', 'delete-modify']])
+    await repo.merge('other', { into: 'main', conflicts: 'theirs' })
+    expect(await main.list(['docs'])).toEqual(['b', 'new'])
+    expect(await main.get(['docs', 'b'])).toBe('b changed')
+  })
+})

@@ -209,3 +209,26 @@ export async function holdLevelStore(root: string, holdMs?: number): Promise<Sto
     },
   }
 }
+
+export interface CliStore {
+  readonly root: string
+  /** Runs `irmin --root ROOT ARGS`. */
+  run(args: readonly string[], input?: string | Uint8Array): Promise<IrminResult>
+  /** Runs it and returns stdout; throws unless it exits 0 with nothing on stderr. */
+  ok(args: readonly string[], input?: string | Uint8Array): Promise<string>
+  /** Runs it with `--json` and returns the parsed result; throws as `ok` does. */
+  json<T = any>(args: readonly string[]): Promise<T>
+}
+
+/** A new store at `root` (`irmin init`), and the means to run commands on it. */
+export async function newCliStore(root: string, backend: 'level' | 'git'): Promise<CliStore> {
+  const run = (args: readonly string[], input?: string | Uint8Array) => irmin(['--root', root, ...args], { input })
+  const ok = async (args: readonly string[], input?: string | Uint8Array) => {
+    const result = await run(args, input)
+    if (result.status !== 0 || result.stderr !== '') throw new Error(`irmin ${args.join(' ')} exited ${result.status}: ${result.stderr}`)
+    return result.stdout
+  }
+  const store: CliStore = { root, run, ok, json: async args => JSON.parse(await ok(['--json', ...args])) }
+  await ok(['--backend', backend, 'init'])
+  return store
+}

@@ -1,0 +1,150 @@
+/**
+ * Garbage collection on LevelDB.
+ * - A store of about 1,000,000 objects, half of them unreachable (a branch of 500,000 keys
+ *   written, then deleted, beside a kept branch of 500,000 keys): objects scanned per second and
+ *   peak RSS growth during `repo.gc()`, in a fresh process. Beside it, the bare minimum of a
+ *   sweep: iterating the same LevelDB keys with no engine (how fast a scan can possibly go).
+ * - A sliding window: 100 windows of 10 commits over a fixed key space, `gc({ keepCommits: 10 })`
+ *   after each; the store's size after every collection against one window's worth of data.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Level } from 'level'
+import { Contents, openLevelBackend, Repo } from '../../index.js'
+import { reachable } from '../../core/reachable.js'
+import { isolated } from '../isolate.js'
+import { type Report, time } from '../report.js'
+import { AUTHOR, DATE, value } from '../workload.js'
+
+const SUITE = 'gc'
+const HALF = 500_000
+const PER_COMMIT = 10_000
+
+/** Writes the kept branch and the garbage branch (then deleted) into a fresh store. */
+export async function buildGcStore(location: string): Promise<{ objects: number }> {
+  const repo = await Repo.open({ backend: await openLevelBackend(location), contents: Contents.bytes })
+  for (const branch of ['main', 'doomed']) {
+    const store = repo.branch(branch)
+    for (let c = 0; c * PER_COMMIT < HALF; c++) {
+      await store.batch(tx => {
+        for (let i = c * PER_COMMIT; i < (c + 1) * PER_COMMIT; i++) {
+          // Distinct values per branch, spread over 1,000 directories of 500 keys each.
+          tx.set([`${branch}${i % 1000}`, `k${i}`], value(branch === 'main' ? i : i + 10_000_000))
+        }
+      }, { author: AUTHOR, date: DATE, message: `${branch} ${c}` })
+    }
+  }
+  await repo.deleteBranch('doomed')
+  let objects = 0
+  for await (const _ of repo.backend.objectIds()) objects++
+  await repo.close()
+  return { objects }
+}
+
+/** `repo.gc()` on the store, with the peak RSS it took beyond what the process held before. */
+export async function measureGc(location: string): Promise<{ seconds: number; scanned: number; removed: number; bytesFreed: number; rssGrowth: number }> {
+  const repo = await Repo.open({ backend: await openLevelBackend(location), contents: Contents.bytes })
+  const before = process.memoryUsage().rss
+  let peak = before
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20)
+  let report!: Awaited<ReturnType<typeof repo.gc>>
+  const seconds = await time(async () => {
+    report = await repo.gc()
+  })
+  clearInterval(sampler)
+  peak = Math.max(peak, process.memoryUsage().rss)
+  await repo.close()
+  return { seconds, scanned: report.scanned, removed: report.removed, bytesFreed: report.bytesFreed, rssGrowth: peak - before }
+}
+
+/** The floor of any sweep: every key of the objects sublevel iterated, nothing else. */
+export async function measureRawScan(location: string): Promise<{ seconds: number; keys: number }> {
+  const db = new Level<string, Uint8Array>(location, { valueEncoding: 'view' })
+  await db.open()
+  let keys = 0
+  const seconds = await time(async () => {
+    for await (const _ of db.sublevel<string, Uint8Array>('o', { valueEncoding: 'view' }).keys()) keys++
+  })
+  await db.close()
+  return { seconds, keys }
+}
+
+/**
+ * 100 windows of 10 commits, each collection keeping 10 commits. After every collection: the
+ * store's logical size (bytes of all objects), and one window's worth of data (bytes of the
+ * objects reachable from the head); before every collection, the store's size at its largest.
+ */
+export async function measureSlidingWindow(location: string): Promise<{ after: number[]; before: number[]; window: number[] }> {
+  const repo = await Repo.open({ backend: await openLevelBackend(location), contents: Contents.bytes })
+  const main = repo.branch('main')
+  const sizeOf = async () => {
+    const ids: string[] = []
+    for await (const id of repo.backend.objectIds()) ids.push(id)
+    const sizes = new Map<string, number>()
+    for (let i = 0; i < ids.length; i += 1000) {
+      const batch = ids.slice(i, i + 1000)
+      ;(await repo.backend.getObjects(batch)).forEach((bytes, j) => sizes.set(batch[j], bytes!.length))
+    }
+    return sizes
+  }
+  const after: number[] = []
+  const before: number[] = []
+  const window: number[] = []
+  for (let w = 0; w < 100; w++) {
+    for (let c = 0; c < 10; c++) {
+      const n = w * 10 + c
+      await main.batch(tx => {
+        for (let k = 0; k < 1000; k++) tx.set([`d${k % 20}`, `k${(n * 1000 + k) % 10_000}`], value(n * 1000 + k))
+      }, { author: AUTHOR, date: DATE, message: `commit ${n}` })
+    }
+    before.push([...(await sizeOf()).values()].reduce((a, b) => a + b, 0))
+    await repo.gc({ keepCommits: 10 })
+    const sizes = await sizeOf()
+    after.push([...sizes.values()].reduce((a, b) => a + b, 0))
+    let reachableBytes = 0
+    await reachable(repo.objects, [(await main.headId())!], { onObject: id => (reachableBytes += sizes.get(id) ?? 0) })
+    window.push(reachableBytes)
+  }
+  await repo.close()
+  return { after, before, window }
+}
+
+export async function run(report: Report): Promise<void> {
+  console.log(`\n== gc: garbage collection on LevelDB`)
+  const here = import.meta.url
+  const dir = mkdtempSync(join(tmpdir(), 'bench-gc-'))
+  try {
+    const location = join(dir, 'store')
+    const built = await isolated<{ objects: number }>(here, 'buildGcStore', location)
+    const raw = await isolated<{ seconds: number; keys: number }>(here, 'measureRawScan', location)
+    const gc = await isolated<{ seconds: number; scanned: number; removed: number; bytesFreed: number; rssGrowth: number }>(here, 'measureGc', location)
+    const scanned = report.add({
+      suite: SUITE,
+      name: `GC of ${built.objects.toLocaleString('en-US')} objects (${gc.removed.toLocaleString('en-US')} unreachable removed)`,
+      value: gc.scanned / gc.seconds,
+      unit: 'objects/s',
+      better: 'higher',
+      note: `${gc.seconds.toFixed(2)} s, ${(gc.bytesFreed / 1e6).toFixed(0)} MB freed`,
+    })
+    const rawRow = report.add({ suite: SUITE, name: 'bare LevelDB key scan of the same store (no engine)', value: raw.keys / raw.seconds, unit: 'keys/s', better: 'higher' })
+    report.target(SUITE, 'objects scanned per second', scanned, 200_000)
+    report.ratio(SUITE, 'GC scan vs bare key scan', scanned, rawRow)
+    const rss = report.add({ suite: SUITE, name: 'peak RSS growth during GC', value: gc.rssGrowth / 1e6, unit: 'MB', better: 'lower' })
+    report.target(SUITE, 'peak RSS growth', rss, 200)
+
+    const sliding = await isolated<{ after: number[]; before: number[]; window: number[] }>(here, 'measureSlidingWindow', join(dir, 'window'))
+    const ratios = sliding.after.map((size, i) => size / sliding.window[i]).slice(1)
+    const worst = report.add({
+      suite: SUITE,
+      name: 'sliding window: store size after GC / one window of data, worst of 100',
+      value: Math.max(...ratios),
+      unit: '×',
+      better: 'lower',
+      note: `window ${(Math.min(...sliding.window) / 1e6).toFixed(1)}–${(Math.max(...sliding.window) / 1e6).toFixed(1)} MB; largest before a GC ${(Math.max(...sliding.before) / 1e6).toFixed(1)} MB`,
+    })
+    report.target(SUITE, 'steady-state size within 2× of one window', worst, 2)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}

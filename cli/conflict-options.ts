@@ -1,0 +1,20 @@
+/** The `--conflicts` option of the commands that merge (`merge`, `revert`). */
+import { type CommandContext, type OptionSpecs, stringOption } from './command.js'
+import { UsageError } from './errors.js'
+
+const RESOLUTIONS = ['fail', 'ours', 'theirs', 'keep-both'] as const
+
+export const CONFLICT_OPTIONS: OptionSpecs = {
+  conflicts: {
+    type: 'string',
+    value: 'HOW',
+    help: 'fail (default: list the conflicts, change nothing, exit 1), ours, theirs, or keep-both (theirs beside ours as NAME~theirs)',
+  },
+}
+
+export function conflictResolution(ctx: CommandContext): (typeof RESOLUTIONS)[number] {
+  const text = stringOption(ctx, 'conflicts') ?? 'fail'
+  const found = RESOLUTIONS.find(resolution => resolution === text)
+  if (found === undefined) throw new UsageError(`--conflicts takes fail, ours, theirs or keep-both, not "${text}"`)
+  return found
+}

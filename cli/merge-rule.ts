@@ -1,0 +1,35 @@
+/**
+ * The contents codec `merge` and `revert` open the store with: bytes, like every other command
+ * (conflicts then carry the stored bytes, shown as `get` shows them), merged by the rule of the
+ * `--contents` codec: counters add up, JSON objects merge key by key, sets, multisets and logs
+ * keep both sides' changes, lww registers keep the later write. A bytes merge would conflict on
+ * all of these. Opening the store with the codec itself would instead fail the whole merge on
+ * one stored value it cannot read; here two different changes to such a value are a conflict,
+ * as they are for bytes.
+ */
+import { Contents, type Contents as Codec, InvalidValueError, Merge } from '../index.js'
+import { codecOf, type Value } from './codecs.js'
+import type { ContentsName } from './command.js'
+
+export function mergingContents(name: ContentsName): Codec<Uint8Array> {
+  const codec = codecOf(name)
+  const rule = codec.merge ?? Merge.defaultMerge<Value>()
+  const asBytes = Merge.defaultMerge<Uint8Array>()
+  return {
+    ...Contents.bytes,
+    name: codec.name,
+    idempotent: codec.idempotent,
+    merge(base, ours, theirs) {
+      let values: [Value | undefined, Value, Value]
+      try {
+        values = [base && codec.decode(base), codec.decode(ours), codec.decode(theirs)]
+      } catch (error) {
+        if (!(error instanceof InvalidValueError)) throw error
+        const merged = asBytes(base, ours, theirs)
+        return Merge.isOk(merged) ? merged : Merge.conflict(`${merged.conflict} (not ${name} contents: ${error.message.replace(/^invalid value: /, '')})`)
+      }
+      const merged = rule(...values)
+      return Merge.isOk(merged) ? Merge.ok(codec.encode(merged.ok)) : Merge.conflict(merged.conflict)
+    },
+  }
+}
