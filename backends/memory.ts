@@ -104,9 +104,17 @@ export class MemoryBackend implements Backend {
     for (const [id] of this.index.entries()) yield id
   }
 
-  async *objectSizes(): AsyncIterable<[string, number]> {
+  async *objectSizes(): AsyncIterable<Array<[string, number]>> {
     this.open()
-    for (const [id, address] of this.index.entries()) yield [id, address === LARGE ? (this.large.get(id)?.length ?? 0) : this.arena.read(address).length]
+    let batch: Array<[string, number]> = []
+    for (const [id, address] of this.index.entries()) {
+      batch.push([id, address === LARGE ? (this.large.get(id)?.length ?? 0) : this.arena.read(address).length])
+      if (batch.length === 1000) {
+        yield batch
+        batch = []
+      }
+    }
+    if (batch.length > 0) yield batch
   }
 
   async getRef(name: string): Promise<string | undefined> {

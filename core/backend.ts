@@ -51,10 +51,11 @@ export interface Backend {
   setShallow?(ids: readonly string[]): Promise<void>
 
   /**
-   * Optional: every object id with its size in bytes, for garbage collection's report of bytes
-   * freed. Without it, the sizes of deleted objects are read before deleting them.
+   * Optional: every object id with its size in bytes, in batches, for garbage collection's sweep
+   * (batches: a million ids one promise each would cost more than the sweep). Without it, GC
+   * lists `objectIds` and reads the sizes of the objects it deletes.
    */
-  objectSizes?(): AsyncIterable<[id: string, size: number]>
+  objectSizes?(): AsyncIterable<ReadonlyArray<readonly [id: string, size: number]>>
 
   /** Called after any ref of this backend moves, by any user of the same backend object. */
   watchRefs?(listener: RefListener): () => void

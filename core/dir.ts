@@ -287,35 +287,73 @@ export class Dir {
 
   /**
    * Names whose entry differs between this directory and `other` (added, removed, or another id
-   * or mode), found by walking both sorted bodies side by side and comparing raw bytes: entries
-   * that did not change cost a byte comparison and no allocation. Both must be sealed.
+   * or mode). Both must be sealed.
    */
   changedNames(other: Dir): Set<string> {
-    const changed = new Set<string>()
-    if (this.changes !== undefined || other.changes !== undefined) throw new TypeError('changedNames needs sealed directories')
+    const names = new Set<string>()
+    this.forEachDifference(other, (i, j) => names.add(i >= 0 ? this.nameAt(i) : other.nameAt(j)))
+    return names
+  }
+
+  /**
+   * Calls `visit(i, j)` for every entry that differs from `other`: `i` indexes this directory's
+   * entries and `j` the other's, -1 where that side has none; both are given when an entry of the
+   * same name and kind changed. Both sorted bodies are walked side by side comparing raw bytes,
+   * so entries that did not change cost a comparison and no allocation. Both must be sealed.
+   */
+  forEachDifference(other: Dir, visit: (i: number, j: number) => void): void {
+    if (this.changes !== undefined || other.changes !== undefined) throw new TypeError('comparing directories needs them sealed')
     const [a, ao, b, bo] = [this.body!, this.offsets!, other.body!, other.offsets!]
+    const av = new DataView(a.buffer, a.byteOffset, a.byteLength)
+    const bv = new DataView(b.buffer, b.byteOffset, b.byteLength)
     let i = 0
     let j = 0
-    const nameOf = (body: Uint8Array, start: number, end: number) => decodeUtf8(body, body.indexOf(0x20, start) + 1, end - 21)
     while (i < this.size || j < other.size) {
-      if (j >= other.size) {
-        changed.add(nameOf(a, ao[i], ao[i + 1]))
-        i++
-      } else if (i >= this.size) {
-        changed.add(nameOf(b, bo[j], bo[j + 1]))
-        j++
-      } else {
-        const c = compareFlat(a, ao[i], ao[i + 1], b, bo[j], bo[j + 1])
-        if (c < 0) changed.add(nameOf(a, ao[i], ao[i++ + 1]))
-        else if (c > 0) changed.add(nameOf(b, bo[j], bo[j++ + 1]))
-        else {
-          if (!sameBytes(a, ao[i], ao[i + 1], b, bo[j], bo[j + 1])) changed.add(nameOf(a, ao[i], ao[i + 1]))
+      if (j >= other.size) visit(i++, -1)
+      else if (i >= this.size) visit(-1, j++)
+      else if (sameBytes(av, ao[i], ao[i + 1], bv, bo[j], bo[j + 1])) {
+        // The common case: the same entries on both sides, usually a long run of them. Skip
+        // the whole run with one word-by-word comparison (equal bytes parse into equal entries).
+        const same = commonPrefix(av, ao[i], bv, bo[j], Math.min(a.length - ao[i], b.length - bo[j]))
+        const end = ao[i] + same
+        do {
           i++
           j++
-        }
+        } while (i < this.size && j < other.size && ao[i + 1] <= end)
+      } else {
+        const c = compareFlat(a, ao[i], ao[i + 1], b, bo[j], bo[j + 1])
+        if (c < 0) visit(i++, -1)
+        else if (c > 0) visit(-1, j++)
+        else visit(i++, j++)
       }
     }
-    return changed
+  }
+
+  /** Flat entry `i`: its name. */
+  nameAt(i: number): string {
+    const body = this.body!
+    return decodeUtf8(body, body.indexOf(0x20, this.offsets![i]) + 1, this.offsets![i + 1] - 21)
+  }
+
+  /** Flat entry `i`: where its 20-byte id starts in `flatBody`. */
+  idOffsetAt(i: number): number {
+    return this.offsets![i + 1] - 20
+  }
+
+  /** The serialised entries of a sealed directory (see `idOffsetAt`). */
+  get flatBody(): Uint8Array {
+    return this.body!
+  }
+
+  /** Flat entry `i`: a subtree? a gitlink (a submodule's commit, not stored here)? */
+  isTreeAt(i: number): boolean {
+    return isTreeAt(this.body!, this.offsets![i])
+  }
+
+  isGitlinkAt(i: number): boolean {
+    const body = this.body!
+    const start = this.offsets![i]
+    return body[start] === 0x31 && body[start + 1] === 0x36 // "16": only "160000" starts so
   }
 
   /** Whether the flat entries are in strict git order (no duplicates): what `git fsck` checks. */
@@ -339,11 +377,7 @@ export class Dir {
     }
     const body = this.body!
     const offsets = this.offsets!
-    for (let i = 0; i < this.size; i++) {
-      const start = offsets[i]
-      // "160000" (a gitlink) is the only mode that starts with "16".
-      fn(body, offsets[i + 1] - 20, isTreeAt(body, start), body[start] === 0x31 && body[start + 1] === 0x36)
-    }
+    for (let i = 0; i < this.size; i++) fn(body, offsets[i + 1] - 20, isTreeAt(body, offsets[i]), this.isGitlinkAt(i))
   }
 
   /** Ids and kinds of every entry, without building `Entry` objects (for walks over stored trees). */
@@ -520,10 +554,22 @@ function compareFlat(a: Uint8Array, aStart: number, aEnd: number, b: Uint8Array,
   return x - y
 }
 
-function sameBytes(a: Uint8Array, aStart: number, aEnd: number, b: Uint8Array, bStart: number, bEnd: number): boolean {
-  if (aEnd - aStart !== bEnd - bStart) return false
+/** How many bytes from `aStart` and `bStart` are equal (at most `limit`), four at a time. */
+function commonPrefix(a: DataView, aStart: number, b: DataView, bStart: number, limit: number): number {
+  let k = 0
+  while (k + 4 <= limit && a.getUint32(aStart + k) === b.getUint32(bStart + k)) k += 4
+  while (k < limit && a.getUint8(aStart + k) === b.getUint8(bStart + k)) k++
+  return k
+}
+
+/** Whether two flat entries are byte for byte the same, four bytes at a time. */
+function sameBytes(a: DataView, aStart: number, aEnd: number, b: DataView, bStart: number, bEnd: number): boolean {
+  const length = aEnd - aStart
+  if (length !== bEnd - bStart) return false
   // The id is at the end and differs first when anything does: compare from the back.
-  for (let k = aEnd - aStart - 1; k >= 0; k--) if (a[aStart + k] !== b[bStart + k]) return false
+  let k = length - 4
+  for (; k >= 0; k -= 4) if (a.getUint32(aStart + k) !== b.getUint32(bStart + k)) return false
+  for (k += 3; k >= 0; k--) if (a.getUint8(aStart + k) !== b.getUint8(bStart + k)) return false
   return true
 }
 

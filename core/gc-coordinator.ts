@@ -97,7 +97,7 @@ export class GcCoordinator {
   /** Runs `collect` as the only collection on this backend (later calls wait their turn). */
   exclusive<T>(collect: (journal: GcJournal) => Promise<T>): Promise<T> {
     const run = this.running.then(async () => {
-      this.journal = { written: new IdTable(), roots: [] }
+      this.journal = { written: new IdTable(512, { keyBytes: 8 }), roots: [] }
       // Writes already under way wrote objects no ref names yet: they count as written during it.
       for (const ids of this.writes) for (const id of ids) this.journal.written.set(id, 1)
       try {

@@ -66,7 +66,7 @@ export interface GcReport {
   boundary: string[]
 }
 
-const BATCH = 2048
+const BATCH = 1024
 
 /** A tree to mark, and the tree it may be compared against (see `markTrees`). */
 interface TreeJob {
@@ -80,7 +80,8 @@ export async function collectGarbage(objects: ObjectStore, options: GcOptions = 
 }
 
 class Collection {
-  private readonly marked = new IdTable(1 << 16)
+  // Ids as 8-byte prefixes: a false "marked" would only keep an object (see IdTable).
+  private readonly marked = new IdTable(1 << 16, { keyBytes: 8 })
   private readonly keptCommits: Commit[] = []
   /** Ref values and roots already marked from, so catching up only marks what is new. */
   private readonly markedFrom = new Set<string>()
@@ -112,6 +113,7 @@ class Collection {
     const present = previous.length > 0 ? await this.backend.hasObjects(previous) : []
     const still = previous.filter((_, i) => present[i])
     await writeShallow(this.objects, [...still, ...boundary])
+    this.dirs.clear() // marking is over (catching up reads few): give the memory to the sweep
     const report = await this.coordinator.sweeping(() => this.sweep())
     return { ...report, boundary: [...new Set([...still, ...boundary])].sort(), durationMs: Date.now() - this.started }
   }
@@ -203,13 +205,17 @@ class Collection {
    */
   private async markTrees(jobs: readonly TreeJob[]): Promise<void> {
     const queue = jobs.filter(job => this.mark(job.id))
-    while (queue.length > 0) {
-      const batch = queue.splice(0, 256)
-      const [dirs, refs] = await Promise.all([
-        Promise.all(batch.map(job => this.readDir(job.id))),
-        Promise.all(batch.map(job => (job.ref === undefined ? undefined : this.readDir(job.ref)))),
-      ])
-      batch.forEach((_, i) => {
+    const read = (batch: TreeJob[]) =>
+      Promise.all([Promise.all(batch.map(job => this.readDir(job.id))), Promise.all(batch.map(job => (job.ref === undefined ? undefined : this.readDir(job.ref))))])
+    // One batch read ahead: the backend reads the next trees while these are being compared.
+    let batch = queue.splice(0, 256)
+    let reading = read(batch)
+    while (batch.length > 0) {
+      const [dirs, refs] = await reading
+      const current = batch
+      batch = queue.splice(0, 256)
+      if (batch.length > 0) reading = read(batch)
+      current.forEach((_, i) => {
         const dir = dirs[i]
         const ref = refs[i]
         if (dir === undefined) return
@@ -220,14 +226,21 @@ class Collection {
           })
           return
         }
-        for (const name of dir.changedNames(ref)) {
-          const entry = dir.get(name)
-          if (entry === undefined || entry.isGitlink || !this.mark(entry.id!)) continue
-          const before = ref.get(name)
-          if (entry.isTree) queue.push({ id: entry.id!, ref: before?.isTree ? before.id : undefined })
-        }
+        const body = dir.flatBody
+        dir.forEachDifference(ref, (i, j) => {
+          if (i < 0 || dir.isGitlinkAt(i) || !this.marked.addRaw(body, dir.idOffsetAt(i))) return
+          if (!dir.isTreeAt(i)) return
+          const offset = dir.idOffsetAt(i)
+          const before = j >= 0 && ref.isTreeAt(j) ? toHex(ref.flatBody, ref.idOffsetAt(j), ref.idOffsetAt(j) + 20) : undefined
+          queue.push({ id: toHex(body, offset, offset + 20), ref: before })
+        })
       })
       this.options.onProgress?.({ phase: 'mark', done: this.marked.size })
+      // Processing may have queued trees after the read ahead found the queue empty.
+      if (batch.length === 0 && queue.length > 0) {
+        batch = queue.splice(0, 256)
+        reading = read(batch)
+      }
     }
   }
 
@@ -240,7 +253,7 @@ class Collection {
     const dir = await this.objects.loadUncached(id, DIR).catch(missingIsUndefined)
     if (dir === undefined) return undefined
     this.dirs.set(id, dir)
-    if (this.dirs.size > 4096) this.dirs.delete(this.dirs.keys().next().value!)
+    if (this.dirs.size > 1024) this.dirs.delete(this.dirs.keys().next().value!)
     return dir
   }
 
@@ -255,27 +268,32 @@ class Collection {
     let bytesFreed = 0
     let garbage: Array<[string, number | undefined]> = []
     const alive = (id: string) => this.marked.has(id) || this.journal.written.has(id)
+    // One batch of deletions runs while the listing goes on.
+    let deleting: Promise<void> = Promise.resolve()
     const flush = async () => {
-      const sizes = await sizesOf(this.backend, garbage)
+      const pending = garbage
+      garbage = []
+      const sizes = await sizesOf(this.backend, pending)
+      await deleting
       // The last look (rule 3), then the deletion, with no await between them.
       await this.catchUp()
-      const batch = garbage.filter(([id]) => !alive(id)).map(([id]) => id)
-      garbage = []
+      const batch = pending.filter(([id]) => !alive(id)).map(([id]) => id)
       if (batch.length === 0) return
-      await this.backend.deleteObjects(batch)
-      this.coordinator.deleted(batch)
-      removed += batch.length
-      for (const id of batch) bytesFreed += sizes.get(id) ?? 0
+      deleting = this.backend.deleteObjects(batch).then(() => {
+        this.coordinator.deleted(batch)
+        removed += batch.length
+        for (const id of batch) bytesFreed += sizes.get(id) ?? 0
+      })
     }
     const listing = this.backend.objectSizes ? this.backend.objectSizes() : withoutSizes(this.backend.objectIds())
-    for await (const [id, size] of listing) {
-      scanned++
-      if (scanned % 10_000 === 0) this.options.onProgress?.({ phase: 'sweep', done: scanned })
-      if (alive(id)) continue
-      garbage.push([id, size])
+    for await (const entries of listing) {
+      for (const [id, size] of entries) if (!alive(id)) garbage.push([id, size])
+      scanned += entries.length
+      this.options.onProgress?.({ phase: 'sweep', done: scanned })
       if (garbage.length >= BATCH) await flush()
     }
     await flush()
+    await deleting
     this.options.onProgress?.({ phase: 'sweep', done: scanned })
     return { scanned, kept: scanned - removed, removed, bytesFreed }
   }
@@ -293,8 +311,17 @@ async function sizesOf(backend: Backend, garbage: ReadonlyArray<[string, number 
   return sizes
 }
 
-async function* withoutSizes(ids: AsyncIterable<string>): AsyncIterable<[string, number | undefined]> {
-  for await (const id of ids) yield [id, undefined]
+/** The id listing in batches, sizes unknown (read later for what is deleted). */
+async function* withoutSizes(ids: AsyncIterable<string>): AsyncIterable<Array<[string, number | undefined]>> {
+  let batch: Array<[string, number | undefined]> = []
+  for await (const id of ids) {
+    batch.push([id, undefined])
+    if (batch.length === 1000) {
+      yield batch
+      batch = []
+    }
+  }
+  if (batch.length > 0) yield batch
 }
 
 function missingIsUndefined(error: unknown): undefined {

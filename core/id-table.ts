@@ -1,11 +1,14 @@
 /**
- * A hash table from object ids to numbers, keyed by the raw 20 id bytes in one flat buffer:
- * no per-entry JS objects, so a table of millions of ids costs about 30 bytes per id and nothing
- * for the garbage collector to trace. SHA-1 ids are uniformly random, so their first four bytes
- * are the hash. Open addressing with linear probing, at most half full.
+ * A hash table from object ids to numbers, keyed by the raw 20 id bytes in one flat buffer: no
+ * per-entry JS objects, and nothing for the garbage collector to trace. SHA-1 ids are uniformly
+ * random, so their first four bytes are the hash. Open addressing with linear probing, at most
+ * 70% full; values take space only once a value other than 1 is stored, so a set of ids (a GC
+ * mark set) costs about 30 bytes an id, and a table of values about 40.
  */
 import { toHex, writeHex } from './hex.js'
 
+/** Most slots used (full or deleted) before the table grows: linear probing stays short below it. */
+const LOAD = 0.7
 const EMPTY = 0
 const FULL = 1
 const DELETED = 2
@@ -13,17 +16,27 @@ const DELETED = 2
 export class IdTable {
   private capacity: number
   private keys: Uint8Array
-  private values: Float64Array
+  /** Made on the first value other than 1: a set of ids (a GC mark set) needs none. */
+  private values: Float64Array | undefined
   private state: Uint8Array
   private count = 0
   private used = 0 // full + deleted slots: what probing has to walk over
   private readonly key = new Uint8Array(20)
+  /** Bytes of each id kept: 20 (exact), or fewer for sets where a rare false "present" is harmless. */
+  private readonly width: number
 
-  constructor(expected = 512) {
+  /**
+   * `keyBytes` below 20 keeps only that many leading bytes of each id: a set of a million ids in
+   * 8 bytes each answers "present" for an absent id with odds of about 1 in 10^13. GC's mark set
+   * uses that (a false "present" only keeps an object), halving its memory; `entries` then
+   * cannot rebuild ids and is refused.
+   */
+  constructor(expected = 512, options: { keyBytes?: number } = {}) {
+    this.width = options.keyBytes ?? 20
+    if (!(this.width >= 8 && this.width <= 20)) throw new RangeError('keyBytes must be from 8 to 20')
     this.capacity = 1024
-    while (this.capacity < expected * 2) this.capacity *= 2
-    this.keys = new Uint8Array(this.capacity * 20)
-    this.values = new Float64Array(this.capacity)
+    while (this.capacity * LOAD < expected) this.capacity *= 2
+    this.keys = new Uint8Array(this.capacity * this.width)
     this.state = new Uint8Array(this.capacity)
   }
 
@@ -52,31 +65,44 @@ export class IdTable {
   private matches(slot: number): boolean {
     const keys = this.keys
     const k = this.key
-    const base = slot * 20
-    for (let i = 0; i < 20; i++) if (keys[base + i] !== k[i]) return false
+    const width = this.width
+    const base = slot * width
+    for (let i = 0; i < width; i++) if (keys[base + i] !== k[i]) return false
     return true
+  }
+
+  /** Puts `this.key` with `value` at the free `slot` `find` returned, growing when too full. */
+  private insert(slot: number, value: number): void {
+    if (this.state[slot] === EMPTY) this.used++
+    this.keys.set(this.width === 20 ? this.key : this.key.subarray(0, this.width), slot * this.width)
+    this.state[slot] = FULL
+    this.store(slot, value)
+    this.count++
+    if (this.used > this.capacity * LOAD) this.resize(this.count > (this.capacity * LOAD) / 2 ? this.capacity * 2 : this.capacity)
+  }
+
+  private store(slot: number, value: number): void {
+    if (this.values === undefined) {
+      if (value === 1) return
+      this.values = new Float64Array(this.capacity).fill(1)
+    }
+    this.values[slot] = value
   }
 
   /** `set(id, 1)` for an id given as 20 raw bytes at `offset` (no hex string made). */
   addRaw(bytes: Uint8Array, offset: number): boolean {
     const key = this.key
     for (let i = 0; i < 20; i++) key[i] = bytes[offset + i]
-    let slot = this.find()
+    const slot = this.find()
     if (slot >= 0) return false
-    slot = -slot - 1
-    if (this.state[slot] === EMPTY) this.used++
-    this.keys.set(key, slot * 20)
-    this.values[slot] = 1
-    this.state[slot] = FULL
-    this.count++
-    if (this.used * 2 > this.capacity) this.resize(this.count * 2 > this.capacity / 2 ? this.capacity * 2 : this.capacity)
+    this.insert(-slot - 1, 1)
     return true
   }
 
   get(id: string): number | undefined {
     writeHex(id, this.key, 0)
     const slot = this.find()
-    return slot >= 0 ? this.values[slot] : undefined
+    return slot >= 0 ? (this.values?.[slot] ?? 1) : undefined
   }
 
   has(id: string): boolean {
@@ -87,18 +113,12 @@ export class IdTable {
   /** Sets `id` to `value`; returns whether the id is new. */
   set(id: string, value: number): boolean {
     writeHex(id, this.key, 0)
-    let slot = this.find()
+    const slot = this.find()
     if (slot >= 0) {
-      this.values[slot] = value
+      this.store(slot, value)
       return false
     }
-    slot = -slot - 1
-    if (this.state[slot] === EMPTY) this.used++
-    this.keys.set(this.key, slot * 20)
-    this.values[slot] = value
-    this.state[slot] = FULL
-    this.count++
-    if (this.used * 2 > this.capacity) this.resize(this.count * 2 > this.capacity / 2 ? this.capacity * 2 : this.capacity)
+    this.insert(-slot - 1, value)
     return true
   }
 
@@ -113,6 +133,7 @@ export class IdTable {
 
   clear(): void {
     this.state.fill(EMPTY)
+    this.values = undefined
     this.count = 0
     this.used = 0
   }
@@ -122,28 +143,29 @@ export class IdTable {
    * iterator: ids added or deleted while iterating may or may not appear; none appears twice.
    */
   *entries(): Generator<[id: string, value: number]> {
+    if (this.width !== 20) throw new TypeError('a table of truncated ids cannot list them')
     const { keys, values, state, capacity } = this
     for (let slot = 0; slot < capacity; slot++) {
-      if (state[slot] === FULL) yield [toHex(keys, slot * 20, slot * 20 + 20), values[slot]]
+      if (state[slot] === FULL) yield [toHex(keys, slot * 20, slot * 20 + 20), values?.[slot] ?? 1]
     }
   }
 
   /** Rehashes into `capacity` slots, dropping deleted markers. */
   private resize(capacity: number): void {
-    const { keys, values, state } = this
+    const { keys, values, state, width } = this
     const old = this.capacity
     this.capacity = capacity
-    this.keys = new Uint8Array(capacity * 20)
-    this.values = new Float64Array(capacity)
+    this.keys = new Uint8Array(capacity * width)
+    this.values = values && new Float64Array(capacity)
     this.state = new Uint8Array(capacity)
     this.count = 0
     this.used = 0
     for (let slot = 0; slot < old; slot++) {
       if (state[slot] !== FULL) continue
-      this.key.set(keys.subarray(slot * 20, slot * 20 + 20))
+      this.key.set(keys.subarray(slot * width, slot * width + width))
       const free = -this.find() - 1
-      this.keys.set(this.key, free * 20)
-      this.values[free] = values[slot]
+      this.keys.set(this.key.subarray(0, width), free * width)
+      if (this.values) this.values[free] = values![slot]
       this.state[free] = FULL
       this.count++
       this.used++

@@ -86,7 +86,7 @@ describe('LevelDB size index', () => {
     const backend = await openLevelBackend(location)
     expect(await listed(backend)).toEqual(before)
     const sizes = new Map<string, number>()
-    for await (const [id, size] of backend.objectSizes()) sizes.set(id, size)
+    for await (const batch of backend.objectSizes()) for (const [id, size] of batch) sizes.set(id, size)
     const read = await backend.getObjects(before)
     before.forEach((id, i) => expect(sizes.get(id)).toBe(read[i]!.length))
     await backend.close()
