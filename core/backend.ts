@@ -32,7 +32,8 @@ export interface Backend {
 
   /**
    * Optional: objects read synchronously, for backends that can do so cheaply (memory; LevelDB
-   * through classic-level). Long walks (history, LCA) then skip a promise per object.
+   * through classic-level; git). Long walks (history, LCA) then skip a promise per object. Only
+   * the core calls it, with ids it parsed or checked: a backend need not check them again.
    */
   getObjectsSync?(ids: readonly string[]): Array<Uint8Array | undefined>
 

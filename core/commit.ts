@@ -15,7 +15,10 @@ import { formatIdentity, type GitCommit, parseCommit, parseIdentity, type Signat
  */
 export class Commit {
   private parsed: GitCommit | undefined
-  private header: { tree: string; parents: string[]; timestamp: number } | undefined
+  // Scanned from the header on first use (see `scan`): parents and time are what walks need.
+  private scannedParents: string[] | undefined
+  private scannedTime = 0
+  private treeId: string | undefined
 
   constructor(
     readonly id: string,
@@ -35,28 +38,39 @@ export class Commit {
     return (this.parsed ??= parseCommit(this.id, this.body!))
   }
 
-  private scan(): { tree: string; parents: readonly string[]; timestamp: number } {
-    if (this.header) return this.header
-    if (this.parsed) return { tree: this.parsed.tree, parents: this.parsed.parents, timestamp: this.parsed.committer.timestamp }
-    this.header = scanHeader(this.body!)
-    if (this.header === undefined) {
-      const git = this.git // throws CorruptObjectError when malformed
-      this.header = { tree: git.tree, parents: [...git.parents], timestamp: git.committer.timestamp }
-    }
-    return this.header
+  /** Reads parents and committer time from the header bytes; a header that is not in the usual shape gets the full parse. */
+  private scan(): void {
+    if (this.scannedParents !== undefined) return
+    if (this.parsed === undefined && scanHeader(this.body!, this)) return
+    const git = this.git // throws CorruptObjectError when malformed
+    this.scannedParents = [...git.parents]
+    this.scannedTime = git.committer.timestamp
+  }
+
+  /** @internal For `scanHeader`. */
+  setScanned(parents: string[], time: number): void {
+    this.scannedParents = parents
+    this.scannedTime = time
   }
 
   get tree(): string {
-    return this.scan().tree
+    if (this.treeId !== undefined) return this.treeId
+    if (this.parsed === undefined) {
+      this.scan() // validates the header
+      if (this.parsed === undefined) return (this.treeId = asciiString(this.body!, 5, 45))
+    }
+    return (this.treeId = this.parsed.tree)
   }
 
   get parents(): readonly string[] {
-    return this.scan().parents
+    this.scan()
+    return this.scannedParents!
   }
 
   /** Committer time in seconds: what history order and LCA search go by, as in git. */
   get timestamp(): number {
-    return this.scan().timestamp
+    this.scan()
+    return this.scannedTime
   }
 
   /** Bytes held, for the cache budget. */
@@ -87,36 +101,36 @@ function startsWithAt(body: Uint8Array, at: number, prefix: number[]): boolean {
   return true
 }
 
-/** 40 hex digits at `at` followed by a newline, as a string; undefined otherwise. */
-function idAt(body: Uint8Array, at: number): string | undefined {
-  if (body[at + 40] !== 0x0a) return undefined
+/** Whether 40 lowercase hex digits and a newline start at `at`. */
+function isIdAt(body: Uint8Array, at: number): boolean {
+  if (body[at + 40] !== 0x0a) return false
   for (let i = at; i < at + 40; i++) {
     const c = body[i]
-    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return undefined
+    if ((c - 0x30) >>> 0 > 9 && (c - 0x61) >>> 0 > 5) return false
   }
-  return asciiString(body, at, at + 40)
+  return true
 }
 
-/** Tree, parents and committer time from the header bytes, or undefined if anything is unusual. */
-function scanHeader(body: Uint8Array): { tree: string; parents: string[]; timestamp: number } | undefined {
-  if (!startsWithAt(body, 0, TREE)) return undefined
-  const tree = idAt(body, 5)
-  if (tree === undefined) return undefined
+/**
+ * Checks the header's shape and hands parents and committer time to `commit`; false (nothing
+ * handed) if anything is unusual. The tree id is checked here and decoded only when asked for.
+ */
+function scanHeader(body: Uint8Array, commit: Commit): boolean {
+  if (!startsWithAt(body, 0, TREE) || !isIdAt(body, 5)) return false
   let p = 46
   const parents: string[] = []
   while (startsWithAt(body, p, PARENT)) {
-    const parent = idAt(body, p + 7)
-    if (parent === undefined) return undefined
-    parents.push(parent)
+    if (!isIdAt(body, p + 7)) return false
+    parents.push(asciiString(body, p + 7, p + 47))
     p += 48
   }
   // The author line, then the committer line: "committer Name <email> <seconds> <+hhmm>".
   p = body.indexOf(0x0a, p) + 1
-  if (p === 0 || !startsWithAt(body, p, COMMITTER)) return undefined
+  if (p === 0 || !startsWithAt(body, p, COMMITTER)) return false
   const end = body.indexOf(0x0a, p)
-  if (end < 0) return undefined
+  if (end < 0) return false
   const zone = end - 6
-  if (body[zone] !== 0x20) return undefined
+  if (body[zone] !== 0x20) return false
   let digits = zone - 1
   let timestamp = 0
   let scale = 1
@@ -125,8 +139,9 @@ function scanHeader(body: Uint8Array): { tree: string; parents: string[]; timest
     scale *= 10
     digits--
   }
-  if (scale === 1 || body[digits] !== 0x20) return undefined
-  return { tree, parents, timestamp }
+  if (scale === 1 || body[digits] !== 0x20) return false
+  commit.setScanned(parents, timestamp)
+  return true
 }
 
 export interface CommitInfo {

@@ -13,7 +13,20 @@ for (let i = 0; i < 256; i++) {
 const latin1 = new TextDecoder('latin1')
 let scratch = new Uint8Array(40)
 
+/** The 20 bytes at `o` as 40 hex digits: one call with the character codes as arguments (faster than a decoder call for a string this short). */
+function hex20(b: Uint8Array, o: number): string {
+  const H = HEX_DIGITS
+  return String.fromCharCode(
+    H[b[o + 0] * 2], H[b[o + 0] * 2 + 1], H[b[o + 1] * 2], H[b[o + 1] * 2 + 1], H[b[o + 2] * 2], H[b[o + 2] * 2 + 1], H[b[o + 3] * 2], H[b[o + 3] * 2 + 1],
+    H[b[o + 4] * 2], H[b[o + 4] * 2 + 1], H[b[o + 5] * 2], H[b[o + 5] * 2 + 1], H[b[o + 6] * 2], H[b[o + 6] * 2 + 1], H[b[o + 7] * 2], H[b[o + 7] * 2 + 1],
+    H[b[o + 8] * 2], H[b[o + 8] * 2 + 1], H[b[o + 9] * 2], H[b[o + 9] * 2 + 1], H[b[o + 10] * 2], H[b[o + 10] * 2 + 1], H[b[o + 11] * 2], H[b[o + 11] * 2 + 1],
+    H[b[o + 12] * 2], H[b[o + 12] * 2 + 1], H[b[o + 13] * 2], H[b[o + 13] * 2 + 1], H[b[o + 14] * 2], H[b[o + 14] * 2 + 1], H[b[o + 15] * 2], H[b[o + 15] * 2 + 1],
+    H[b[o + 16] * 2], H[b[o + 16] * 2 + 1], H[b[o + 17] * 2], H[b[o + 17] * 2 + 1], H[b[o + 18] * 2], H[b[o + 18] * 2 + 1], H[b[o + 19] * 2], H[b[o + 19] * 2 + 1],
+  )
+}
+
 export function toHex(bytes: Uint8Array, start = 0, end = bytes.length): string {
+  if (end - start === 20) return hex20(bytes, start)
   const length = (end - start) * 2
   if (scratch.length < length) scratch = new Uint8Array(length)
   for (let i = start, p = 0; i < end; i++, p += 2) {

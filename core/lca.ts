@@ -79,8 +79,9 @@ async function paintDownToCommon(
     for (const id of commit.parents) {
       const parentNode = nodeOf(id)
       if ((parentNode.flags & sides) === sides) continue
-      // Synchronously when the backend can: a walk of 10,000 commits then costs no promises.
-      const parent = objects.loadSync(id, COMMIT) ?? (await loadCommitIfPresent(objects, id))
+      // Synchronously when the backend can (a walk of 10,000 commits then costs no promises), and
+      // without caching each commit met once.
+      const parent = objects.loadSyncUncached(id, COMMIT) ?? (await loadCommitIfPresent(objects, id))
       if (parent && (parentNode.flags & sides) !== sides) push(parent, parentNode, sides)
     }
   }

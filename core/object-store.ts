@@ -94,6 +94,17 @@ export class ObjectStore {
     return value
   }
 
+  /**
+   * `loadSync` that leaves a new parse out of the cache: long walks (LCA searches) visit
+   * thousands of commits once, and caching them costs more than it saves.
+   */
+  loadSyncUncached<T>(id: string, kind: ObjectKind<T>): T | undefined {
+    const cached = this.peek(id, kind)
+    if (cached !== undefined || this.backend.getObjectsSync === undefined) return cached
+    const [framed] = this.backend.getObjectsSync([id])
+    return framed === undefined ? undefined : this.parse(id, framed, kind)
+  }
+
   /** Accounts memory held of cached values (memoised lookups, kept blob bodies). */
   charge(bytes: number): void {
     this.cache.charge(bytes)

@@ -52,7 +52,19 @@ export function isWellFormed(s: string): boolean {
 
 const latin1 = new TextDecoder('latin1')
 
-/** ASCII bytes as a flat string (one decoder call: no rope of concatenated characters). */
+/** ASCII bytes as a flat string (one call, not a rope of concatenated characters). */
 export function asciiString(bytes: Uint8Array, start: number, end: number): string {
+  if (end - start === 40) return ascii40(bytes, start)
   return latin1.decode(bytes.subarray(start, end))
+}
+
+/** 40 ASCII bytes (a hex id) as a string: the codes as arguments beat a decoder call this short. */
+function ascii40(b: Uint8Array, o: number): string {
+  return String.fromCharCode(
+    b[o + 0], b[o + 1], b[o + 2], b[o + 3], b[o + 4], b[o + 5], b[o + 6], b[o + 7],
+    b[o + 8], b[o + 9], b[o + 10], b[o + 11], b[o + 12], b[o + 13], b[o + 14], b[o + 15],
+    b[o + 16], b[o + 17], b[o + 18], b[o + 19], b[o + 20], b[o + 21], b[o + 22], b[o + 23],
+    b[o + 24], b[o + 25], b[o + 26], b[o + 27], b[o + 28], b[o + 29], b[o + 30], b[o + 31],
+    b[o + 32], b[o + 33], b[o + 34], b[o + 35], b[o + 36], b[o + 37], b[o + 38], b[o + 39],
+  )
 }
