@@ -29,7 +29,7 @@ const openHere = new Set<string>()
 type Sub<V> = AbstractSublevel<Db, string | Uint8Array, string, V>
 
 export interface LevelBackendOptions extends BackendLimits {
-  /** LevelDB's write buffer (memtable) size; larger means fewer, bigger compactions. Default 16 MiB. */
+  /** LevelDB's write buffer (memtable) size; larger means fewer, bigger compactions. Default 8 MiB. */
   writeBufferSize?: number
   /** Table files LevelDB keeps open (default 1000, as LevelDB). */
   maxOpenFiles?: number
@@ -81,7 +81,7 @@ export class LevelBackend implements Backend {
     const db = new Level<string, Uint8Array>(location, {
       keyEncoding: 'utf8',
       valueEncoding: 'view',
-      writeBufferSize: options.writeBufferSize ?? 16 * 1024 * 1024,
+      writeBufferSize: options.writeBufferSize ?? 8 * 1024 * 1024,
       maxOpenFiles: options.maxOpenFiles ?? 1000,
     })
     try {

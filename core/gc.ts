@@ -208,12 +208,12 @@ class Collection {
     const read = (batch: TreeJob[]) =>
       Promise.all([Promise.all(batch.map(job => this.readDir(job.id))), Promise.all(batch.map(job => (job.ref === undefined ? undefined : this.readDir(job.ref))))])
     // One batch read ahead: the backend reads the next trees while these are being compared.
-    let batch = queue.splice(0, 256)
+    let batch = queue.splice(0, 128)
     let reading = read(batch)
     while (batch.length > 0) {
       const [dirs, refs] = await reading
       const current = batch
-      batch = queue.splice(0, 256)
+      batch = queue.splice(0, 128)
       if (batch.length > 0) reading = read(batch)
       current.forEach((_, i) => {
         const dir = dirs[i]
@@ -238,7 +238,7 @@ class Collection {
       this.options.onProgress?.({ phase: 'mark', done: this.marked.size })
       // Processing may have queued trees after the read ahead found the queue empty.
       if (batch.length === 0 && queue.length > 0) {
-        batch = queue.splice(0, 256)
+        batch = queue.splice(0, 128)
         reading = read(batch)
       }
     }

@@ -36,7 +36,7 @@ function asRepository(gitDir: string): Repository | undefined {
 }
 
 /** The file's status, or undefined when it is not there (or a parent is not a directory). */
-function statOrUndefined(path: string) {
+export function statOrUndefined(path: string) {
   try {
     return statSync(path)
   } catch (error) {

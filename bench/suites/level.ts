@@ -17,7 +17,7 @@ const SUITE = 'level'
 const TOTAL = 100_000
 const READS = 10_000
 /** The backend's memtable size; the raw peer gets the same so neither is tuned differently. */
-const WRITE_BUFFER = 16 * 1024 * 1024
+const WRITE_BUFFER = 8 * 1024 * 1024
 
 interface Written {
   seconds: number

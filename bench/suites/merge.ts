@@ -140,6 +140,14 @@ export async function measureEngineLca(): Promise<{ seconds: number; lcas: strin
   return { seconds: best, lcas, heads }
 }
 
+/** A bare repository built by fast-import from `stream` and packed, with its heads main and b. */
+async function packedRepo(repo: string, stream: Iterable<Buffer>): Promise<{ repo: string; heads: string[] }> {
+  git(tmpdir(), ['init', '-q', '--bare', repo])
+  await fastImport(repo, stream)
+  git(repo, ['repack', '-adq'])
+  return { repo, heads: [git(repo, ['rev-parse', 'main']), git(repo, ['rev-parse', 'b'])] }
+}
+
 export async function run(report: Report): Promise<void> {
   console.log(`\n== merge: three-way merges and lowest common ancestors, beside git`)
   const here = import.meta.url
@@ -147,11 +155,7 @@ export async function run(report: Report): Promise<void> {
   try {
     // Merge of two branches that each changed 1,000 keys of the 100,000-key store.
     const engine = await isolated<{ seconds: number; tree: string; heads: string[] }>(here, 'measureEngineMerge')
-    const mergeRepo = join(dir, 'merge.git')
-    git(dir, ['init', '-q', '--bare', mergeRepo])
-    await fastImport(mergeRepo, mergeScenarioStream())
-    git(mergeRepo, ['repack', '-adq'])
-    const gitHeads = [git(mergeRepo, ['rev-parse', 'main']), git(mergeRepo, ['rev-parse', 'b'])]
+    const { repo: mergeRepo, heads: gitHeads } = await packedRepo(join(dir, 'merge.git'), mergeScenarioStream())
     const gitMerge = timeGit(mergeRepo, ['merge-tree', '--write-tree', 'main', 'b'])
     const ours = report.add({ suite: SUITE, name: 'merge: 2 × 1,000 changed keys of 100,000 (memory backend)', value: engine.seconds * 1000, unit: 'ms', better: 'lower' })
     const theirs = report.add({ suite: SUITE, name: 'merge: git merge-tree --write-tree, same commits (packed repo)', value: gitMerge.seconds * 1000, unit: 'ms', better: 'lower' })
@@ -162,11 +166,7 @@ export async function run(report: Report): Promise<void> {
 
     // LCA of two heads 10,000 commits deep.
     const lca = await isolated<{ seconds: number; lcas: string[]; heads: string[] }>(here, 'measureEngineLca')
-    const lcaRepo = join(dir, 'lca.git')
-    git(dir, ['init', '-q', '--bare', lcaRepo])
-    await fastImport(lcaRepo, lcaScenarioStream())
-    git(lcaRepo, ['repack', '-adq'])
-    const lcaHeads = [git(lcaRepo, ['rev-parse', 'main']), git(lcaRepo, ['rev-parse', 'b'])]
+    const { repo: lcaRepo, heads: lcaHeads } = await packedRepo(join(dir, 'lca.git'), lcaScenarioStream())
     const gitLca = timeGit(lcaRepo, ['merge-base', '--all', 'main', 'b'])
     const oursLca = report.add({ suite: SUITE, name: 'LCA of two heads 10,000 commits deep (fresh repo, memory backend)', value: lca.seconds * 1000, unit: 'ms', better: 'lower' })
     const theirLca = report.add({ suite: SUITE, name: 'LCA: git merge-base --all, same commits (packed repo)', value: gitLca.seconds * 1000, unit: 'ms', better: 'lower' })

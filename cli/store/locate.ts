@@ -4,8 +4,9 @@
  * `.git` beside a work tree) — so the backend is read from the directory itself and no marker
  * file is needed.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs'
+import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
+import { findRepository, statOrUndefined } from '../../backends/git/repository.js'
 import { NotAStoreError } from '../errors.js'
 
 export type StoredBackend = 'level' | 'git'
@@ -15,22 +16,8 @@ export function locateStore(root: string): StoredBackend | 'none' {
   const info = statOrUndefined(root)
   if (info === undefined) return 'none'
   if (!info.isDirectory()) throw new NotAStoreError(root, 'it is a file, not a directory')
-  if (isGitDirectory(root) || existsSync(join(root, '.git'))) return 'git'
+  if (findRepository(root) !== undefined) return 'git'
   if (statOrUndefined(join(root, 'CURRENT'))?.isFile()) return 'level'
   if (readdirSync(root).length === 0) return 'none'
   throw new NotAStoreError(root, 'the directory holds neither a LevelDB store nor a git repository')
-}
-
-function isGitDirectory(dir: string): boolean {
-  return existsSync(join(dir, 'HEAD')) && statOrUndefined(join(dir, 'objects'))?.isDirectory() === true && statOrUndefined(join(dir, 'refs'))?.isDirectory() === true
-}
-
-function statOrUndefined(path: string) {
-  try {
-    return statSync(path)
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined
-    throw error
-  }
 }

@@ -17,6 +17,27 @@ async function headOf<T>(repo: Repo<T>, branch: string) {
   return (await repo.branch(branch).head())!
 }
 
+/** main and other, diverged so that merging them meets a content, a delete-modify and a file-directory conflict. */
+async function conflictingBranches(repo: Repo<string>): Promise<void> {
+  const main = repo.branch('main')
+  await main.batch(tx => {
+    tx.set(['same'], 'base')
+    tx.set(['gone'], 'base')
+    tx.set(['clash'], 'file')
+  })
+  await repo.createBranch('other')
+  await main.batch(tx => {
+    tx.set(['same'], 'ours')
+    tx.remove(['gone'])
+    tx.set(['clash'], 'still a file')
+  })
+  await repo.branch('other').batch(tx => {
+    tx.set(['same'], 'theirs')
+    tx.set(['gone'], 'theirs changed it')
+    tx.set(['clash', 'now'], 'a directory')
+  })
+}
+
 describe('merging branches', () => {
   it('fast-forwards, reports up-to-date, and merges diverged branches with a two-parent commit', async () => {
     const { repo } = await openRepo<string>()
@@ -46,24 +67,8 @@ describe('merging branches', () => {
   it('a conflict lists path, kind and the three versions, and changes nothing', async () => {
     const { repo } = await openRepo<string>()
     const main = repo.branch('main')
-    await main.batch(tx => {
-      tx.set(['same'], 'base')
-      tx.set(['gone'], 'base')
-      tx.set(['clash'], 'file')
-    })
-    await repo.createBranch('other')
-    const other = repo.branch('other')
-    await main.batch(tx => {
-      tx.set(['same'], 'ours')
-      tx.remove(['gone'])
-      tx.set(['clash'], 'still a file')
-      tx.set(['fine'], 'ours only')
-    })
-    await other.batch(tx => {
-      tx.set(['same'], 'theirs')
-      tx.set(['gone'], 'theirs changed it')
-      tx.set(['clash', 'now'], 'a directory')
-    })
+    await conflictingBranches(repo)
+    await main.set(['fine'], 'ours only')
     const before = await main.head()
     const error = (await repo.merge('other', { into: 'main' }).catch((e: unknown) => e)) as MergeConflictError
     expect(error).toBeInstanceOf(MergeConflictError)
@@ -90,22 +95,7 @@ describe('merging branches', () => {
   ] as const)('conflicts: %s resolves every conflict that way', async (resolution, expected) => {
     const { repo } = await openRepo<string>()
     const main = repo.branch('main')
-    await main.batch(tx => {
-      tx.set(['same'], 'base')
-      tx.set(['gone'], 'base')
-      tx.set(['clash'], 'file')
-    })
-    await repo.createBranch('other')
-    await main.batch(tx => {
-      tx.set(['same'], 'ours')
-      tx.remove(['gone'])
-      tx.set(['clash'], 'still a file')
-    })
-    await repo.branch('other').batch(tx => {
-      tx.set(['same'], 'theirs')
-      tx.set(['gone'], 'theirs changed it')
-      tx.set(['clash', 'now'], 'a directory')
-    })
+    await conflictingBranches(repo)
     await repo.merge('other', { into: 'main', conflicts: resolution })
     const values: Record<string, string> = {}
     for await (const [path, value] of (await main.tree()).walk()) values[path.join('/')] = value
