@@ -132,10 +132,6 @@ export class ObjectStore {
     return promise
   }
 
-  loadMany<T extends object>(ids: readonly string[], kind: ObjectKind<T>, context?: string): Promise<T[]> {
-    return Promise.all(ids.map(id => this.load(id, kind, context)))
-  }
-
   /** `id` read and parsed as `kind` without entering the cache (walks over a whole store). */
   async loadUncached<T>(id: string, kind: ObjectKind<T>): Promise<T> {
     const cached = this.peek(id, kind)

@@ -5,7 +5,7 @@
  * version, so the disagreement surfaces in the real merge instead of being decided early.
  * Unrelated histories merge against the empty tree.
  */
-import { COMMIT, type Commit } from '../commit.js'
+import type { Commit } from '../commit.js'
 import { commonAncestorsOf } from '../lca.js'
 import type { ObjectStore } from '../object-store.js'
 import type { Tree } from '../tree.js'
@@ -47,8 +47,4 @@ async function ancestorTree<T>(ctx: MergeContext<T>, lcas: readonly Commit[], ma
     folded.push(next)
   }
   return tree
-}
-
-export async function loadCommit(objects: ObjectStore, id: string): Promise<Commit> {
-  return objects.peek(id, COMMIT) ?? objects.load(id, COMMIT)
 }

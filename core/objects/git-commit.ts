@@ -41,18 +41,6 @@ export function formatIdentity(sig: { name: string; email: string }): string {
   return `${sig.name} <${sig.email}>`
 }
 
-/** `+0130` ⇄ minutes east of UTC. */
-export function timezoneFromOffset(minutes: number): string {
-  const sign = minutes < 0 ? '-' : '+'
-  const abs = Math.abs(minutes)
-  return `${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}${String(abs % 60).padStart(2, '0')}`
-}
-
-export function timezoneOffset(timezone: string): number {
-  const sign = timezone[0] === '-' ? -1 : 1
-  return sign * (Number(timezone.slice(1, 3)) * 60 + Number(timezone.slice(3, 5)))
-}
-
 function checkSignature(role: string, sig: Signature): void {
   if (/[<>\n\0]/.test(sig.name)) throw new InvalidCommitInfoError(`${role} name "${sig.name}" contains <, >, NUL or a newline`)
   if (/[<>\n\0]/.test(sig.email)) throw new InvalidCommitInfoError(`${role} email "${sig.email}" contains <, >, NUL or a newline`)
