@@ -1,6 +1,7 @@
 /**
- * Real headless Chromium for tests and benchmarks: launch Debian's /usr/bin/chromium through
- * playwright-core (nothing downloads a browser), bundle a page entry with esbuild, serve pages
+ * Real headless Chromium for tests and benchmarks: launch the Chromium `findChromium` finds (the
+ * system's, else the one an npm package ships; nothing downloads a browser) through
+ * playwright-core, bundle a page entry with esbuild, serve pages
  * from a directory or from files held in memory on a localhost port, and close it all again.
  *
  *   const browser = await launchChromium()
@@ -15,8 +16,7 @@ import type { AddressInfo } from 'node:net'
 import { extname, join, normalize, resolve as resolvePath, sep } from 'node:path'
 import { build, type BuildOptions, type Metafile } from 'esbuild'
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
-
-export const CHROMIUM_PATH = '/usr/bin/chromium'
+import { findChromium } from './find-chromium.js'
 
 /** Headless in a container: no sandbox, no GPU, small /dev/shm; and no calls home. */
 export const CHROMIUM_ARGS = [
@@ -29,8 +29,8 @@ export const CHROMIUM_ARGS = [
   '--no-first-run',
 ]
 
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS })
+export async function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: await findChromium(), args: CHROMIUM_ARGS })
 }
 
 export interface Bundle {

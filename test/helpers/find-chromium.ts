@@ -1,0 +1,89 @@
+/**
+ * Finds a Chromium for the browser tests and benchmarks, never downloading one:
+ *
+ * 1. `$CHROMIUM_PATH`, when set (an error if it names nothing executable);
+ * 2. the system's Chromium or Chrome (`chromium`, `chromium-browser`, `google-chrome`,
+ *    `google-chrome-stable` on `$PATH`, or the macOS applications): what CI installs (Debian's
+ *    `chromium`), a full, current, distribution-patched browser;
+ * 3. the Chromium that the `@sparticuz/chromium` dev dependency ships inside its npm package
+ *    (Linux x64 only): a brotli-compressed headless shell, unpacked once into the temporary
+ *    directory.
+ *
+ * The system browser comes first because it is what CI tests with, it is kept up to date by the
+ * system, and it needs no 190 MB unpacked copy; the npm one is older (143: the last release for
+ * Node 20) and built for serverless machines, so it is the fallback that makes
+ * `npm install && npm test` work on a machine with Node alone.
+ */
+import { constants, createReadStream, createWriteStream } from 'node:fs'
+import { access, mkdir, readFile, rename, stat } from 'node:fs/promises'
+import { createRequire } from 'node:module'
+import { arch, platform, tmpdir } from 'node:os'
+import { delimiter, dirname, join } from 'node:path'
+import { pipeline } from 'node:stream/promises'
+import { createBrotliDecompress } from 'node:zlib'
+
+const SYSTEM_NAMES = ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable']
+const MAC_APPLICATIONS = ['/Applications/Chromium.app/Contents/MacOS/Chromium', '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome']
+const NPM_CHROMIUM = '@sparticuz/chromium'
+
+export const NO_CHROMIUM =
+  'No Chromium for the browser tests: install one (Debian/Ubuntu: apt-get install chromium), set CHROMIUM_PATH to a Chromium or Chrome executable, or, on Linux x64, run npm install so that @sparticuz/chromium is present.'
+
+let found: Promise<string> | undefined
+
+/** The path of a Chromium executable (see above); found once per process. */
+export function findChromium(): Promise<string> {
+  found ??= searchChromium(process.env)
+  return found
+}
+
+/** The search itself, in the order above, in the environment `env` (the tests pass their own). */
+export async function searchChromium(env: NodeJS.ProcessEnv, npmPackage = NPM_CHROMIUM): Promise<string> {
+  const chosen = env.CHROMIUM_PATH
+  if (chosen) {
+    if (await isExecutable(chosen)) return chosen
+    throw new Error(`CHROMIUM_PATH=${chosen} is not an executable file.`)
+  }
+  const onPath = (env.PATH ?? '').split(delimiter).filter(Boolean)
+  for (const candidate of [...SYSTEM_NAMES.flatMap(name => onPath.map(dir => join(dir, name))), ...MAC_APPLICATIONS]) {
+    if (await isExecutable(candidate)) return candidate
+  }
+  const shipped = await unpackNpmChromium(npmPackage)
+  if (shipped) return shipped
+  throw new Error(NO_CHROMIUM)
+}
+
+/**
+ * Unpacks the package's `bin/chromium.br` into a directory named after the package's version,
+ * through a file of this process's own that is renamed into place: two processes unpacking at
+ * once, or an unpack cut short, never leave a half-written browser where it would be launched.
+ * (The package's own `executablePath()` writes straight to `/tmp/chromium` and then trusts any
+ * file there, whatever its version or state.) Undefined where the package is absent or cannot
+ * run (it holds a Linux x64 binary).
+ */
+async function unpackNpmChromium(npmPackage: string): Promise<string | undefined> {
+  if (platform() !== 'linux' || arch() !== 'x64') return undefined
+  let packageDir: string
+  try {
+    packageDir = join(dirname(createRequire(import.meta.url).resolve(npmPackage)), '..', '..')
+  } catch {
+    return undefined
+  }
+  const { version } = JSON.parse(await readFile(join(packageDir, 'package.json'), 'utf8')) as { version: string }
+  const executable = join(tmpdir(), `irminsule-chromium-${version}`, 'chromium')
+  if (await isExecutable(executable)) return executable
+  await mkdir(dirname(executable), { recursive: true })
+  const partial = `${executable}.${process.pid}.partial`
+  await pipeline(createReadStream(join(packageDir, 'bin', 'chromium.br')), createBrotliDecompress(), createWriteStream(partial, { mode: 0o755 }))
+  await rename(partial, executable)
+  return executable
+}
+
+async function isExecutable(path: string): Promise<boolean> {
+  try {
+    await access(path, constants.X_OK)
+    return (await stat(path)).isFile()
+  } catch {
+    return false
+  }
+}
