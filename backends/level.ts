@@ -10,6 +10,7 @@
  * written with `sync: true`, which flushes the log up to and including the objects, so an
  * acknowledged commit and everything it names survive a crash or a power cut together.
  */
+import { mkdir, stat } from 'node:fs/promises'
 import type { AbstractSublevel } from 'abstract-level'
 import { Level } from 'level'
 import type { Backend, ObjectEntry, RefListener } from '../core/backend.js'
@@ -24,7 +25,7 @@ type Db = Level<string, Uint8Array>
 /** Batches up to this size are read synchronously (see `getObjects`). */
 const SYNC_READ_MAX = 4
 
-/** Locations this process has open. */
+/** The directories this process has open, by `directoryIdentity`. */
 const openHere = new Set<string>()
 type Sub<V> = AbstractSublevel<Db, string | Uint8Array, string, V>
 
@@ -51,6 +52,8 @@ export class LevelBackend implements Backend {
     private readonly refs: RefTable,
     private readonly maxObjectSize: number,
     readonly location: string,
+    /** The directory's identity in `openHere`. */
+    private readonly key: string,
   ) {
     this.syncReads = (db.supports as { getSync?: boolean }).getSync === true
     if (this.syncReads) {
@@ -65,19 +68,22 @@ export class LevelBackend implements Backend {
   static async open(location: string, options: LevelBackendOptions = {}): Promise<LevelBackend> {
     // Refuse a second open in this process before LevelDB sees it: LevelDB's own refusal closes
     // its file descriptor on LOCK, and closing any descriptor drops the process's fcntl lock,
-    // which would let another process open the directory while we still write to it.
-    const key = location.replace(/\/+$/, '')
+    // which would let another process open the directory while we still write to it. LevelDB's
+    // in-process lock table compares path strings, so another spelling of the same directory
+    // (relative, through a symlink) would open it twice, with two in-memory ref tables and no
+    // compare-and-swap between them: the guard is keyed on the directory itself.
+    const key = await directoryIdentity(location)
     if (openHere.has(key)) throw new StoreLockedError(location)
     openHere.add(key)
     try {
-      return await LevelBackend.openUnlocked(location, options)
+      return await LevelBackend.openUnlocked(location, key, options)
     } catch (error) {
       openHere.delete(key)
       throw error
     }
   }
 
-  private static async openUnlocked(location: string, options: LevelBackendOptions): Promise<LevelBackend> {
+  private static async openUnlocked(location: string, key: string, options: LevelBackendOptions): Promise<LevelBackend> {
     const db = new Level<string, Uint8Array>(location, {
       keyEncoding: 'utf8',
       valueEncoding: 'view',
@@ -95,7 +101,7 @@ export class LevelBackend implements Backend {
     await indexSizes(objects, sizes)
     const refs = new RefTable()
     for await (const [name, id] of refsLevel.iterator()) refs.set(name, id)
-    return new LevelBackend(db, objects, sizes, refsLevel, refs, options.maxObjectSize ?? DEFAULT_MAX_OBJECT_SIZE, location)
+    return new LevelBackend(db, objects, sizes, refsLevel, refs, options.maxObjectSize ?? DEFAULT_MAX_OBJECT_SIZE, location, key)
   }
 
   private open(): void {
@@ -232,8 +238,19 @@ export class LevelBackend implements Backend {
     this.closed = true
     await Promise.all(this.queues.values())
     await this.db.close()
-    openHere.delete(this.location.replace(/\/+$/, ''))
+    openHere.delete(this.key)
   }
+}
+
+/**
+ * The directory's device and inode, after creating it (as LevelDB would): the same for every
+ * path that reaches it, symlinks, bind mounts and case-insensitive names included, where even
+ * its real path would differ across a bind mount.
+ */
+async function directoryIdentity(location: string): Promise<string> {
+  await mkdir(location, { recursive: true })
+  const { dev, ino } = await stat(location, { bigint: true })
+  return `${dev}:${ino}`
 }
 
 /**

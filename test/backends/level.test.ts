@@ -1,7 +1,8 @@
 /** The LevelDB backend: conformance, the one-process-per-directory rule, and in-memory refs. */
 import { spawn } from 'node:child_process'
+import { mkdirSync, symlinkSync } from 'node:fs'
 import { Level } from 'level'
-import { join } from 'node:path'
+import { dirname, join, relative } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { Contents, openLevelBackend, Repo, type Backend } from '../../index.js'
 import { runConformance } from '../helpers/conformance.js'
@@ -49,6 +50,39 @@ describe('LevelDB directory ownership', () => {
     await backend.close()
     const again = await openLevelBackend(location) // free once closed
     await again.close()
+  })
+
+  it('every spelling of one directory is the same directory: relative, with ./ or //, a trailing slash, through symlinks', async () => {
+    const location = freshDir()
+    const parent = dirname(location)
+    mkdirSync(location)
+    symlinkSync(location, join(parent, 'link-to-db'))
+    symlinkSync(parent, join(parent, 'link-to-parent'))
+    const spellings = [
+      relative(process.cwd(), location),
+      `${parent}/./db`,
+      `${parent}//db/`,
+      join(parent, 'link-to-db'),
+      join(parent, 'link-to-parent', 'db'),
+    ]
+    const backend = await openLevelBackend(location)
+    for (const spelling of spellings) await expect(openLevelBackend(spelling), spelling).rejects.toMatchObject({ code: 'ELOCKED' })
+    await backend.close()
+    // Closing frees the directory under every spelling.
+    for (const spelling of spellings) await (await openLevelBackend(spelling)).close()
+  })
+
+  it('a second spelling of an open directory cannot break compare-and-swap', async () => {
+    const location = freshDir()
+    const first = await openLevelBackend(location)
+    const second = await openLevelBackend(relative(process.cwd(), location)).catch(() => undefined)
+    try {
+      const id = 'a'.repeat(40)
+      const swaps = await Promise.all([first.casRef('refs/heads/main', undefined, id), second?.casRef('refs/heads/main', undefined, 'b'.repeat(40)) ?? false])
+      expect(swaps.filter(Boolean)).toHaveLength(1)
+    } finally {
+      await Promise.all([first.close(), second?.close()])
+    }
   })
 
   it('a store written, closed and reopened reads back, and refs are answered from memory', async () => {
