@@ -1,14 +1,24 @@
 /**
- * The LevelDB backend, through the `level` package (classic-level in Node, browser-level in
- * browsers). Objects and refs live in two sublevels of one database.
+ * The LevelDB backend, through the `level` package (classic-level). Objects, their sizes and refs
+ * live in three sublevels of one database.
  *
  * One process owns a LevelDB directory (LevelDB's own LOCK file enforces it; a second process
  * gets `StoreLockedError`). That makes the process the single writer of its refs: they are kept
  * in memory, `casRef` is serialised per ref by a promise queue, and `peekRef` can answer at once.
  *
- * Durability: `putObjects` is one batch written to LevelDB's log; the ref update that follows is
- * written with `sync: true`, which flushes the log up to and including the objects, so an
- * acknowledged commit and everything it names survive a crash or a power cut together.
+ * Durability, on a power cut as on a crash: LevelDB keeps, after a power cut, what it synced, and a
+ * write with `sync: true` fdatasyncs only the log file it lands in. When the memtable fills,
+ * LevelDB switches to a new log file and closes the old one unsynced (`MakeRoomForWrite` in
+ * db_impl.cc; google/leveldb#193), and any write, the ref update included, may be the one that
+ * switches. So a sync ref write does not make earlier unsynced object batches durable: they may
+ * sit in the old log. Hence every object batch is a sync write too, and `putObjects` resolves
+ * once its batch is on disk, as the contract says, whatever log it went to; the ref update that
+ * follows is a sync write of its own. An old log is deleted only after its memtable has been
+ * written to a synced table file. The SIGKILL tests (test/backends/crash.test.ts) cannot see
+ * the difference: a killed process's unsynced writes survive in the page cache; the durability
+ * test records the `sync` option of every write instead.
+ *
+ * Node only (it keys its in-process guard on the directory's inode); browsers use IndexedDB.
  */
 import { mkdir, stat } from 'node:fs/promises'
 import type { AbstractSublevel } from 'abstract-level'
@@ -21,6 +31,9 @@ import { RefTable } from './ref-table.js'
 import { type BackendLimits, checkCas, checkIds, checkObjects, checkPrefix, checkRefName, DEFAULT_MAX_OBJECT_SIZE } from './contract.js'
 
 type Db = Level<string, Uint8Array>
+
+/** classic-level's write option (abstract-level's types do not know it); sublevels pass it down. */
+const SYNC = { sync: true } as object
 
 /** Batches up to this size are read synchronously (see `getObjects`). */
 const SYNC_READ_MAX = 4
@@ -140,7 +153,7 @@ export class LevelBackend implements Backend {
       batch.put(this.objectKey(id), value)
       batch.put(this.sizeKey(id), encodeUtf8(String(value.length)))
     }
-    await batch.write()
+    await batch.write(SYNC) // durable on its own: see "Durability" above
   }
 
   private objectKey(id: string): string {
@@ -210,10 +223,8 @@ export class LevelBackend implements Backend {
       this.open()
       if (this.refs.get(name) !== expected) return false
       if (next === expected) return true
-      // `sync` is classic-level's option (browser-level ignores it); the sublevel passes it down.
-      const durable = { sync: true } as object
-      if (next === undefined) await this.refsLevel.del(name, durable)
-      else await this.refsLevel.put(name, next, durable)
+      if (next === undefined) await this.refsLevel.del(name, SYNC)
+      else await this.refsLevel.put(name, next, SYNC)
       this.refs.set(name, next)
       this.listeners.emit(name, next)
       return true

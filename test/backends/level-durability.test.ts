@@ -1,0 +1,83 @@
+/**
+ * Power-cut durability of the LevelDB backend. After a power cut LevelDB keeps what it synced:
+ * a `sync` write fdatasyncs the current log file and nothing else, and a log file is closed
+ * unsynced when the memtable fills and LevelDB switches to a new one. So a commit is durable only
+ * if every write it is made of was itself a sync write; a sync ref write after unsynced object
+ * batches leaves those batches in an old, unsynced log whenever a log switch falls between them.
+ *
+ * The SIGKILL tests (crash.test.ts) cannot see this: a killed process's unsynced writes are still
+ * in the operating system's page cache and reach the disk. So this test records the `sync` option
+ * of every write the backend hands to LevelDB while it writes commits larger than the memtable
+ * (several log switches inside one commit), and holds each to it.
+ */
+import { readdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { Level } from 'level'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Contents, openLevelBackend, Repo } from '../../index.js'
+import { removeDir, tempDir } from '../helpers/git.js'
+
+interface LevelWrite {
+  kind: 'put' | 'del' | 'batch' | 'chained batch'
+  sync: boolean
+}
+
+const writes: LevelWrite[] = []
+const restore: Array<() => void> = []
+
+/** Wraps `object[method]` to record each call's `sync` option, the options being argument `optionsAt`. */
+function record(object: object, method: string, kind: LevelWrite['kind'], optionsAt: number): void {
+  const target = object as Record<string, (...args: unknown[]) => unknown>
+  const original = target[method]
+  target[method] = function (this: unknown, ...args: unknown[]) {
+    writes.push({ kind, sync: (args[optionsAt] as { sync?: boolean } | undefined)?.sync === true })
+    return original.apply(this, args)
+  }
+  restore.push(() => (target[method] = original))
+}
+
+const dir = tempDir('irmin-level-durability-')
+
+beforeAll(async () => {
+  const probe = new Level(join(dir, 'probe'))
+  await probe.open()
+  const chainedBatch = Object.getPrototypeOf(probe.batch()) as object
+  await probe.close()
+  record(Level.prototype, '_put', 'put', 2)
+  record(Level.prototype, '_del', 'del', 1)
+  record(Level.prototype, '_batch', 'batch', 1)
+  record(chainedBatch, '_write', 'chained batch', 0)
+})
+
+afterAll(() => {
+  for (const undo of restore) undo()
+  removeDir(dir)
+})
+
+describe('LevelDB power-cut durability', () => {
+  it('every write of a commit is a sync write, also when the commit spans several log files', async () => {
+    const location = join(dir, 'db')
+    // A 64 KiB memtable: each 1 MiB commit below switches log files many times.
+    const repo = await Repo.open({ backend: await openLevelBackend(location, { writeBufferSize: 64 * 1024 }), contents: Contents.string })
+    const main = repo.branch('main')
+    writes.length = 0
+    for (let round = 0; round < 3; round++) {
+      await main.batch(tx => {
+        for (let i = 0; i < 2000; i++) tx.set(['d', `${i % 40}`, `k${i}`], `${round}:${i}:`.padEnd(500, 'x'))
+      })
+      await main.set(['small', `${round}`], 'one key')
+    }
+    const head = await main.head()
+    await repo.close()
+
+    expect(writes.length).toBeGreaterThan(6)
+    expect(writes.filter(write => !write.sync)).toEqual([])
+    // The memtable did fill: LevelDB moved it into table files, switching logs on the way.
+    expect(readdirSync(location).filter(name => name.endsWith('.ldb')).length).toBeGreaterThan(0)
+
+    const reopened = await Repo.open({ backend: await openLevelBackend(location), contents: Contents.string })
+    expect((await reopened.branch('main').head())?.id).toBe(head?.id)
+    expect(await reopened.branch('main').get(['d', '7', 'k1207'])).toBe('2:1207:'.padEnd(500, 'x'))
+    await reopened.close()
+  })
+})
