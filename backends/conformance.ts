@@ -1,6 +1,7 @@
 /**
  * The conformance suite every backend runs (as abstract-level's `test/index.js` does for level
- * implementations). It is a list of named async cases with their own assertions and no test
+ * implementations); the package exports it as `irminsule/conformance`, apart from the production
+ * entries, so that third-party backends can run it too. It is a list of named async cases with their own assertions and no test
  * framework, so the same cases run under vitest in Node and inside a page in real Chromium.
  *
  * A backend passes when every case passes against it:

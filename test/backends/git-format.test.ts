@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest'
 import { entryHeaderLength, ofsDistanceLength, readEntryHeader, readOfsDistance, writeEntryHeader, writeOfsDistance } from '../../backends/git/pack-format.js'
 import { buildPackIndex, idKey, PackIndex } from '../../backends/git/pack-index.js'
 import { inflateInto, storedLength, writeStored } from '../../backends/git/zlib.js'
-import { blobObject, CorruptObjectError } from '../../index.js'
+import { blobObject } from '../../backends/conformance.js'
+import { CorruptObjectError } from '../../index.js'
 
 const sizes = fc.oneof(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 2 ** 40 }))
 

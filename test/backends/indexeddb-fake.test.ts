@@ -5,7 +5,8 @@
  */
 import 'fake-indexeddb/auto'
 import { describe, expect, it } from 'vitest'
-import { blobObject, type IndexedDbBackend, openIndexedDbBackend } from '../../index.js'
+import { blobObject } from '../../backends/conformance.js'
+import { type IndexedDbBackend, openIndexedDbBackend } from '../../index.js'
 import { runConformance } from '../helpers/conformance.js'
 
 let databases = 0

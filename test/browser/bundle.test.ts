@@ -56,8 +56,24 @@ describe('the browser entry bundles for browsers', () => {
     for (const file of ['core/index.ts', 'core/repo.ts', 'core/hash.ts', 'backends/memory.ts', 'backends/indexeddb.ts']) expect(inputs).toContain(file)
     expect(inputs.some(file => file.includes('node_modules/idb-keyval/'))).toBe(true)
     const [output] = Object.values(browserBundle.metafile.outputs)
-    expect(output.exports).toEqual(expect.arrayContaining(['Repo', 'Contents', 'openMemoryBackend', 'MemoryBackend', 'openIndexedDbBackend', 'IndexedDbBackend', 'IndexedDbUnavailableError', 'conformanceCases']))
+    expect(output.exports).toEqual(expect.arrayContaining(['Repo', 'Contents', 'openMemoryBackend', 'MemoryBackend', 'openIndexedDbBackend', 'IndexedDbBackend', 'IndexedDbUnavailableError']))
     for (const file of ['core/repo.ts', 'backends/memory.ts', 'backends/indexeddb.ts']) expect(output.inputs[file]?.bytesInOutput, file).toBeGreaterThan(0)
+  })
+
+  it('leaves the conformance suite out of the browser and Node entries: it is the irminsule/conformance entry', async () => {
+    for (const entry of [browserBundle, await bundle('index.ts')]) {
+      expect(Object.keys(entry.metafile.inputs)).not.toContain('backends/conformance.ts')
+      const [output] = Object.values(entry.metafile.outputs)
+      for (const name of ['conformanceCases', 'blobObject', 'ConformanceFailure']) expect(output.exports).not.toContain(name)
+    }
+  })
+
+  it('the conformance entry bundles for browsers too: no Node built-in, nothing imported, the suite exported', async () => {
+    const conformance = await bundle('backends/conformance.ts')
+    expect(builtinImports(conformance)).toEqual([])
+    expect(importedSpecifiers(conformance.code)).toEqual([])
+    const [output] = Object.values(conformance.metafile.outputs)
+    expect(output.exports).toEqual(expect.arrayContaining(['conformanceCases', 'blobObject', 'ConformanceFailure']))
   })
 
   it('would catch a Node built-in: the Node entry, bundled the same way, is caught importing node:crypto', async () => {

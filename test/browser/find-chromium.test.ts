@@ -4,9 +4,10 @@
  * that says what to install. The executables here are stand-in scripts; launching is what the
  * other browser tests do.
  */
-import { chmodSync, writeFileSync } from 'node:fs'
-import { arch, platform } from 'node:os'
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs'
+import { arch, platform, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { brotliCompressSync } from 'node:zlib'
 import { afterAll, describe, expect, it } from 'vitest'
 import { NO_CHROMIUM, searchChromium } from '../helpers/find-chromium.js'
 import { removeDir, tempDir } from '../helpers/git.js'
@@ -26,6 +27,19 @@ function binDir(...names: string[]): string {
 }
 
 const NO_SUCH_PACKAGE = '@irminsule/no-such-chromium'
+
+/** A package laid out as @sparticuz/chromium is, whose compressed "Chromium" is `script`. */
+function fakeChromiumPackage(script: string): string {
+  const dir = binDir()
+  const version = `0.0.0-test.${process.pid}.${Date.now()}`
+  dirs.push(join(tmpdir(), `irminsule-chromium-${version}`))
+  mkdirSync(join(dir, 'build', 'cjs'), { recursive: true })
+  mkdirSync(join(dir, 'bin'))
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'fake-chromium', version, main: './build/cjs/index.cjs' }))
+  writeFileSync(join(dir, 'build', 'cjs', 'index.cjs'), '')
+  writeFileSync(join(dir, 'bin', 'chromium.br'), brotliCompressSync(script))
+  return dir
+}
 const npmChromiumRuns = platform() === 'linux' && arch() === 'x64'
 
 describe('finding Chromium', () => {
@@ -53,6 +67,18 @@ describe('finding Chromium', () => {
     const first = await searchChromium({ PATH: binDir() })
     expect(first).toMatch(/irminsule-chromium-\d+\.\d+\.\d+\/chromium$/)
     expect(await searchChromium({ PATH: '' })).toBe(first)
+  })
+
+  it.runIf(npmChromiumRuns)('an npm-shipped Chromium that cannot start fails with one line naming the missing library', async () => {
+    const broken = fakeChromiumPackage('#!/bin/sh\necho "chromium: error while loading shared libraries: libnss3.so: cannot open shared object file" >&2\nexit 127\n')
+    const failure = searchChromium({ PATH: binDir() }, broken)
+    await expect(failure).rejects.toThrow(/^The npm-shipped Chromium \(.*\) does not start: chromium: error while loading shared libraries: libnss3\.so: .*apt-get install libnss3.*apt-get install chromium\)\.$/)
+  })
+
+  it.runIf(npmChromiumRuns)('unpacks an npm-shipped Chromium that starts, under its version', async () => {
+    const working = fakeChromiumPackage('#!/bin/sh\necho "Chromium 1.2.3"\n')
+    const found = await searchChromium({ PATH: binDir() }, working)
+    expect(found).toMatch(/irminsule-chromium-0\.0\.0-test\.[\d.]+\/chromium$/)
   })
 
   it.runIf(platform() === 'linux')('without any, fails with one line naming what to install', async () => {

@@ -6,7 +6,7 @@
 import { fileURLToPath } from 'node:url'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { conformanceCases } from '../../index.js'
+import { conformanceCases } from '../../backends/conformance.js'
 import { bundleForBrowser, closeAll, launchChromium, modulePage, openPage, openTab, serveFiles, type StaticServer, type TestPage } from '../helpers/browser.js'
 import type { CaseResult, ConformancePage } from './pages/conformance.js'
 
@@ -132,7 +132,8 @@ describe('IndexedDB backend in headless Chromium, one tab', () => {
   it('an object handed over as a view into a larger buffer is stored without the rest of it', async () => {
     tab = await openPage(browser!, `${server!.url}/`, READY)
     const stored = await tab.page.evaluate(async () => {
-      const { blobObject, openIndexedDbBackend } = conformancePage.irminsule
+      const { openIndexedDbBackend } = conformancePage.irminsule
+      const { blobObject } = conformancePage.conformance
       const [id, framed] = blobObject('a small object in a large arena')
       const arena = new Uint8Array(4 * 1024 * 1024)
       arena.set(framed, 1000)

@@ -1,7 +1,8 @@
 /** The id table and the memory backend's arena agree with a plain Map under random operations. */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { blobObject, MemoryBackend, toHex } from '../../index.js'
+import { blobObject } from '../../backends/conformance.js'
+import { MemoryBackend, toHex } from '../../index.js'
 import { IdTable } from '../../core/id-table.js'
 
 const id = fc.uint8Array({ minLength: 20, maxLength: 20 }).map(b => toHex(b))

@@ -1,6 +1,6 @@
 /** Registers the backend conformance suite with vitest for one backend. */
 import { describe, it } from 'vitest'
-import { conformanceCases, type BackendFactory } from '../../index.js'
+import { conformanceCases, type BackendFactory } from '../../backends/conformance.js'
 
 export function runConformance(name: string, factory: BackendFactory): void {
   describe(`${name} backend conformance`, () => {

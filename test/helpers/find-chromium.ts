@@ -14,12 +14,14 @@
  * Node 20) and built for serverless machines, so it is the fallback that makes
  * `npm install && npm test` work on a machine with Node alone.
  */
+import { execFile } from 'node:child_process'
 import { constants, createReadStream, createWriteStream } from 'node:fs'
 import { access, mkdir, readFile, rename, stat } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { arch, platform, tmpdir } from 'node:os'
 import { delimiter, dirname, join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
+import { promisify } from 'node:util'
 import { createBrotliDecompress } from 'node:zlib'
 
 const SYSTEM_NAMES = ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable']
@@ -37,7 +39,10 @@ export function findChromium(): Promise<string> {
   return found
 }
 
-/** The search itself, in the order above, in the environment `env` (the tests pass their own). */
+/**
+ * The search itself, in the order above, in the environment `env`; `npmPackage` is the name (or
+ * directory) of the package shipping a Chromium. The tests pass their own.
+ */
 export async function searchChromium(env: NodeJS.ProcessEnv, npmPackage = NPM_CHROMIUM): Promise<string> {
   const chosen = env.CHROMIUM_PATH
   if (chosen) {
@@ -49,8 +54,26 @@ export async function searchChromium(env: NodeJS.ProcessEnv, npmPackage = NPM_CH
     if (await isExecutable(candidate)) return candidate
   }
   const shipped = await unpackNpmChromium(npmPackage)
-  if (shipped) return shipped
-  throw new Error(NO_CHROMIUM)
+  if (!shipped) throw new Error(NO_CHROMIUM)
+  await checkStarts(shipped)
+  return shipped
+}
+
+/**
+ * The npm-shipped Chromium links a few system libraries (NSS, NSPR, expat) that a machine with
+ * Node alone may lack; asking for its version shows that in a second, in one line, rather than
+ * as a launch failure in every browser test.
+ */
+async function checkStarts(executable: string): Promise<void> {
+  try {
+    await promisify(execFile)(executable, ['--version'], { timeout: 30_000 })
+  } catch (error) {
+    const { stderr = '', message } = error as { stderr?: string; message: string }
+    const reason = (stderr.trim() || message).split('\n')[0]
+    throw new Error(
+      `The npm-shipped Chromium (${executable}) does not start: ${reason}. Install the libraries it names (Debian/Ubuntu: apt-get install libnss3), or a system Chromium (apt-get install chromium).`,
+    )
+  }
 }
 
 /**

@@ -1,10 +1,12 @@
 /**
  * Page entry for the IndexedDB tests in Chromium. It runs the backend conformance suite against
- * IndexedDB inside the page (one fresh database per case) and exposes the browser entry, so that
- * tests can drive backends in several tabs through `page.evaluate`.
+ * IndexedDB inside the page (one fresh database per case) and exposes the browser entry and the
+ * conformance entry, so that tests can drive backends in several tabs through `page.evaluate`.
  */
+import * as conformance from '../../../backends/conformance.js'
+import { type BackendFactory, conformanceCases } from '../../../backends/conformance.js'
 import * as irminsule from '../../../index.browser.js'
-import { type BackendFactory, conformanceCases, type IndexedDbBackend, openIndexedDbBackend } from '../../../index.browser.js'
+import { type IndexedDbBackend, openIndexedDbBackend } from '../../../index.browser.js'
 
 export interface CaseResult {
   name: string
@@ -15,6 +17,7 @@ export interface CaseResult {
 
 export interface ConformancePage {
   irminsule: typeof irminsule
+  conformance: typeof conformance
   runConformance(): Promise<CaseResult[]>
 }
 
@@ -57,5 +60,5 @@ async function runConformance(): Promise<CaseResult[]> {
   return results
 }
 
-const page: ConformancePage = { irminsule, runConformance }
+const page: ConformancePage = { irminsule, conformance, runConformance }
 Object.assign(globalThis, { conformancePage: page })
