@@ -1,7 +1,8 @@
 /**
- * Vitest global setup of the Chromium test project: finds (and, for the npm-shipped browser,
- * unpacks) Chromium once, before any worker starts, so that a machine without one stops in
- * seconds with one line naming what to install instead of failing test files minutes later.
+ * Vitest global setup of the Chromium test project, and `npm test`'s `pretest`: finds (and, for
+ * the npm-shipped browser, unpacks) Chromium once, before any worker starts, so that a machine
+ * without one stops in seconds with one line naming what to install instead of failing test
+ * files minutes later.
  */
 import { findChromium } from './find-chromium.js'
 
