@@ -5,6 +5,11 @@
  * names a missing object, every object reachable from a ref is present and hash-checks, and
  * (when nothing is collected) every commit the child reported as written is still reachable.
  * On the git backend, `git fsck --strict` agrees at the end.
+ *
+ * What SIGKILL cannot show is a power cut: the kernel still holds a killed process's unsynced
+ * writes and writes them out, so a backend that forgot to sync passes here. LevelDB's power-cut
+ * durability (every write of a commit synced, though LevelDB closes full logs unsynced) is
+ * checked in level-durability.test.ts by recording the `sync` option of every write.
  */
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
