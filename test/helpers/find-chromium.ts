@@ -16,7 +16,7 @@
  */
 import { execFile } from 'node:child_process'
 import { constants, createReadStream, createWriteStream } from 'node:fs'
-import { access, mkdir, readFile, rename, stat } from 'node:fs/promises'
+import { access, mkdir, readFile, rename, rm, stat } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { arch, platform, tmpdir } from 'node:os'
 import { delimiter, dirname, join } from 'node:path'
@@ -88,6 +88,7 @@ async function unpackNpmChromium(npmPackage: string): Promise<string | undefined
   if (platform() !== 'linux' || arch() !== 'x64') return undefined
   let packageDir: string
   try {
+    // Its main module is build/cjs/index.cjs; bin/ sits beside build/.
     packageDir = join(dirname(createRequire(import.meta.url).resolve(npmPackage)), '..', '..')
   } catch {
     return undefined
@@ -97,8 +98,12 @@ async function unpackNpmChromium(npmPackage: string): Promise<string | undefined
   if (await isExecutable(executable)) return executable
   await mkdir(dirname(executable), { recursive: true })
   const partial = `${executable}.${process.pid}.partial`
-  await pipeline(createReadStream(join(packageDir, 'bin', 'chromium.br')), createBrotliDecompress(), createWriteStream(partial, { mode: 0o755 }))
-  await rename(partial, executable)
+  try {
+    await pipeline(createReadStream(join(packageDir, 'bin', 'chromium.br')), createBrotliDecompress(), createWriteStream(partial, { mode: 0o755 }))
+    await rename(partial, executable)
+  } finally {
+    await rm(partial, { force: true })
+  }
   return executable
 }
 
