@@ -42,7 +42,7 @@
 import type { Backend, Retained } from './backend.js'
 import { COMMIT, type Commit } from './commit.js'
 import { DIR, type Dir } from './dir.js'
-import { MissingObjectError } from './errors.js'
+import { InvalidArgumentError, MissingObjectError } from './errors.js'
 import { coordinatorOf, type GcCoordinator, type GcJournal } from './gc-coordinator.js'
 import { sweep, type SweepReport } from './gc-sweep.js'
 import { walkHistory } from './history.js'
@@ -88,6 +88,8 @@ interface TreeJob {
 }
 
 export async function collectGarbage(objects: ObjectStore, options: GcOptions = {}): Promise<GcReport> {
+  const expire = options.pruneExpire
+  if (expire !== undefined && !(expire instanceof Date && !Number.isNaN(expire.getTime()))) throw new InvalidArgumentError('pruneExpire must be a valid Date')
   const coordinator = coordinatorOf(objects.backend)
   return coordinator.exclusive(journal => new Collection(objects, coordinator, journal, options).run())
 }
