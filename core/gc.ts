@@ -144,7 +144,14 @@ class Collection {
         onProgress: done => this.options.onProgress?.({ phase: 'sweep', done }),
       }),
     )
-    return { ...report, boundary: [...new Set([...still, ...boundary])].sort(), durationMs: Date.now() - this.started }
+    // Commits first kept by a later look (a branch created at an old commit during the sweep) end
+    // history too. They are recorded now: before, a put (the record, on most backends) would wait
+    // for the deletion it happens in. Until then fsck would call their ends missing parents; no
+    // object is lost either way.
+    const recorded = new Set([...still, ...boundary])
+    const late = this.boundary().filter(id => !recorded.has(id))
+    if (late.length > 0) await writeShallow(this.objects, [...recorded, ...late])
+    return { ...report, boundary: [...recorded, ...late].sort(), durationMs: Date.now() - this.started }
   }
 
   /**
