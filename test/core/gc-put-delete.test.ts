@@ -6,34 +6,16 @@
  * (LevelDB), and the new head names a missing tree. A wrapper makes the deletion slow and starts
  * the writer inside that window, so the interleaving happens every time.
  */
-import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { type Backend, Contents, openGitBackend, openLevelBackend, openMemoryBackend, Repo } from '../../index.js'
+import { type Backend, Contents, Repo } from '../../index.js'
 import { COMMIT } from '../../core/commit.js'
-import { gitStatus, removeDir, tempDir } from '../helpers/git.js'
+import { gcBackends } from '../helpers/gc-backends.js'
+import { gitStatus, removeDir } from '../helpers/git.js'
 
 const dirs: string[] = []
 afterAll(() => dirs.forEach(removeDir))
 
-const backends: Array<[string, () => Promise<{ backend: Backend; gitDir?: string }>]> = [
-  ['memory', async () => ({ backend: openMemoryBackend() })],
-  [
-    'LevelDB',
-    async () => {
-      const dir = tempDir('irmin-putdel-')
-      dirs.push(dir)
-      return { backend: await openLevelBackend(join(dir, 'db')) }
-    },
-  ],
-  [
-    'git',
-    async () => {
-      const dir = tempDir('irmin-putdel-git-')
-      dirs.push(dir)
-      return { backend: await openGitBackend(dir, { create: true }), gitDir: dir }
-    },
-  ],
-]
+const backends = gcBackends(dirs)
 
 /** `backend`, with `beforeDelete` awaited before each batch of deletions reaches it. */
 function slowDeletions(backend: Backend, beforeDelete: (ids: readonly string[]) => Promise<void>): Backend {

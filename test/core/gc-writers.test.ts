@@ -6,10 +6,10 @@
  * git), and every acknowledged commit still inside a branch's window is readable in full.
  */
 import 'fake-indexeddb/auto'
-import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { type Backend, Contents, IrminError, openGitBackend, openIndexedDbBackend, openLevelBackend, openMemoryBackend, Repo } from '../../index.js'
-import { gitStatus, removeDir, tempDir } from '../helpers/git.js'
+import { Contents, IrminError, Repo } from '../../index.js'
+import { gcBackends, type OpenForGc } from '../helpers/gc-backends.js'
+import { gitStatus, removeDir } from '../helpers/git.js'
 
 const dirs: string[] = []
 afterAll(() => dirs.forEach(removeDir))
@@ -17,26 +17,7 @@ afterAll(() => dirs.forEach(removeDir))
 const WINDOW = 3
 const ROUNDS = 50
 
-const backends: Array<[string, () => Promise<{ backend: Backend; gitDir?: string }>]> = [
-  ['memory', async () => ({ backend: openMemoryBackend() })],
-  [
-    'LevelDB',
-    async () => {
-      const dir = tempDir('irmin-gcw-')
-      dirs.push(dir)
-      return { backend: await openLevelBackend(join(dir, 'db')) }
-    },
-  ],
-  [
-    'git',
-    async () => {
-      const dir = tempDir('irmin-gcw-git-')
-      dirs.push(dir)
-      return { backend: await openGitBackend(dir, { create: true, pruneExpireMs: 0 }), gitDir: dir }
-    },
-  ],
-  ['IndexedDB (fake-indexeddb)', async () => ({ backend: await openIndexedDbBackend(`gc-writers-${Date.now()}-${Math.random()}`) })],
-]
+const backends = gcBackends(dirs, { indexedDb: true })
 
 /** A write that may fail for a reason the test accepts: its base commit was collected, a conflict. */
 async function tolerated<T>(write: () => Promise<T>): Promise<T | undefined> {
@@ -50,7 +31,7 @@ async function tolerated<T>(write: () => Promise<T>): Promise<T | undefined> {
 
 const tick = () => new Promise(resolve => setImmediate(resolve))
 
-async function run(open: () => Promise<{ backend: Backend; gitDir?: string }>, reverts: boolean): Promise<void> {
+async function run(open: OpenForGc, reverts: boolean): Promise<void> {
   const { backend, gitDir } = await open()
   const repo = await Repo.open({ backend, contents: Contents.string })
   const main = repo.branch('main')
@@ -99,6 +80,11 @@ async function run(open: () => Promise<{ backend: Backend; gitDir?: string }>, r
     collecting = false
   }
   await Promise.all([setter(), brancher(), collector(), ...(reverts ? [reverter()] : [])])
+  // One more collection once the writers are done. A commit written during a collection is kept
+  // even when its parent was garbage (its branch deleted meanwhile); a branch created at it
+  // afterwards has a history that ends where no boundary is recorded yet. The next collection
+  // finds and records that end; fsck would call it a missing parent until then.
+  removed += (await repo.gc({ keepCommits: WINDOW, pruneExpire: new Date() })).removed
   expect(removed).toBeGreaterThan(0)
   expect((await repo.fsck()).damage).toEqual([])
   if (gitDir) {
