@@ -58,10 +58,42 @@ export interface Backend {
    */
   objectSizes?(): AsyncIterable<ReadonlyArray<readonly [id: string, size: number]>>
 
+  /**
+   * Optional, for backends where deleting is cheapest all at once: garbage collection hands all
+   * of one collection's deletions to one `Deletions`, which may defer them until `finish` (the git
+   * backend rewrites each pack holding garbage once per collection, not once per batch). While
+   * deletions are pending, a put of a pending id stores it all the same (it is no longer garbage).
+   */
+  beginDeletions?(): Deletions
+
+  /**
+   * Optional: what garbage collection keeps besides what refs reach, for users of the store other
+   * than this process's writers (git: its reflogs, a work tree's index, young objects).
+   * `pruneExpire` overrides the backend's own grace period.
+   */
+  retained?(pruneExpire?: Date): Promise<Retained>
+
   /** Called after any ref of this backend moves, by any user of the same backend object. */
   watchRefs?(listener: RefListener): () => void
 
   close(): Promise<void>
+}
+
+export interface Deletions {
+  /** Deletes `ids`, now or at `finish`. */
+  delete(ids: readonly string[]): Promise<void>
+  /** Applies what is deferred; called once, after the collection's last `delete`. */
+  finish(): Promise<void>
+}
+
+export interface Retained {
+  /** Ids to mark from as refs are: git's reflog entries, a work tree's index, a detached HEAD. */
+  readonly roots: readonly string[]
+  /**
+   * Which of `ids` (unmarked objects) are too young to delete: written or freshened since the
+   * grace period began (git's `gc.pruneExpire`), which covers writers in other processes.
+   */
+  young(ids: readonly string[]): boolean[]
 }
 
 export type RefListener = (name: string, id: string | undefined) => void

@@ -1,14 +1,15 @@
 /**
- * `fsck`: every object hash-checks and parses as its type; every ref names a commit that is
- * present; every object reachable from a ref is present. Parents missing where the recorded
+ * `fsck`: every object hash-checks and parses as its type; every ref names an object that is
+ * present, a branch (`refs/heads/…`) a commit; every object reachable from a ref is present,
+ * annotated tags followed (a tag naming a missing object is damage, as a ref naming one is). Parents missing where the recorded
  * history boundary says history ends (a GC window, a shallow clone) are not damage.
  */
-import { COMMIT } from './commit.js'
 import { Dir } from './dir.js'
 import { CorruptObjectError, IrminError } from './errors.js'
 import type { ObjectStore } from './object-store.js'
 import { unframeObject } from './objects/frame.js'
 import { parseCommit } from './objects/git-commit.js'
+import { parseTag } from './objects/git-tag.js'
 import { reachable } from './reachable.js'
 import { readShallow, SHALLOW_REF } from './shallow.js'
 
@@ -68,17 +69,17 @@ export async function checkStore(objects: ObjectStore, options: FsckOptions = {}
   const heads: string[] = []
   for (const [name, id] of refs) {
     if (name === SHALLOW_REF) continue
-    const present = (await backend.hasObjects([id]))[0]
-    if (!present) damage.push({ kind: 'dangling-ref', ref: name, id, message: `ref ${name} names ${id}, which is missing` })
-    else {
-      try {
-        await objects.load(id, COMMIT)
-        heads.push(id)
-      } catch (error) {
-        if (!(error instanceof IrminError)) throw error
-        damage.push({ kind: 'not-a-commit', ref: name, id, message: `ref ${name}: ${error.message}` })
-      }
+    const framed = (await backend.getObjects([id]))[0]
+    if (framed === undefined) {
+      damage.push({ kind: 'dangling-ref', ref: name, id, message: `ref ${name} names ${id}, which is missing` })
+      continue
     }
+    const type = objects.hash(framed) === id ? typeOf(id, framed) : undefined
+    if (type === undefined) continue // corrupt: reported with the objects
+    // A branch names a commit, as git requires; tags and other refs may name any object.
+    if (name.startsWith('refs/heads/') && type !== 'commit') {
+      damage.push({ kind: 'not-a-commit', ref: name, id, message: `ref ${name} names ${id}, a ${type}, not a commit` })
+    } else heads.push(id)
   }
   options.onProgress?.({ phase: 'refs', done: refs.length })
 
@@ -91,8 +92,9 @@ export async function checkStore(objects: ObjectStore, options: FsckOptions = {}
   for (const id of walk.boundary) {
     if (!recorded.has(id)) damage.push({ kind: 'missing-parent', id, message: `a parent of commit ${id} is missing and no history boundary is recorded there` })
   }
-  options.onProgress?.({ phase: 'reachable', done: walk.commits + walk.trees + walk.blobs })
-  return { objects: checked, refs: refs.length, reachable: walk.commits + walk.trees + walk.blobs, boundary, damage, durationMs: Date.now() - started }
+  const reached = walk.tags + walk.commits + walk.trees + walk.blobs
+  options.onProgress?.({ phase: 'reachable', done: reached })
+  return { objects: checked, refs: refs.length, reachable: reached, boundary, damage, durationMs: Date.now() - started }
 }
 
 /**
@@ -118,6 +120,16 @@ async function readEach(backend: ObjectStore['backend'], ids: readonly string[])
   }
 }
 
+/** The object's type, or undefined when its header is damaged. */
+function typeOf(id: string, framed: Uint8Array): string | undefined {
+  try {
+    return unframeObject(id, framed).type
+  } catch (error) {
+    if (error instanceof CorruptObjectError) return undefined
+    throw error
+  }
+}
+
 /** Why `framed` is not a valid object `id`, or undefined when it is. */
 function checkObject(objects: ObjectStore, id: string, framed: Uint8Array): string | undefined {
   try {
@@ -125,6 +137,7 @@ function checkObject(objects: ObjectStore, id: string, framed: Uint8Array): stri
     const { type, body } = unframeObject(id, framed)
     if (type === 'tree' && !Dir.parse(id, body).isSorted()) return `tree ${id}: entries are not in git order`
     if (type === 'commit') parseCommit(id, body)
+    if (type === 'tag') parseTag(id, body)
     return undefined
   } catch (error) {
     if (error instanceof CorruptObjectError) return error.message

@@ -14,6 +14,7 @@
  */
 import type { Backend } from './backend.js'
 import { IdTable } from './id-table.js'
+import { SharedExclusiveLock } from './shared-exclusive-lock.js'
 
 export interface WriteTracking {
   readonly ids: string[]
@@ -32,6 +33,24 @@ export class GcCoordinator {
   private readonly caches = new Set<WeakRef<{ forget(ids: readonly string[]): void }>>()
   private sweep: Promise<unknown> | undefined
   private running: Promise<unknown> = Promise.resolve()
+
+  /** Puts hold it shared, a batch of deletions (its last look included) exclusively: see `putting`. */
+  private readonly objectLock = new SharedExclusiveLock()
+
+  /**
+   * Sends objects to the backend, never while a batch of deletions is decided and made. Their ids
+   * are noted `written` before this is called, so a deletion decided before the put waits for it
+   * (and then spares its objects), and a put arriving meanwhile lands after the deletion: no
+   * backend sees a put and a delete of one id in flight together.
+   */
+  putting<T>(put: () => Promise<T>): Promise<T> {
+    return this.objectLock.withShared(put)
+  }
+
+  /** Runs a batch of deletions, with its last look at what is alive, while no put is under way. */
+  deleting<T>(task: () => Promise<T>): Promise<T> {
+    return this.objectLock.withExclusive(task)
+  }
 
   /** Writes in progress: what they wrote is not referenced by a ref yet, but soon will be. */
   private readonly writes = new Set<string[]>()

@@ -20,22 +20,36 @@
  * 4. Moves of refs to existing commits (branch creation, fast-forwards) wait while the sweep
  *    runs (`fence`); a commit that was garbage is then gone, and the move fails instead of
  *    dangling. Moves noted before the sweep are marked by 3.
+ * 5. Puts and deletions never overlap (`GcCoordinator.putting`/`deleting`): a batch of deletions,
+ *    its last look included, runs while no put is under way, and a put noted after that look
+ *    reaches the backend after the deletion. A writer that re-creates a garbage object (a key set
+ *    back to an old value brings an old tree back) so either spares it or stores it again; no
+ *    backend has to order a put against a delete of the same id on its own. A backend that
+ *    defers deletions (`beginDeletions`: git rewrites packs once, at the end) stores a put of a
+ *    pending id all the same.
  * So nothing reachable from a ref when the collection ends, and nothing written while it ran, is
- * deleted. Writers in other processes (git itself on a shared repository) are not covered.
+ * deleted. Writers in other processes (git itself, another process on a shared repository) are
+ * covered only by the backend's grace period (`Backend.retained`: git's `gc.pruneExpire`).
+ *
+ * Roots besides refs: pinned ids, and what the backend retains (git: reflog entries, a work
+ * tree's index, a detached HEAD). Annotated tags are followed to what they tag (tag → tag →
+ * commit, tree or blob); a tagged commit keeps its history as a ref's does, windows included.
  *
  * Memory: the mark set is an `IdTable` (raw 20-byte ids, ~30 bytes per object); trees are read
  * for their children without entering the object cache; blobs are never read. Deletions stream
  * from the backend's id listing, a batch at a time.
  */
-import type { Backend } from './backend.js'
+import type { Backend, Retained } from './backend.js'
 import { COMMIT, type Commit } from './commit.js'
 import { DIR, type Dir } from './dir.js'
-import { MissingObjectError } from './errors.js'
+import { InvalidArgumentError, MissingObjectError } from './errors.js'
 import { coordinatorOf, type GcCoordinator, type GcJournal } from './gc-coordinator.js'
+import { sweep, type SweepReport } from './gc-sweep.js'
 import { walkHistory } from './history.js'
 import { IdTable } from './id-table.js'
 import type { ObjectStore } from './object-store.js'
 import { unframeObject } from './objects/frame.js'
+import { parseTag } from './objects/git-tag.js'
 import { toHex } from './hex.js'
 import { readShallow, writeShallow } from './shallow.js'
 
@@ -46,6 +60,12 @@ export interface GcOptions {
   keepSince?: Date
   /** Objects to keep with everything they reach (commits: within the window, like a ref). */
   pin?: readonly string[]
+  /**
+   * The grace period, for backends that have one (git): objects written or freshened after this
+   * date are kept, reachable or not (git's `gc.pruneExpire`; default: the backend's own, two
+   * weeks on git). `new Date()` keeps none for being young, as `git gc --prune=now`.
+   */
+  pruneExpire?: Date
   onProgress?(progress: GcProgress): void
 }
 
@@ -55,18 +75,11 @@ export interface GcProgress {
   done: number
 }
 
-export interface GcReport {
-  /** Object ids looked at in the sweep. */
-  scanned: number
-  kept: number
-  removed: number
-  bytesFreed: number
+export interface GcReport extends SweepReport {
   durationMs: number
   /** Commits whose parents are now gone: where history ends. */
   boundary: string[]
 }
-
-const BATCH = 1024
 
 /** A tree to mark, and the tree it may be compared against (see `markTrees`). */
 interface TreeJob {
@@ -75,6 +88,8 @@ interface TreeJob {
 }
 
 export async function collectGarbage(objects: ObjectStore, options: GcOptions = {}): Promise<GcReport> {
+  const expire = options.pruneExpire
+  if (expire !== undefined && !(expire instanceof Date && !Number.isNaN(expire.getTime()))) throw new InvalidArgumentError('pruneExpire must be a valid Date')
   const coordinator = coordinatorOf(objects.backend)
   return coordinator.exclusive(journal => new Collection(objects, coordinator, journal, options).run())
 }
@@ -100,10 +115,14 @@ class Collection {
   /** The boundary recorded before this collection: its commits' parents are not history. */
   private recorded = new Set<string>()
 
+  /** What the backend keeps besides what refs reach (reflogs, index, young objects). */
+  private retained: Retained | undefined
+
   async run(): Promise<GcReport> {
     const previous = await readShallow(this.objects)
     this.recorded = new Set(previous)
-    for (const id of this.options.pin ?? []) await this.markFrom(id)
+    this.retained = await this.backend.retained?.(this.options.pruneExpire)
+    for (const id of [...(this.options.pin ?? []), ...(this.retained?.roots ?? [])]) if (!this.markedFrom.has(id)) await this.markFrom(id)
     await this.catchUp()
     // Record the new end of history before anything is deleted: a crash after this point
     // leaves a store whose boundary fsck already knows.
@@ -114,8 +133,25 @@ class Collection {
     const still = previous.filter((_, i) => present[i])
     await writeShallow(this.objects, [...still, ...boundary])
     this.dirs.clear() // marking is over (catching up reads few): give the memory to the sweep
-    const report = await this.coordinator.sweeping(() => this.sweep())
-    return { ...report, boundary: [...new Set([...still, ...boundary])].sort(), durationMs: Date.now() - this.started }
+    const young = this.retained && ((ids: readonly string[]) => this.retained!.young(ids))
+    const report = await this.coordinator.sweeping(() =>
+      sweep({
+        backend: this.backend,
+        coordinator: this.coordinator,
+        alive: id => this.marked.has(id) || this.journal.written.has(id),
+        catchUp: () => this.catchUp(),
+        young,
+        onProgress: done => this.options.onProgress?.({ phase: 'sweep', done }),
+      }),
+    )
+    // Commits first kept by a later look (a branch created at an old commit during the sweep) end
+    // history too. They are recorded now: before, a put (the record, on most backends) would wait
+    // for the deletion it happens in. Until then fsck would call their ends missing parents; no
+    // object is lost either way.
+    const recorded = new Set([...still, ...boundary])
+    const late = this.boundary().filter(id => !recorded.has(id))
+    if (late.length > 0) await writeShallow(this.objects, [...recorded, ...late])
+    return { ...report, boundary: [...recorded, ...late].sort(), durationMs: Date.now() - this.started }
   }
 
   /**
@@ -134,15 +170,21 @@ class Collection {
     }
   }
 
-  /** Marks a ref's target (or a pinned or rooted id) and what it reaches, by its type. */
+  /**
+   * Marks a ref's target (or a pinned or rooted id) and what it reaches, by its type; an annotated
+   * tag, and what it tags, as far as the chain of tags goes.
+   */
   private async markFrom(id: string): Promise<void> {
     this.markedFrom.add(id)
     const framed = (await this.backend.getObjects([id]))[0]
     if (framed === undefined) return // dangling already: fsck reports it; nothing to keep below
-    const { type } = unframeObject(id, framed)
+    const { type, body } = unframeObject(id, framed)
     if (type === 'commit') await this.markHistory(id)
     else if (type === 'tree') await this.markTrees([{ id }])
     else this.mark(id)
+    if (type !== 'tag') return
+    const target = parseTag(id, body).object
+    if (!this.markedFrom.has(target)) await this.markFrom(target)
   }
 
   private mark(id: string): boolean {
@@ -261,67 +303,6 @@ class Collection {
   private boundary(): string[] {
     return this.keptCommits.filter(c => c.parents.some(p => !this.marked.has(p))).map(c => c.id)
   }
-
-  private async sweep(): Promise<Omit<GcReport, 'durationMs' | 'boundary'>> {
-    let scanned = 0
-    let removed = 0
-    let bytesFreed = 0
-    let garbage: Array<[string, number | undefined]> = []
-    const alive = (id: string) => this.marked.has(id) || this.journal.written.has(id)
-    // One batch of deletions runs while the listing goes on.
-    let deleting: Promise<void> = Promise.resolve()
-    const flush = async () => {
-      const pending = garbage
-      garbage = []
-      const sizes = await sizesOf(this.backend, pending)
-      await deleting
-      // The last look (rule 3), then the deletion, with no await between them.
-      await this.catchUp()
-      const batch = pending.filter(([id]) => !alive(id)).map(([id]) => id)
-      if (batch.length === 0) return
-      deleting = this.backend.deleteObjects(batch).then(() => {
-        this.coordinator.deleted(batch)
-        removed += batch.length
-        for (const id of batch) bytesFreed += sizes.get(id) ?? 0
-      })
-    }
-    const listing = this.backend.objectSizes ? this.backend.objectSizes() : withoutSizes(this.backend.objectIds())
-    for await (const entries of listing) {
-      for (const [id, size] of entries) if (!alive(id)) garbage.push([id, size])
-      scanned += entries.length
-      this.options.onProgress?.({ phase: 'sweep', done: scanned })
-      if (garbage.length >= BATCH) await flush()
-    }
-    await flush()
-    await deleting
-    this.options.onProgress?.({ phase: 'sweep', done: scanned })
-    return { scanned, kept: scanned - removed, removed, bytesFreed }
-  }
-}
-
-/** Sizes the listing did not give, read from the objects themselves. */
-async function sizesOf(backend: Backend, garbage: ReadonlyArray<[string, number | undefined]>): Promise<Map<string, number>> {
-  const sizes = new Map<string, number>()
-  const unknown: string[] = []
-  for (const [id, size] of garbage) {
-    if (size === undefined) unknown.push(id)
-    else sizes.set(id, size)
-  }
-  if (unknown.length > 0) (await backend.getObjects(unknown)).forEach((bytes, i) => sizes.set(unknown[i], bytes?.length ?? 0))
-  return sizes
-}
-
-/** The id listing in batches, sizes unknown (read later for what is deleted). */
-async function* withoutSizes(ids: AsyncIterable<string>): AsyncIterable<Array<[string, number | undefined]>> {
-  let batch: Array<[string, number | undefined]> = []
-  for await (const id of ids) {
-    batch.push([id, undefined])
-    if (batch.length === 1000) {
-      yield batch
-      batch = []
-    }
-  }
-  if (batch.length > 0) yield batch
 }
 
 function missingIsUndefined(error: unknown): undefined {

@@ -198,7 +198,7 @@ export class ObjectStore {
   /** Writes objects in one batch; durable when it resolves. */
   async write(objects: readonly ObjectEntry[]): Promise<void> {
     for (const [id] of objects) this.gc.written(id)
-    if (objects.length > 0) await this.backend.putObjects(objects)
+    if (objects.length > 0) await this.gc.putting(() => this.backend.putObjects(objects))
   }
 
   /**
@@ -250,7 +250,7 @@ export class ObjectWriter {
     const batch = this.batch
     this.batch = []
     this.bytes = 0
-    const sent = this.backend.putObjects(batch)
+    const sent = this.gc.putting(() => this.backend.putObjects(batch))
     sent.catch(() => {}) // observed in finish(); avoid an unhandled rejection meanwhile
     this.inFlight.push(sent)
   }

@@ -1,6 +1,7 @@
 /**
- * The objects reachable from a set of commits: every commit of their history, every tree and
- * blob of those commits, each visited once (an id table remembers what was seen, at ~30 bytes
+ * The objects reachable from a set of ids (commits, annotated tags, trees or blobs: what refs
+ * name): every tag down its chain (tag → tag → commit, tree or blob), every commit of their
+ * history, every tree and blob of those commits, each visited once (an id table remembers what was seen, at ~30 bytes
  * per id). Objects are loaded in batches. With `readBlobs`, blobs are read too, which
  * hash-checks them (fsck); without, they are only checked for presence (the GC mark phase).
  *
@@ -10,16 +11,18 @@
  */
 import { COMMIT } from './commit.js'
 import { DIR } from './dir.js'
-import { MissingObjectError } from './errors.js'
+import { CorruptObjectError, MissingObjectError } from './errors.js'
 import { IdTable } from './id-table.js'
 import { BLOB, type ObjectKind, type ObjectStore } from './object-store.js'
+import { unframeObject } from './objects/frame.js'
+import { parseTag } from './objects/git-tag.js'
 import { GITLINK_MODE } from './objects/git-tree.js'
 
 export interface ReachableOptions {
   /** Read (and so hash-check) every blob, not only check that it is present. */
   readBlobs?: boolean
   /** Called once per reachable object present in the backend. */
-  onObject?(id: string, kind: 'commit' | 'tree' | 'blob'): void
+  onObject?(id: string, kind: 'tag' | 'commit' | 'tree' | 'blob'): void
   /** Ids already visited (they are not visited again, nor descended into). */
   seen?: IdTable
   /** Recorded ends of history: these commits' parents are not walked (git's shallow commits). */
@@ -28,6 +31,7 @@ export interface ReachableOptions {
 
 export interface Reachable {
   seen: IdTable
+  tags: number
   commits: number
   trees: number
   blobs: number
@@ -41,12 +45,13 @@ const BATCH = 256
 
 export async function reachable(objects: ObjectStore, heads: readonly string[], options: ReachableOptions = {}): Promise<Reachable> {
   const seen = options.seen ?? new IdTable()
-  const result: Reachable = { seen, commits: 0, trees: 0, blobs: 0, missing: [], boundary: [] }
+  const result: Reachable = { seen, tags: 0, commits: 0, trees: 0, blobs: 0, missing: [], boundary: [] }
   const mark = (id: string) => seen.set(id, 1)
   // Commits, with the child that named each (undefined for heads): an absent parent is a boundary.
-  const commits: Array<{ id: string; child?: string }> = heads.filter(mark).map(id => ({ id }))
+  const commits: Array<{ id: string; child?: string }> = []
   const trees: string[] = []
   const blobs: string[] = []
+  await peel(objects, heads.filter(mark), mark, result, options, { commits, trees, blobs })
   while (commits.length > 0) {
     const batch = commits.splice(0, BATCH)
     const loaded = await Promise.all(batch.map(c => loadIfPresent(objects, c.id, COMMIT)))
@@ -89,6 +94,39 @@ export async function reachable(objects: ObjectStore, heads: readonly string[], 
     })
   }
   return result
+}
+
+/**
+ * Sorts heads by type, following annotated tags to what they tag; a head or tagged object that is
+ * absent is missing.
+ */
+async function peel(
+  objects: ObjectStore,
+  heads: string[],
+  mark: (id: string) => boolean,
+  result: Reachable,
+  options: ReachableOptions,
+  out: { commits: Array<{ id: string }>; trees: string[]; blobs: string[] },
+): Promise<void> {
+  while (heads.length > 0) {
+    const batch = heads.splice(0, BATCH)
+    const framed = await objects.backend.getObjects(batch)
+    batch.forEach((id, i) => {
+      const bytes = framed[i]
+      if (bytes === undefined) return void result.missing.push(id)
+      if (objects.hash(bytes) !== id) throw new CorruptObjectError(id, 'contents do not hash to the id')
+      const { type, body } = unframeObject(id, bytes)
+      if (type === 'commit') out.commits.push({ id })
+      else if (type === 'tree') out.trees.push(id)
+      else if (type === 'blob') out.blobs.push(id)
+      else {
+        result.tags++
+        options.onObject?.(id, 'tag')
+        const target = parseTag(id, body).object
+        if (mark(target)) heads.push(target)
+      }
+    })
+  }
 }
 
 async function loadIfPresent<T extends object>(objects: ObjectStore, id: string, kind: ObjectKind<T>): Promise<T | undefined> {

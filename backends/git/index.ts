@@ -11,13 +11,23 @@
  *
  * Packs accumulate one per batch; past `maxPacks` the smallest are rolled into one in the
  * background (see pack-rewrite.ts), the new pack durable before the old ones go.
+ *
+ * Deletions (garbage collection): loose objects go at once; packed ones are recorded as doomed
+ * and each pack holding any is rewritten once, when the collection finishes (`beginDeletions`),
+ * not once per batch. Until then a put never skips a doomed id, even though a pack still holds
+ * it: it writes the object again and rescues it, so a pack rewrite that drops it (planned
+ * before the put) cannot take the only copy away. git's commit-graph and multi-pack index are
+ * removed before anything is deleted (derived-files.ts); what git's reflogs, index and detached
+ * HEAD name, and objects younger than the grace period, are kept (retained.ts).
  */
 import { join } from 'node:path'
-import type { Backend, ObjectEntry, RefListener } from '../../core/backend.js'
+import type { Backend, Deletions, ObjectEntry, RefListener, Retained } from '../../core/backend.js'
 import { RefListeners } from '../../core/backend.js'
 import { ClosedError, CorruptObjectError, InvalidArgumentError, NotARepositoryError } from '../../core/errors.js'
+import { IdTable } from '../../core/id-table.js'
 import { type BackendLimits, checkCas, checkIds, checkObjects, checkPrefix, checkRefName, DEFAULT_MAX_OBJECT_SIZE } from '../contract.js'
 import { BaseCache } from './base-cache.js'
+import { removeDerivedIndexes } from './derived-files.js'
 import { LooseObjects } from './loose.js'
 import { parseFrame } from './pack-format.js'
 import { idKey } from './pack-index.js'
@@ -26,8 +36,9 @@ import { packsToRollUp, rewritePacks } from './pack-rewrite.js'
 import { PackSet } from './pack-set.js'
 import { PackWriter } from './pack-writer.js'
 import { Refs } from './refs.js'
+import { retainedRoots, youngObjects } from './retained.js'
 import { ShallowFile } from './shallow-file.js'
-import { checkFormat, createRepository, findRepository } from './repository.js'
+import { checkFormat, createRepository, findRepository, type Repository } from './repository.js'
 
 export interface GitBackendOptions extends BackendLimits {
   /** Create a repository when `dir` holds none (default: refuse with `NotARepositoryError`). */
@@ -44,7 +55,20 @@ export interface GitBackendOptions extends BackendLimits {
   maxPacks?: number
   /** Bytes of resolved delta bases kept for reading delta chains (default 32 MiB). */
   deltaCacheBytes?: number
+  /**
+   * Garbage collection's grace period: unreachable objects written or freshened less than this
+   * long ago are kept (git's `gc.pruneExpire`; default two weeks, as git's; 0 is git's
+   * `--prune=now`). It covers writers in other processes, whose objects no ref names yet.
+   */
+  pruneExpireMs?: number
 }
+
+/** git's default `gc.pruneExpire`: `2.weeks.ago`. */
+const TWO_WEEKS_MS = 14 * 24 * 3600 * 1000
+
+/** A doomed id in a collection's pending deletions; a rescued one was put again since. */
+const DOOMED = 1
+const RESCUED = 2
 
 /** Temporary and orphaned pack files untouched this long are a crashed writer's, removed on opening. */
 const LEFTOVER_AGE_MS = 10 * 60 * 1000
@@ -66,9 +90,24 @@ export class GitBackend implements Backend {
     private readonly loose: LooseObjects,
     private readonly refs: Refs,
     private readonly reader: PackReader,
-    private readonly settings: { maxObjectSize: number; compressionLevel: number; maxPacks: number },
+    private readonly settings: { maxObjectSize: number; compressionLevel: number; maxPacks: number; pruneExpireMs: number },
     private readonly shallow: ShallowFile,
+    private readonly repository: Repository,
   ) {}
+
+  /** Deletions recorded and not applied yet, one table per collection under way. */
+  private readonly pending = new Set<IdTable>()
+
+  /** Whether `id` is doomed by a pending deletion; if so, it is rescued (a put is storing it again). */
+  private rescue(id: string): boolean {
+    let doomed = false
+    for (const table of this.pending) {
+      if (table.get(id) === undefined) continue
+      table.set(id, RESCUED)
+      doomed = true
+    }
+    return doomed
+  }
 
   private open(): void {
     if (this.closed) throw new ClosedError('git backend')
@@ -139,15 +178,18 @@ export class GitBackend implements Backend {
       return frame
     })
     // Ids this process knows to be stored are skipped; one stored since by another process is
-    // written again, which is harmless (git allows an object in several packs).
+    // written again, which is harmless (git allows an object in several packs). A doomed id is
+    // never skipped: the pack holding it may be rewritten without it (see the top of the file).
     const seen = new Set<string>()
     let fresh: number[] = []
+    const rescued = new Set<number>()
     objects.forEach(([id], i) => {
       if (seen.has(id)) return
       seen.add(id)
-      if (!this.packs.has(id)) fresh.push(i)
+      if (this.pending.size > 0 && this.rescue(id)) rescued.add(i)
+      if (rescued.has(i) || !this.packs.has(id)) fresh.push(i)
     })
-    const loose = this.loose.presentAmong(fresh.map(i => objects[i][0]))
+    const loose = this.loose.presentAmong(fresh.filter(i => !rescued.has(i)).map(i => objects[i][0]))
     if (loose.size > 0) fresh = fresh.filter(i => !loose.has(objects[i][0]))
     if (fresh.length === 0) return
 
@@ -181,7 +223,10 @@ export class GitBackend implements Backend {
       if (chosen.length < 2) return
       try {
         const written = await rewritePacks(chosen, () => false, this.packs.packDir, this.reader, this.settings.compressionLevel)
-        if (written) this.packs.add(written)
+        if (written) {
+          this.packs.inheritMtime(written, chosen)
+          this.packs.add(written)
+        }
         await this.packs.discard(chosen)
       } catch {
         this.rollUps = false
@@ -202,21 +247,71 @@ export class GitBackend implements Backend {
   }
 
   async deleteObjects(ids: readonly string[]): Promise<void> {
+    const deletions = this.beginDeletions()
+    try {
+      await deletions.delete(ids)
+    } finally {
+      await deletions.finish()
+    }
+  }
+
+  /**
+   * A collection's deletions: loose objects are deleted at once, packed ones recorded (an exact
+   * id table: ~40 bytes an id, for millions of them) and dropped at `finish`, each pack holding
+   * any rewritten once. Doomed ids that a put rescued meanwhile stay.
+   */
+  beginDeletions(): Deletions {
     this.open()
-    checkIds(ids)
-    if (ids.length === 0) return
-    const doomed = new Set(ids)
-    const keys = ids.map(id => idKey(id))
-    await this.exclusive(async () => {
-      this.loose.delete(ids)
-      this.packs.rescan()
-      const affected = this.packs.all.filter(pack => !pack.keep && keys.some(key => pack.index.find(key) >= 0))
-      for (const pack of affected) {
-        const written = await rewritePacks([pack], id => doomed.has(id), this.packs.packDir, this.reader, this.settings.compressionLevel)
-        if (written) this.packs.add(written)
-        await this.packs.discard([pack])
-      }
+    const doomed = new IdTable()
+    this.pending.add(doomed)
+    let derivedRemoved = false
+    return {
+      delete: async ids => {
+        this.open()
+        checkIds(ids)
+        if (ids.length === 0) return
+        // Recorded at once, before any await: a put called after this call rescues what it stores.
+        for (const id of ids) if (doomed.get(id) === undefined) doomed.set(id, DOOMED)
+        if (!derivedRemoved) {
+          await removeDerivedIndexes(join(this.repository.commonDir, 'objects'))
+          derivedRemoved = true
+        }
+        this.loose.delete(ids.filter(id => doomed.get(id) === DOOMED))
+      },
+      finish: async () => {
+        try {
+          if (doomed.size > 0 && !this.closed) await this.exclusive(() => this.dropDoomed(doomed))
+        } finally {
+          this.pending.delete(doomed)
+        }
+      },
+    }
+  }
+
+  /** Rewrites each pack holding a doomed id once, without the ids still doomed. */
+  private async dropDoomed(doomed: IdTable): Promise<void> {
+    this.packs.rescan()
+    const affected = this.packs.all.filter(pack => {
+      if (pack.keep) return false
+      for (let position = 0; position < pack.index.count; position++) if (doomed.get(pack.index.idAt(position)) === DOOMED) return true
+      return false
     })
+    for (const pack of affected) {
+      const written = await rewritePacks([pack], id => doomed.get(id) === DOOMED, this.packs.packDir, this.reader, this.settings.compressionLevel)
+      if (written) {
+        this.packs.inheritMtime(written, [pack])
+        this.packs.add(written)
+      }
+      await this.packs.discard([pack])
+    }
+  }
+
+  /** What GC keeps besides refs: reflogs, indexes, detached HEADs, and young objects (see retained.ts). */
+  async retained(pruneExpire?: Date): Promise<Retained> {
+    this.open()
+    const cutoffMs = pruneExpire?.getTime() ?? Date.now() - this.settings.pruneExpireMs
+    this.packs.rescan()
+    return { roots: retainedRoots(this.repository), young: youngObjects(this.packs, this.loose, cutoffMs) }
   }
 
   async *objectIds(): AsyncIterable<string> {
@@ -289,6 +384,7 @@ export async function openGitBackend(dir: string, options: GitBackendOptions = {
   const lockTimeoutMs = checkSetting('lockTimeoutMs', options.lockTimeoutMs, 10_000, 0, 2 ** 31)
   const staleLockMs = checkSetting('staleLockMs', options.staleLockMs, 5_000, 1, 2 ** 31)
   const deltaCacheBytes = checkSetting('deltaCacheBytes', options.deltaCacheBytes, 32 * 1024 * 1024, 0, 2 ** 40)
+  const pruneExpireMs = checkSetting('pruneExpireMs', options.pruneExpireMs, TWO_WEEKS_MS, 0, Number.MAX_SAFE_INTEGER)
   let repository = findRepository(dir)
   if (!repository) {
     if (!options.create) throw new NotARepositoryError(dir, 'no git repository here (HEAD, objects/, refs/); pass create: true to make one')
@@ -307,7 +403,8 @@ export async function openGitBackend(dir: string, options: GitBackendOptions = {
     maxObjectSize: options.maxObjectSize ?? DEFAULT_MAX_OBJECT_SIZE,
     compressionLevel,
     maxPacks,
-  }, new ShallowFile(join(repository.commonDir, 'shallow'), lockOptions))
+    pruneExpireMs,
+  }, new ShallowFile(join(repository.commonDir, 'shallow'), lockOptions), repository)
 }
 
 function checkSetting(name: string, value: number | undefined, fallback: number, min: number, max: number): number {

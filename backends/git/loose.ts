@@ -4,7 +4,7 @@
  * deleted here. Batches first list `objects/` to learn which fan-out directories exist, so a
  * batch that finds nothing loose costs one `readdir`, not a failed `open` per id.
  */
-import { readdirSync, readFileSync, unlinkSync } from 'node:fs'
+import { readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs'
 import { join } from 'node:path'
 import { CorruptObjectError } from '../../core/errors.js'
 import { parseFrame } from './pack-format.js'
@@ -56,6 +56,11 @@ export class LooseObjects {
     for (const dir of this.fanoutDirs()) {
       for (const name of listDir(join(this.objectsDir, dir))) if (REST_OF_ID.test(name)) yield dir + name
     }
+  }
+
+  /** When the object's file last changed (0 when it is gone): its age for the grace period. */
+  mtimeOf(id: string): number {
+    return statSync(this.path(id), { throwIfNoEntry: false })?.mtimeMs ?? 0
   }
 
   delete(ids: readonly string[]): void {

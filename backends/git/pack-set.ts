@@ -6,7 +6,7 @@
  * through the file this process holds open until then — a concurrent repack never makes an
  * object vanish from under a reader.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { readdirSync, readFileSync, statSync, utimesSync } from 'node:fs'
 import { join } from 'node:path'
 import { PackFile } from './pack-file.js'
 import { idKey, PackIndex } from './pack-index.js'
@@ -93,6 +93,22 @@ export class PackSet {
       // Best effort: a repository this process may only read keeps them.
       if (info && Date.now() - info.mtimeMs > minAgeMs) await removeFile(join(this.packDir, file)).catch(() => {})
     }
+  }
+
+  /** When the pack's data last changed (0 when it is gone): the age of its objects for the grace period. */
+  mtimeOf(name: string): number {
+    return statSync(join(this.packDir, `${name}.pack`), { throwIfNoEntry: false })?.mtimeMs ?? 0
+  }
+
+  /**
+   * Gives a pack rewritten from `sources` the newest of their mtimes: its objects are no younger
+   * than they were (see retained.ts), so garbage does not stay young for ever by being rewritten.
+   */
+  inheritMtime(written: { name: string }, sources: readonly PackFile[]): void {
+    const mtime = Math.max(...sources.map(pack => this.mtimeOf(pack.name)))
+    if (mtime <= 0) return
+    const seconds = mtime / 1000
+    for (const ext of ['.pack', '.idx']) utimesSync(join(this.packDir, written.name + ext), seconds, seconds)
   }
 
   /** Adds a pack this process just wrote. */

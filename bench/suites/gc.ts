@@ -1,17 +1,21 @@
 /**
- * Garbage collection on LevelDB.
+ * Garbage collection on LevelDB, and on the git backend beside git's own `git gc`.
  * - A store of about 1,000,000 objects, half of them unreachable (a branch of 500,000 keys
  *   written, then deleted, beside a kept branch of 500,000 keys): objects scanned per second and
  *   peak RSS growth during `repo.gc()`, in a fresh process. Beside it, the bare minimum of a
  *   sweep: iterating the same LevelDB keys with no engine (how fast a scan can possibly go).
  * - A sliding window: 100 windows of 10 commits over a fixed key space, `gc({ keepCommits: 10 })`
  *   after each; the store's size after every collection against one window's worth of data.
+ * - The git backend: the same workload at a fifth of the size (git writes one fsynced pack per
+ *   batch), `repo.gc({ pruneExpire: now })` against `git gc --prune=now` and `git repack -a -d`
+ *   on copies of the same repository, reported as ratios.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Level } from 'level'
-import { Contents, openLevelBackend, Repo } from '../../index.js'
+import { type Backend, Contents, openGitBackend, openLevelBackend, Repo } from '../../index.js'
 import { reachable } from '../../core/reachable.js'
 import { isolated } from '../isolate.js'
 import { type Report, time } from '../report.js'
@@ -20,13 +24,18 @@ import { AUTHOR, DATE, value } from '../workload.js'
 const SUITE = 'gc'
 const HALF = 500_000
 const PER_COMMIT = 10_000
+/** Keys per branch in the git backend's store (env BENCH_GIT_GC_HALF overrides, for quick runs). */
+const GIT_HALF = Number(process.env.BENCH_GIT_GC_HALF ?? 100_000)
+
+const openBackend = (kind: 'level' | 'git', location: string): Promise<Backend> =>
+  kind === 'level' ? openLevelBackend(location) : openGitBackend(location, { create: true })
 
 /** Writes the kept branch and the garbage branch (then deleted) into a fresh store. */
-export async function buildGcStore(location: string): Promise<{ objects: number }> {
-  const repo = await Repo.open({ backend: await openLevelBackend(location), contents: Contents.bytes })
+export async function buildGcStore(location: string, kind: 'level' | 'git' = 'level', half = HALF): Promise<{ objects: number }> {
+  const repo = await Repo.open({ backend: await openBackend(kind, location), contents: Contents.bytes })
   for (const branch of ['main', 'doomed']) {
     const store = repo.branch(branch)
-    for (let c = 0; c * PER_COMMIT < HALF; c++) {
+    for (let c = 0; c * PER_COMMIT < half; c++) {
       await store.batch(tx => {
         for (let i = c * PER_COMMIT; i < (c + 1) * PER_COMMIT; i++) {
           // Distinct values per branch, spread over 1,000 directories of 500 keys each.
@@ -72,6 +81,22 @@ export async function measureGc(location: string): Promise<{ seconds: number; sc
   sample()
   await repo.close()
   return { seconds, scanned: report.scanned, removed: report.removed, bytesFreed: report.bytesFreed, anonGrowth: peak.anon - before.anon, fileGrowth: peak.file - before.file }
+}
+
+/** `repo.gc({ pruneExpire: now })` on a git backend store: seconds, and what it did. */
+export async function measureGitGc(location: string): Promise<{ seconds: number; scanned: number; removed: number }> {
+  const repo = await Repo.open({ backend: await openGitBackend(location), contents: Contents.bytes })
+  let report!: Awaited<ReturnType<typeof repo.gc>>
+  const seconds = await time(async () => {
+    report = await repo.gc({ pruneExpire: new Date() })
+  })
+  await repo.close()
+  return { seconds, scanned: report.scanned, removed: report.removed }
+}
+
+/** git itself on a copy of the same repository: `git <args>`, in seconds. */
+export async function measureNativeGit(location: string, args: string[]): Promise<{ seconds: number }> {
+  return { seconds: await time(async () => void execFileSync('git', args, { cwd: location, stdio: 'ignore' })) }
 }
 
 /** The floor of any sweep: every key of the objects sublevel iterated, nothing else. */
@@ -167,7 +192,35 @@ export async function run(report: Report): Promise<void> {
       note: `window ${(Math.min(...sliding.window) / 1e6).toFixed(1)}–${(Math.max(...sliding.window) / 1e6).toFixed(1)} MB; largest before a GC ${(Math.max(...sliding.before) / 1e6).toFixed(1)} MB`,
     })
     report.target(SUITE, 'steady-state size within 2× of one window', worst, 2)
+
+    await runGit(report, here, dir)
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
+}
+
+/** The git backend's GC, and git's own on copies of the same repository. */
+async function runGit(report: Report, here: string, dir: string): Promise<void> {
+  const location = join(dir, 'git')
+  const built = await isolated<{ objects: number }>(here, 'buildGcStore', location, 'git', GIT_HALF)
+  const copies = ['gc', 'repack'].map(name => {
+    const copy = join(dir, `git-${name}`)
+    cpSync(location, copy, { recursive: true })
+    return copy
+  })
+  const ours = await isolated<{ seconds: number; scanned: number; removed: number }>(here, 'measureGitGc', location)
+  const gitGc = await isolated<{ seconds: number }>(here, 'measureNativeGit', copies[0], ['gc', '--quiet', '--prune=now'])
+  const repack = await isolated<{ seconds: number }>(here, 'measureNativeGit', copies[1], ['repack', '-a', '-d', '-q'])
+  const row = report.add({
+    suite: SUITE,
+    name: `git backend: GC of ${built.objects.toLocaleString('en-US')} objects (${ours.removed.toLocaleString('en-US')} unreachable removed)`,
+    value: ours.scanned / ours.seconds,
+    unit: 'objects/s',
+    better: 'higher',
+    note: `${ours.seconds.toFixed(2)} s`,
+  })
+  const gcRow = report.add({ suite: SUITE, name: 'git gc --prune=now on the same repository', value: built.objects / gitGc.seconds, unit: 'objects/s', better: 'higher', note: `${gitGc.seconds.toFixed(2)} s` })
+  const repackRow = report.add({ suite: SUITE, name: 'git repack -a -d on the same repository', value: built.objects / repack.seconds, unit: 'objects/s', better: 'higher', note: `${repack.seconds.toFixed(2)} s` })
+  report.ratio(SUITE, 'git backend GC vs git gc --prune=now', row, gcRow)
+  report.ratio(SUITE, 'git backend GC vs git repack -a -d', row, repackRow)
 }

@@ -3,8 +3,12 @@
  * a window, `git fsck --strict` passes (the boundary is in git's `shallow` file) and `git log`
  * ends where irminsule's history does; after `git gc --prune=now`, irminsule reads everything.
  */
-import { afterAll, describe, expect, it } from 'vitest'
+import { readdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it, vi } from 'vitest'
 import { Contents, openGitBackend, Repo } from '../../index.js'
+import { PackWriter } from '../../backends/git/pack-writer.js'
+import { frameObject } from '../../core/objects/frame.js'
 import { git, gitStatus, removeDir, tempDir } from '../helpers/git.js'
 
 const dirs: string[] = []
@@ -25,7 +29,7 @@ describe('GC on the git backend', () => {
     await repo.branch('side').set(['side'], 'only here')
     await repo.branch('scratch').set(['junk'], 'garbage soon')
     await repo.deleteBranch('scratch')
-    const report = await repo.gc({ keepCommits: 4 })
+    const report = await repo.gc({ keepCommits: 4, pruneExpire: new Date() })
     expect(report.removed).toBeGreaterThan(0)
     expect(report.boundary).toHaveLength(1)
     expect(git(dir, ['cat-file', '-p', 'HEAD']).length).toBeGreaterThan(0)
@@ -51,5 +55,50 @@ describe('GC on the git backend', () => {
     await repo.gc()
     expect(gitStatus(dir, ['fsck', '--strict', '--no-dangling']).status).toBe(0)
     await repo.close()
+  })
+
+  it('rewrites a pack once per collection: 20,000 garbage objects in one pack make one new pack', async () => {
+    const dir = tempDir('irmin-git-gc-once-')
+    dirs.push(dir)
+    const repo = await Repo.open({ backend: await openGitBackend(dir, { create: true }), contents: Contents.string })
+    const main = repo.branch('main')
+    await main.batch(tx => {
+      tx.set(['keep'], 'kept')
+      for (let i = 0; i < 20_000; i++) tx.set(['junk', `d${i % 100}`, `k${i}`], `garbage ${i}`)
+    })
+    await main.remove(['junk'])
+    const packs = () => readdirSync(join(dir, 'objects', 'pack')).filter(name => name.endsWith('.pack'))
+    expect(packs()).toHaveLength(2) // the big commit's pack, the small one's
+    const created = vi.spyOn(PackWriter, 'create')
+    try {
+      const report = await repo.gc({ keepCommits: 1, pruneExpire: new Date() })
+      expect(report.removed).toBeGreaterThan(20_000)
+      expect(created).toHaveBeenCalledTimes(1)
+    } finally {
+      created.mockRestore()
+    }
+    expect(packs()).toHaveLength(2)
+    expect(await main.get(['keep'])).toBe('kept')
+    expect((await repo.fsck()).damage).toEqual([])
+    expect(gitStatus(dir, ['fsck', '--strict', '--no-dangling']).status).toBe(0)
+    await repo.close()
+  })
+
+  it('a put of an object that a deletion under way is dropping from its pack stores it again', async () => {
+    const dir = tempDir('irmin-git-gc-put-')
+    dirs.push(dir)
+    const backend = await openGitBackend(dir, { create: true })
+    const blob = (text: string) => {
+      const framed = frameObject('blob', new TextEncoder().encode(text))
+      return [git(dir, ['hash-object', '--stdin'], text).trim(), framed] as const
+    }
+    const doomed = blob('doomed')
+    const other = blob('other')
+    await backend.putObjects([doomed, other])
+    const deleting = backend.deleteObjects([doomed[0]])
+    await backend.putObjects([doomed]) // called after the deletion: it must win
+    await deleting
+    expect(await backend.hasObjects([doomed[0], other[0]])).toEqual([true, true])
+    await backend.close()
   })
 })

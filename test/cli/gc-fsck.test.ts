@@ -34,11 +34,13 @@ describe.each(['level', 'git'] as const)('irmin gc and fsck on a %s store', back
   it('gc --keep-commits N leaves N commits of history, the values intact, and a sound store', async () => {
     const store = await newStore(backend)
     const ids = await commits(store, 5)
-    const report = await store.json(['gc', '--keep-commits', '2'])
+    // --prune-expire now: on git, objects written a moment ago are young (the grace period).
+    const report = await store.json(['gc', '--keep-commits', '2', '--prune-expire', 'now'])
     expect(report).toEqual({
       scanned: expect.any(Number),
       kept: expect.any(Number),
       removed: expect.any(Number),
+      keptYoung: 0,
       bytesFreed: expect.any(Number),
       durationMs: expect.any(Number),
       boundary: [ids[3]],
@@ -61,9 +63,9 @@ describe.each(['level', 'git'] as const)('irmin gc and fsck on a %s store', back
     await store.ok(['branch', 'create', 'doomed'])
     await store.ok(['--branch', 'doomed', 'set', 'gone', 'soon'])
     await store.ok(['branch', 'delete', 'doomed'])
-    const text = await store.ok(['gc'])
+    const text = await store.ok(['gc', '--prune-expire', 'now'])
     // The deleted branch's commit, its tree and its new blob.
-    expect(text).toMatch(/^scanned {3}(\d+) objects\nkept {6}\d+\nremoved {3}3 \(\d+ B freed\)\nboundary {2}0 commits where history now ends\ntook {6}\d+\.\d\d s\n$/)
+    expect(text).toMatch(/^scanned {3}(\d+) objects\nkept {6}\d+\nremoved {3}3 \(\d+ B freed\)\nyoung {5}0 unreachable kept for the grace period\nboundary {2}0 commits where history now ends\ntook {6}\d+\.\d\d s\n$/)
     expect((await store.json(['log'])).length).toBe(2)
     expect(await store.json(['gc'])).toMatchObject({ removed: 0, boundary: [] })
     expect((await store.run(['fsck'])).status).toBe(0)
@@ -74,7 +76,7 @@ describe.each(['level', 'git'] as const)('irmin gc and fsck on a %s store', back
     await commits(store, 3)
     expect(await store.json(['gc', '--keep-since', '30d'])).toMatchObject({ removed: 0, boundary: [] })
     expect((await store.json(['log'])).length).toBe(3)
-    const report = await store.json(['gc', '--keep-since', '2999-01-01'])
+    const report = await store.json(['gc', '--keep-since', '2999-01-01', '--prune-expire', 'now'])
     expect(report.removed).toBeGreaterThan(0)
     expect((await store.json(['log'])).length).toBe(1)
     expect((await store.run(['fsck'])).status).toBe(0)
@@ -106,9 +108,11 @@ describe('gc --keep-since on history git made years ago', () => {
     git(store.root, ['update-ref', 'refs/heads/main', second])
     const recent = await commits(store, 2)
     expect((await store.json(['log'])).length).toBe(4)
-    const report = await store.json(['gc', '--keep-since', '30d'])
+    // git wrote those objects a moment ago: the grace period keeps them, unless told otherwise.
+    expect(await store.json(['gc', '--keep-since', '30d'])).toMatchObject({ removed: 0, keptYoung: 3 })
+    const report = await store.json(['gc', '--keep-since', '30d', '--prune-expire', 'now'])
     // The two old commits and their tree; the old blob is in the recent trees too.
-    expect(report).toMatchObject({ removed: 3, boundary: [recent[0]] })
+    expect(report).toMatchObject({ removed: 3, keptYoung: 0, boundary: [recent[0]] })
     expect((await store.json(['log'])).map((c: { id: string }) => c.id)).toEqual([recent[1], recent[0]])
     expect(await store.ok(['get', 'old'])).toBe('old\n')
     expect((await store.run(['fsck'])).status).toBe(0)

@@ -3,9 +3,10 @@
  * values, branches, and `git fsck` finds nothing wrong), and irmin shows what git wrote, with
  * `log --graph` drawing a history with merges exactly as `git log --graph` does.
  */
+import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { git, removeDir, tempDir } from '../helpers/git.js'
+import { git, gitStatus, removeDir, tempDir } from '../helpers/git.js'
 import { ensureBuilt, irmin } from '../helpers/irmin-cli.js'
 
 beforeAll(ensureBuilt)
@@ -106,5 +107,36 @@ describe('irmin reads what git writes', () => {
     const end = theirs.indexOf('* one') + 1
     expect(end).toBe(15)
     expect(ours.slice(0, end)).toEqual(theirs.slice(0, end))
+  })
+})
+
+describe('irmin gc on a repository git has gc-ed', () => {
+  const store = join(dir, 'gced.git')
+  const inStore = (args: string[]) => irmin(['--root', store, ...args])
+
+  it('git fsck --strict and git rev-list --all still work: the commit-graph, multi-pack index and bitmaps go', async () => {
+    expect((await inStore(['--backend', 'git', 'init'])).status).toBe(0)
+    for (let i = 0; i < 8; i++) expect((await inStore(['set', `k${i % 3}`, `value ${i}`, '-m', `change ${i}`])).status).toBe(0)
+    expect((await inStore(['branch', 'create', 'side'])).status).toBe(0)
+    expect((await inStore(['--branch', 'side', 'set', 'side', 'only here'])).status).toBe(0)
+    // git's own maintenance writes everything that names commits besides the packs.
+    git(store, ['-c', 'gc.writeCommitGraph=true', 'gc', '--quiet', '--prune=now'])
+    git(store, ['commit-graph', 'write', '--reachable', '--split'])
+    git(store, ['repack', '-a', '-d', '-q', '--write-bitmap-index', '--write-midx'])
+    const info = join(store, 'objects', 'info')
+    expect(existsSync(join(info, 'commit-graph')) || existsSync(join(info, 'commit-graphs'))).toBe(true)
+    expect(readdirSync(join(store, 'objects', 'pack')).some(name => name.startsWith('multi-pack-index'))).toBe(true)
+
+    const gc = await inStore(['--json', 'gc', '--keep-commits', '2', '--prune-expire', 'now'])
+    expect(gc.status, gc.stderr).toBe(0)
+    expect(JSON.parse(gc.stdout).removed).toBeGreaterThan(0)
+    const fsck = gitStatus(store, ['fsck', '--strict', '--no-dangling'])
+    expect(fsck.status, fsck.stderr).toBe(0)
+    const revList = gitStatus(store, ['rev-list', '--all'])
+    expect(revList.status, revList.stderr).toBe(0)
+    const ours = JSON.parse((await inStore(['--json', 'log', '--all'])).stdout) as Array<{ id: string }>
+    expect(revList.stdout.trim().split('\n').sort()).toEqual(ours.map(c => c.id).sort())
+    expect(git(store, ['log', '--format=%s', 'main'])).toBe('change 7\nchange 6\n')
+    expect((await inStore(['fsck'])).status).toBe(0)
   })
 })

@@ -122,6 +122,9 @@ describe.each(backends)('GC on %s', (_name, openBackend) => {
       for (let n = 0; writing > 0; n++) {
         await repo.branch(`scratch${n}`).set(['junk', `${n}`], `garbage ${n}`)
         await repo.deleteBranch(`scratch${n}`)
+        // On the memory backend this loop never leaves the microtask queue: without a turn of the
+        // event loop, a writer backing off on a timer after lost races would never wake up.
+        await new Promise(resolve => setImmediate(resolve))
       }
     }
     let removed = 0

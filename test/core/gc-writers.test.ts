@@ -1,0 +1,123 @@
+/**
+ * Windowed GC beside writers, on every backend (memory, LevelDB, git, IndexedDB on
+ * fake-indexeddb): 50 rounds of `gc({ keepCommits: 3 })` while writers set keys, set them back to
+ * old values (old trees come back: the put/delete race of issue 9's defect 1), create branches
+ * from old commit ids, and revert commits. At the end fsck is clean (and `git fsck --strict` on
+ * git), and every acknowledged commit still inside a branch's window is readable in full.
+ */
+import 'fake-indexeddb/auto'
+import { afterAll, describe, expect, it } from 'vitest'
+import { Contents, IrminError, Repo } from '../../index.js'
+import { gcBackends, type OpenForGc } from '../helpers/gc-backends.js'
+import { gitStatus, removeDir } from '../helpers/git.js'
+
+const dirs: string[] = []
+afterAll(() => dirs.forEach(removeDir))
+
+const WINDOW = 3
+const ROUNDS = 50
+
+const backends = gcBackends(dirs, { indexedDb: true })
+
+/** A write that may fail for a reason the test accepts: its base commit was collected, a conflict. */
+async function tolerated<T>(write: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await write()
+  } catch (error) {
+    if (error instanceof IrminError) return undefined
+    throw error
+  }
+}
+
+const tick = () => new Promise(resolve => setImmediate(resolve))
+
+async function run(open: OpenForGc, reverts: boolean): Promise<void> {
+  const { backend, gitDir } = await open()
+  const repo = await Repo.open({ backend, contents: Contents.string })
+  const main = repo.branch('main')
+  const acknowledged: string[] = []
+  await main.set(['seed'], 'x')
+  let collecting = true
+  const setter = async () => {
+    for (let n = 0; collecting || n < 20; n++) {
+      // Values cycle through three: trees (and blobs) the window dropped come back.
+      const head = await main.set([`k${n % 4}`], `v${n % 3}`)
+      if (head) acknowledged.push(head.id)
+      await tick()
+    }
+  }
+  const brancher = async () => {
+    for (let n = 0; collecting || n < 10; n++) {
+      const old = acknowledged[Math.max(0, acknowledged.length - 1 - (n % 6))]
+      const name = `b${n}`
+      if (old !== undefined && (await tolerated(() => repo.createBranch(name, old))) !== undefined) {
+        const head = await repo.branch(name).set(['branch'], `${name} ${n % 2}`)
+        if (head) acknowledged.push(head.id)
+      }
+      // A few branches live on; older ones go, and what only they reached becomes garbage.
+      if (n >= 4) await tolerated(() => repo.deleteBranch(`b${n - 4}`))
+      await tick()
+    }
+  }
+  const reverter = async () => {
+    for (let n = 0; collecting || n < 10; n++) {
+      const target = acknowledged[Math.max(0, acknowledged.length - 1 - (n % 3))]
+      if (target !== undefined) {
+        const head = await tolerated(() => main.revert(target))
+        if (head) acknowledged.push(head.id)
+      }
+      await tick()
+    }
+  }
+  let removed = 0
+  const collector = async () => {
+    for (let round = 0; round < ROUNDS; round++) {
+      removed += (await repo.gc({ keepCommits: WINDOW, pruneExpire: new Date() })).removed
+      // Each round waits for the writers to move on (git's fsynced writes are slower than a GC).
+      const seen = acknowledged.length
+      while (acknowledged.length < seen + 2) await new Promise(resolve => setTimeout(resolve, 1))
+    }
+    collecting = false
+  }
+  await Promise.all([setter(), brancher(), collector(), ...(reverts ? [reverter()] : [])])
+  // One more collection once the writers are done. A commit written during a collection is kept
+  // even when its parent was garbage (its branch deleted meanwhile); a branch created at it
+  // afterwards has a history that ends where no boundary is recorded yet. The next collection
+  // finds and records that end; fsck would call it a missing parent until then.
+  removed += (await repo.gc({ keepCommits: WINDOW, pruneExpire: new Date() })).removed
+  expect(removed).toBeGreaterThan(0)
+  expect((await repo.fsck()).damage).toEqual([])
+  if (gitDir) {
+    const fsck = gitStatus(gitDir, ['fsck', '--strict', '--no-dangling'])
+    expect(fsck.status, fsck.stderr).toBe(0)
+  }
+  // Every acknowledged commit inside a branch's window, read in full by a repo with nothing cached.
+  const fresh = await Repo.open({ backend, contents: Contents.string })
+  const inWindow = new Set<string>()
+  for (const name of await fresh.branches()) {
+    let count = 0
+    for await (const commit of fresh.branch(name).history()) {
+      if (count++ >= WINDOW) break
+      inWindow.add(commit.id)
+    }
+  }
+  const checked = acknowledged.filter(id => inWindow.has(id))
+  expect(checked.length).toBeGreaterThan(0)
+  for (const id of checked) {
+    for await (const _ of (await fresh.commit(id).tree()).walk()) {
+      // reading every value reads every object of the commit
+    }
+  }
+  await repo.close()
+}
+
+for (const [name, open] of backends) {
+  describe(`GC beside writers on ${name}`, () => {
+    it(`${ROUNDS} windowed collections beside sets, set-backs to old values and branches from old ids`, () => run(open, false), 240_000)
+    // Skipped until issue 9's defect 2 is fixed (the write-path part: every write pins what it
+    // builds from): `revert` does not pin the reverted commit and its parent, so a collection
+    // between its reads and its write can delete a blob the new commit names (seen on git: fsck
+    // reports it missing, about one run in five). Remove the skip once that fix is merged.
+    it.skip(`${ROUNDS} windowed collections beside the same writers and reverts`, () => run(open, true), 240_000)
+  })
+}

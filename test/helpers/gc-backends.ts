@@ -1,0 +1,33 @@
+/**
+ * Every backend GC runs on, fresh for each test, for the tests of GC beside writers: memory,
+ * LevelDB, git (with no grace period, so that a collection deletes what writers just made
+ * garbage) and, with `indexedDb`, IndexedDB on fake-indexeddb (the caller imports
+ * 'fake-indexeddb/auto'). Directories are pushed to `dirs` for the caller to remove.
+ */
+import { join } from 'node:path'
+import { type Backend, openGitBackend, openIndexedDbBackend, openLevelBackend, openMemoryBackend } from '../../index.js'
+import { tempDir } from './git.js'
+
+export type OpenForGc = () => Promise<{ backend: Backend; gitDir?: string }>
+
+export function gcBackends(dirs: string[], options: { indexedDb?: boolean } = {}): Array<[name: string, open: OpenForGc]> {
+  const fresh = (prefix: string) => {
+    const dir = tempDir(prefix)
+    dirs.push(dir)
+    return dir
+  }
+  const backends: Array<[string, OpenForGc]> = [
+    ['memory', async () => ({ backend: openMemoryBackend() })],
+    ['LevelDB', async () => ({ backend: await openLevelBackend(join(fresh('irmin-gc-level-'), 'db')) })],
+    [
+      'git',
+      async () => {
+        const dir = fresh('irmin-gc-git-')
+        return { backend: await openGitBackend(dir, { create: true, pruneExpireMs: 0 }), gitDir: dir }
+      },
+    ],
+  ]
+  let databases = 0
+  if (options.indexedDb) backends.push(['IndexedDB (fake-indexeddb)', async () => ({ backend: await openIndexedDbBackend(`gc-${process.pid}-${++databases}`) })])
+  return backends
+}
