@@ -1,6 +1,7 @@
 /**
- * Real headless Chromium for tests and benchmarks: launch Debian's /usr/bin/chromium through
- * playwright-core (nothing downloads a browser), bundle a page entry with esbuild, serve pages
+ * Real headless Chromium for tests and benchmarks (in tools/, which is neither, so both may
+ * import it): launch Debian's /usr/bin/chromium through playwright-core (nothing downloads a
+ * browser), bundle a page entry with esbuild, serve pages
  * from a directory or from files held in memory on a localhost port, and close it all again.
  *
  *   const browser = await launchChromium()
