@@ -16,8 +16,8 @@
 import { CorruptObjectError } from './errors.js'
 import { fromHex, toHex } from './hex.js'
 import type { ObjectKind, ObjectStore, ObjectWriter } from './object-store.js'
-import { headerLength, writeHeader } from './objects/frame.js'
 import { compareEntryNames, encodeEntry, encodeEntryPrefix, FILE_MODE, GITLINK_MODE, TREE_MODE } from './objects/git-tree.js'
+import { compareFlat, entryLowerBound, forEachDifferentEntry, isTreeAt, parseEntryOffsets, searchEntry, spliceEntries } from './tree-bytes.js'
 import { decodeUtf8, encodeUtf8 } from './utf8.js'
 
 export class Entry {
@@ -132,26 +132,10 @@ export class Dir {
 
   /** A stored tree object's body, checked for structure (entry syntax, not order). */
   static parse(id: string, body: Uint8Array): Dir {
-    const starts: number[] = []
-    let p = 0
-    while (p < body.length) {
-      starts.push(p)
-      let space = p
-      while (space < body.length && space - p < 7 && body[space] !== 0x20) space++
-      if (body[space] !== 0x20 || !isValidMode(body, p, space)) throw new CorruptObjectError(id, `bad mode in tree entry ${starts.length}`)
-      let nul = space + 1
-      while (nul < body.length && body[nul] !== 0) {
-        if (body[nul] === 0x2f) throw new CorruptObjectError(id, `tree entry name contains "/"`)
-        nul++
-      }
-      if (nul === space + 1) throw new CorruptObjectError(id, 'tree entry with an empty name')
-      if (nul + 21 > body.length) throw new CorruptObjectError(id, 'truncated tree entry')
-      p = nul + 21
-    }
-    starts.push(body.length)
-    const dir = new Dir(starts.length - 1)
+    const offsets = parseEntryOffsets(id, body)
+    const dir = new Dir(offsets.length - 1)
     dir.body = body
-    dir.offsets = Uint32Array.from(starts)
+    dir.offsets = offsets
     dir.id = id
     dir.stored = true
     return dir
@@ -218,32 +202,12 @@ export class Dir {
   }
 
   private search(key: Uint8Array, keyIsTree: boolean): number {
-    const body = this.body!
-    const offsets = this.offsets!
-    let lo = 0
-    let hi = this.size - 1
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1
-      const c = compareAt(body, offsets[mid], offsets[mid + 1], key, keyIsTree)
-      if (c === 0) return mid
-      if (c < 0) lo = mid + 1
-      else hi = mid - 1
-    }
-    return -1
+    return searchEntry(this.body!, this.offsets!, this.size, key, keyIsTree)
   }
 
   /** Where an entry (`key`, of kind `keyIsTree`) would go among the flat entries. */
   private lowerBound(key: Uint8Array, keyIsTree: boolean): number {
-    const body = this.body!
-    const offsets = this.offsets!
-    let lo = 0
-    let hi = this.size
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1
-      if (compareAt(body, offsets[mid], offsets[mid + 1], key, keyIsTree) < 0) lo = mid + 1
-      else hi = mid
-    }
-    return lo
+    return entryLowerBound(this.body!, this.offsets!, this.size, key, keyIsTree)
   }
 
   /** Decodes flat entry `i`. */
@@ -303,30 +267,7 @@ export class Dir {
    */
   forEachDifference(other: Dir, visit: (i: number, j: number) => void): void {
     if (this.changes !== undefined || other.changes !== undefined) throw new TypeError('comparing directories needs them sealed')
-    const [a, ao, b, bo] = [this.body!, this.offsets!, other.body!, other.offsets!]
-    const av = new DataView(a.buffer, a.byteOffset, a.byteLength)
-    const bv = new DataView(b.buffer, b.byteOffset, b.byteLength)
-    let i = 0
-    let j = 0
-    while (i < this.size || j < other.size) {
-      if (j >= other.size) visit(i++, -1)
-      else if (i >= this.size) visit(-1, j++)
-      else if (sameBytes(av, ao[i], ao[i + 1], bv, bo[j], bo[j + 1])) {
-        // The common case: the same entries on both sides, usually a long run of them. Skip
-        // the whole run with one word-by-word comparison (equal bytes parse into equal entries).
-        const same = commonPrefix(av, ao[i], bv, bo[j], Math.min(a.length - ao[i], b.length - bo[j]))
-        const end = ao[i] + same
-        do {
-          i++
-          j++
-        } while (i < this.size && j < other.size && ao[i + 1] <= end)
-      } else {
-        const c = compareFlat(a, ao[i], ao[i + 1], b, bo[j], bo[j + 1])
-        if (c < 0) visit(i++, -1)
-        else if (c > 0) visit(-1, j++)
-        else visit(i++, j++)
-      }
-    }
+    forEachDifferentEntry(this.body!, this.offsets!, this.size, other.body!, other.offsets!, other.size, visit)
   }
 
   /** Flat entry `i`: its name. */
@@ -439,8 +380,6 @@ export class Dir {
   private flatten(): void {
     const base = this.base!
     const changes = this.changes!
-    const baseBody = base.body!
-    const baseOffsets = base.offsets!
     // Base entries to drop (replaced or removed), and where each new entry goes in the base.
     const skip: number[] = []
     const adds: Array<{ at: number; entry: Entry }> = []
@@ -451,41 +390,8 @@ export class Dir {
     }
     skip.sort((a, b) => a - b)
     adds.sort((a, b) => a.at - b.at || compareEntry(a.entry, b.entry))
-    let bodyLength = baseBody.length
-    for (const i of skip) bodyLength -= baseOffsets[i + 1] - baseOffsets[i]
-    for (const a of adds) bodyLength += a.entry.encodedBytes().length
-    const header = headerLength('tree', bodyLength)
-    const framed = new Uint8Array(header + bodyLength)
-    writeHeader('tree', bodyLength, framed)
-    const offsets = new Uint32Array(this.size + 1)
-    let p = header
-    let n = 0
-    let s = 0
-    // Copies base entries [from, to) minus the skipped ones, one memcpy per run.
-    const copy = (from: number, to: number) => {
-      while (from < to) {
-        while (s < skip.length && skip[s] < from) s++
-        const runEnd = s < skip.length && skip[s] < to ? skip[s] : to
-        if (runEnd > from) {
-          const startByte = baseOffsets[from]
-          framed.set(baseBody.subarray(startByte, baseOffsets[runEnd]), p)
-          for (let i = from; i < runEnd; i++) offsets[n++] = p - header + (baseOffsets[i] - startByte)
-          p += baseOffsets[runEnd] - startByte
-        }
-        from = runEnd === to ? to : runEnd + 1
-      }
-    }
-    let next = 0
-    for (const { at, entry } of adds) {
-      copy(next, at)
-      next = at
-      offsets[n++] = p - header
-      const encoded = entry.encodedBytes()
-      framed.set(encoded, p)
-      p += encoded.length
-    }
-    copy(next, base.size)
-    offsets[n] = bodyLength
+    const added = adds.map(({ at, entry }) => ({ at, bytes: entry.encodedBytes() }))
+    const { framed, header, offsets } = spliceEntries(base.body!, base.offsets!, base.size, skip, added, this.size)
     this.framed = framed
     this.body = framed.subarray(header)
     this.offsets = offsets
@@ -504,73 +410,6 @@ export class Dir {
   get weight(): number {
     return 128 + (this.body?.length ?? this.size * 64) + this.size * 4 + (this.memo?.size ?? 0) * MEMO_WEIGHT
   }
-}
-
-function isValidMode(body: Uint8Array, start: number, end: number): boolean {
-  const length = end - start
-  if (length !== 5 && length !== 6) return false
-  for (let i = start; i < end; i++) if (body[i] < 0x30 || body[i] > 0x37) return false
-  return true
-}
-
-/** Whether the entry at `start` is a tree: mode "40000" (or the legacy "040000" old tools wrote). */
-function isTreeAt(body: Uint8Array, start: number): boolean {
-  return body[start] === 0x34 || (body[start] === 0x30 && body[start + 1] === 0x34)
-}
-
-/**
- * Git order between the flat entry `body[start, end)` and a name `key` of kind `keyIsTree`:
- * name bytes, a tree's name compared as if it ended in "/". Negative when the entry sorts first.
- */
-function compareAt(body: Uint8Array, start: number, end: number, key: Uint8Array, keyIsTree: boolean): number {
-  const entryIsTree = isTreeAt(body, start)
-  let nameStart = start + 5
-  if (body[nameStart] !== 0x20) nameStart++
-  nameStart++
-  const nameLength = end - 21 - nameStart
-  const n = nameLength < key.length ? nameLength : key.length
-  for (let i = 0; i < n; i++) {
-    const d = body[nameStart + i] - key[i]
-    if (d !== 0) return d
-  }
-  const a = nameLength > n ? body[nameStart + n] : entryIsTree ? 0x2f : -1
-  const b = key.length > n ? key[n] : keyIsTree ? 0x2f : -1
-  return a - b
-}
-
-/** Git order between two flat entries (of possibly different bodies). */
-function compareFlat(a: Uint8Array, aStart: number, aEnd: number, b: Uint8Array, bStart: number, bEnd: number): number {
-  const nameA = a.indexOf(0x20, aStart) + 1
-  const nameB = b.indexOf(0x20, bStart) + 1
-  const lengthA = aEnd - 21 - nameA
-  const lengthB = bEnd - 21 - nameB
-  const n = lengthA < lengthB ? lengthA : lengthB
-  for (let k = 0; k < n; k++) {
-    const d = a[nameA + k] - b[nameB + k]
-    if (d !== 0) return d
-  }
-  const x = lengthA > n ? a[nameA + n] : isTreeAt(a, aStart) ? 0x2f : -1
-  const y = lengthB > n ? b[nameB + n] : isTreeAt(b, bStart) ? 0x2f : -1
-  return x - y
-}
-
-/** How many bytes from `aStart` and `bStart` are equal (at most `limit`), four at a time. */
-function commonPrefix(a: DataView, aStart: number, b: DataView, bStart: number, limit: number): number {
-  let k = 0
-  while (k + 4 <= limit && a.getUint32(aStart + k) === b.getUint32(bStart + k)) k += 4
-  while (k < limit && a.getUint8(aStart + k) === b.getUint8(bStart + k)) k++
-  return k
-}
-
-/** Whether two flat entries are byte for byte the same, four bytes at a time. */
-function sameBytes(a: DataView, aStart: number, aEnd: number, b: DataView, bStart: number, bEnd: number): boolean {
-  const length = aEnd - aStart
-  if (length !== bEnd - bStart) return false
-  // The id is at the end and differs first when anything does: compare from the back.
-  let k = length - 4
-  for (; k >= 0; k -= 4) if (a.getUint32(aStart + k) !== b.getUint32(bStart + k)) return false
-  for (k += 3; k >= 0; k--) if (a.getUint8(aStart + k) !== b.getUint8(bStart + k)) return false
-  return true
 }
 
 export function compareEntry(a: Entry, b: Entry): number {

@@ -11,7 +11,7 @@
  */
 import { fileURLToPath } from 'node:url'
 import type { Browser } from 'playwright-core'
-import { bundleForBrowser, closeAll, launchChromium, modulePage, openPage, serveFiles } from '../../test/helpers/browser.js'
+import { bundleForBrowser, closeAll, launchChromium, modulePage, openPage, serveFiles } from '../../tools/browser.js'
 import type { BareRun, BenchPage, EngineRun } from '../pages/indexeddb-page.js'
 import type { Report } from '../report.js'
 import { KEYS_PER_COMMIT } from '../workload.js'

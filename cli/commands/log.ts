@@ -1,4 +1,4 @@
-import type { CommitInfo } from '../../index.js'
+import { type CommitInfo, topologicalOrder } from '../../index.js'
 import { integerOption } from '../args.js'
 import { booleanOption, type Command, stringOption } from '../command.js'
 import { commitJson, mediumFormat, onelineFormat } from '../format/commit.js'
@@ -10,7 +10,7 @@ export const log: Command = {
   name: 'log',
   usage: '[-n N] [--oneline] [--graph] [--all]',
   summary: 'show the history of --branch, newest first',
-  description: 'Shows the commits behind the head of --branch (or of every branch, with --all), newest first,\nas git log does; --graph draws the lines of history beside them as git log --graph does.',
+  description: 'Shows the commits behind the head of --branch (or of every branch, with --all), newest first,\nas git log --date-order does (never a commit before its children); --graph draws the lines of\nhistory beside them in the order git log --graph uses.',
   options: {
     'max-count': { type: 'string', short: 'n', value: 'N', help: 'show at most N commits' },
     oneline: { type: 'boolean', help: 'one line per commit: short id, branch names and subject' },
@@ -22,6 +22,7 @@ export const log: Command = {
     const { globals, out } = ctx
     const countText = stringOption(ctx, 'max-count')
     const limit = countText === undefined ? undefined : integerOption('max-count', countText, 0, Number.MAX_SAFE_INTEGER)
+    const graph = booleanOption(ctx, 'graph')
     const { commits, labels } = await withStore(globals, async ({ repo }) => {
       const names = await repo.branches()
       const heads = await Promise.all(names.map(name => repo.branch(name).headId()))
@@ -29,8 +30,9 @@ export const log: Command = {
       names.forEach((name, i) => labels.set(heads[i]!, [...(labels.get(heads[i]!) ?? []), name]))
       const from = booleanOption(ctx, 'all') ? (heads as string[]) : [await branchHead(repo, globals.branch)]
       const commits: CommitInfo[] = []
-      for await (const commit of repo.history(from, { limit })) commits.push(commit)
-      return { commits, labels }
+      // A graph needs git's --topo-order, which needs the whole walk before the first row.
+      for await (const commit of repo.history(from, { limit: graph ? undefined : limit })) commits.push(commit)
+      return { commits: graph ? topologicalOrder(commits).slice(0, limit) : commits, labels }
     })
     const oneline = booleanOption(ctx, 'oneline')
     const decorate = (commit: CommitInfo): string[] => {
@@ -42,7 +44,7 @@ export const log: Command = {
       return [oneline ? [id, `(${names.join(', ')})`, ...words].join(' ') : `${first} (${names.join(', ')})`, ...rest]
     }
     out.result(commits.map(commitJson), () => {
-      const lines = booleanOption(ctx, 'graph') ? drawGraph(commits.map(c => ({ id: c.id, parents: c.parents, lines: decorate(c) }))) : commits.flatMap(decorate)
+      const lines = graph ? drawGraph(commits.map(c => ({ id: c.id, parents: c.parents, lines: decorate(c) }))) : commits.flatMap(decorate)
       // The medium format ends each commit with a blank line, which only separates commits.
       while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop()
       return lines

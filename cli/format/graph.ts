@@ -1,9 +1,9 @@
 /**
- * The lane layout (web/lanes.ts) drawn in text, as `git log --graph` draws it: `*` for a commit,
+ * The lane layout (core/graph-lanes.ts) drawn in text, as `git log --graph` draws it: `*` for a commit,
  * `|` for a lane going on, `/` and `\` where lanes join, fork and shift. Each commit's text
  * follows its node and goes on beside the lines that join it to the next row.
  */
-import { type GraphCommit, type GraphEdge, layoutGraph } from '../../web/lanes.js'
+import { type GraphCommit, type GraphEdge, layoutGraph } from '../../core/graph-lanes.js'
 
 export interface GraphEntry extends GraphCommit {
   /** The commit's lines of text: the first goes beside the node. */

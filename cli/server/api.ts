@@ -15,8 +15,14 @@ export type Reply = { json: unknown } | { bytes: Uint8Array; type: string }
 
 /** Values in a diff larger than this are left out of the response (their size is given). */
 const DIFF_VALUE_LIMIT = 256 * 1024
+/** A value larger than this is only served raw (`?raw`), not inside JSON. */
+const JSON_VALUE_LIMIT = 1024 * 1024
+const DIFF_CHANGES_MAX = 1000
+const TREE_PAGE = 1000
 const HISTORY_PAGE = 100
 const HISTORY_PAGE_MAX = 1000
+/** `after=` re-walks history to its cursor: this many commits at most, so a request is bounded. */
+const HISTORY_WALK_MAX = 100_000
 
 export interface ApiContext {
   readonly repo: Repo<Uint8Array>
@@ -55,7 +61,9 @@ export const API: Readonly<Record<string, Handler>> = {
     const commits: CommitInfo[] = []
     let skipping = after !== null
     let more = false
+    let walked = 0
     for await (const commit of repo.history(heads)) {
+      if (++walked > HISTORY_WALK_MAX) throw new HttpError(400, 'ETOODEEP', `after=${after}: not within the newest ${HISTORY_WALK_MAX} commits`)
       if (skipping) {
         skipping = commit.id !== after
         continue
@@ -71,14 +79,19 @@ export const API: Readonly<Record<string, Handler>> = {
     return { json: body }
   },
 
-  async tree({ repo }, segments) {
+  async tree({ repo }, segments, query) {
     const id = await resolveCommit(repo, required(segments[0], 'a commit'))
     const path = pathOf(segments.slice(1))
+    const after = query.get('after')
     const entries = await directoryEntries(repo, (await repo.readCommit(id)).tree, path)
+    const start = after === null ? 0 : entries.findIndex(e => e.name > after)
+    const page = start < 0 ? [] : entries.slice(start, start + TREE_PAGE)
+    const more = start >= 0 && start + TREE_PAGE < entries.length
     const body: ApiTree = {
       commit: id,
       path: formatPath(path),
-      entries: entries.map(e => ({ name: e.name, kind: entryKind(e.mode), mode: e.mode, id: e.id })),
+      entries: page.map(e => ({ name: e.name, kind: entryKind(e.mode), mode: e.mode, id: e.id })),
+      next: more ? page[page.length - 1].name : null,
     }
     return { json: body }
   },
@@ -93,7 +106,7 @@ export const API: Readonly<Record<string, Handler>> = {
     if (kind === 'dir') throw new NotAFileError(formatPath(path))
     const bytes = await view.get(path)
     if (query.has('raw')) return { bytes, type: isUtf8(bytes) ? 'text/plain; charset=utf-8' : 'application/octet-stream' }
-    const body: ApiValue = { commit: id, path: formatPath(path), ...encodeValue(bytes) }
+    const body: ApiValue = { commit: id, path: formatPath(path), ...encodeValue(bytes, JSON_VALUE_LIMIT) }
     return { json: body }
   },
 
@@ -101,10 +114,12 @@ export const API: Readonly<Record<string, Handler>> = {
     noMoreSegments(segments, 2)
     const [a, b] = [await resolveCommit(repo, required(segments[0], 'two commits')), await resolveCommit(repo, required(segments[1], 'two commits'))]
     const [ta, tb] = await Promise.all([a, b].map(async id => repo.treeOf((await repo.readCommit(id)).tree)))
+    const changes = await ta.diff(tb)
     const body: ApiDiff = {
       a,
       b,
-      changes: (await ta.diff(tb)).map(change => ({
+      truncated: changes.length > DIFF_CHANGES_MAX,
+      changes: changes.slice(0, DIFF_CHANGES_MAX).map(change => ({
         path: formatPath(change.path),
         kind: change.kind,
         ...(change.before === undefined ? {} : { before: encodeValue(change.before, DIFF_VALUE_LIMIT) }),

@@ -1,14 +1,17 @@
 /**
  * The HTTP server of `irmin serve`: the inspector page at `/`, its script, and the JSON API under
- * `/api/`. Read-only: only GET and HEAD. A bad request gets a 4xx JSON error `{ error, code }`
+ * `/api/`. Read-only: only GET and HEAD, and only for requests addressed to the server's own names
+ * (host-guard.ts). A bad request gets a 4xx JSON error `{ error, code }`
  * and the server goes on serving; a failure of ours is a 500 of the same shape.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { Readable } from 'node:stream'
 import { IrminError, type Repo } from '../../index.js'
 import type { ApiError, ApiInfo } from '../../web/inspector/api-types.js'
 import { PortInUseError } from '../errors.js'
 import { API, type Reply } from './api.js'
+import { allowedHosts, checkHost } from './host-guard.js'
 import { HttpError, statusOf } from './http-error.js'
 import { loadInspector } from './static.js'
 
@@ -29,12 +32,15 @@ export async function startServer(
   options: { host: string; port: number; onError(error: unknown): void },
 ): Promise<RunningServer> {
   const files = loadInspector()
+  // Known once listening (--port 0 picks one); nothing is answered before.
+  let allowed: ReadonlySet<string> = new Set()
   const server = createServer((request, response) => {
     answer(request, response).catch(error => options.onError(error))
   })
 
   async function answer(request: IncomingMessage, response: ServerResponse): Promise<void> {
     try {
+      checkHost(request.headers.host, allowed)
       if (request.method !== 'GET' && request.method !== 'HEAD') {
         response.setHeader('allow', 'GET, HEAD')
         throw new HttpError(405, 'EMETHOD', `${request.method} is not allowed: the API is read-only`)
@@ -67,6 +73,7 @@ export async function startServer(
     server.listen(options.port, options.host, resolve)
   })
   const { port } = server.address() as AddressInfo
+  allowed = allowedHosts(options.host, port)
   const host = options.host.includes(':') ? `[${options.host}]` : options.host
   return {
     url: `http://${host}:${port}/`,
@@ -95,5 +102,14 @@ function send(response: ServerResponse, status: number, reply: Reply): void {
     return
   }
   const [body, type] = 'json' in reply ? [JSON.stringify(reply.json), 'application/json; charset=utf-8'] : [reply.bytes, reply.type]
-  response.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', ...SECURITY_HEADERS }).end(body)
+  response.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body), ...SECURITY_HEADERS })
+  if (typeof body === 'string' || body.length <= STREAM_CHUNK) response.end(body)
+  // A large value goes out a slice at a time, as the client takes it, not as one more copy queued.
+  else Readable.from(slices(body)).pipe(response)
+}
+
+const STREAM_CHUNK = 64 * 1024
+
+function* slices(bytes: Uint8Array): Generator<Uint8Array> {
+  for (let at = 0; at < bytes.length; at += STREAM_CHUNK) yield bytes.subarray(at, at + STREAM_CHUNK)
 }

@@ -7,7 +7,7 @@
 import { builtinModules } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { type Bundle, bundleForBrowser } from '../helpers/browser.js'
+import { type Bundle, bundleForBrowser } from '../../tools/browser.js'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const BUILTINS = [...new Set(builtinModules.map(name => name.replace(/^node:/, '')))]

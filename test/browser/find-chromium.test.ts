@@ -9,7 +9,7 @@ import { arch, platform, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { brotliCompressSync } from 'node:zlib'
 import { afterAll, describe, expect, it } from 'vitest'
-import { NO_CHROMIUM, searchChromium } from '../helpers/find-chromium.js'
+import { NO_CHROMIUM, searchChromium } from '../../tools/find-chromium.js'
 import { removeDir, tempDir } from '../helpers/git.js'
 
 const dirs: string[] = []

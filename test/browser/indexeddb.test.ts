@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { conformanceCases } from '../../backends/conformance.js'
-import { bundleForBrowser, closeAll, launchChromium, modulePage, openPage, openTab, serveFiles, type StaticServer, type TestPage } from '../helpers/browser.js'
+import { bundleForBrowser, closeAll, launchChromium, modulePage, openPage, openTab, serveFiles, type StaticServer, type TestPage } from '../../tools/browser.js'
 import type { CaseResult, ConformancePage } from './pages/conformance.js'
 
 const ENTRY = fileURLToPath(new URL('./pages/conformance.ts', import.meta.url))

@@ -7,7 +7,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { drawGraph } from '../../cli/format/graph.js'
-import { type GraphCommit, layoutGraph } from '../../web/lanes.js'
+import { type GraphCommit, layoutGraph } from '../../core/graph-lanes.js'
 
 /** A random history, newest first: each commit's parents are among the commits after it. */
 const histories = fc

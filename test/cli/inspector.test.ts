@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ApiHistory } from '../../web/inspector/api-types.js'
-import { launchChromium, openPage, type TestPage } from '../helpers/browser.js'
+import { launchChromium, openPage, type TestPage } from '../../tools/browser.js'
 import { removeDir, tempDir } from '../helpers/git.js'
 import { ensureBuilt, PACKAGE_ROOT, type RunningIrmin, startIrmin } from '../helpers/irmin-cli.js'
 

@@ -4,7 +4,7 @@
  * without one stops in seconds with one line naming what to install instead of failing test
  * files minutes later.
  */
-import { findChromium } from './find-chromium.js'
+import { findChromium } from '../../tools/find-chromium.js'
 
 export default async function setup(): Promise<void> {
   try {

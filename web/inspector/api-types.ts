@@ -7,8 +7,8 @@
 /** `GET /api/info` */
 export interface ApiInfo {
   backend: 'level' | 'git' | 'memory'
-  /** The store directory; null for a memory store. */
-  root: string | null
+  /** The store directory's own name (never its absolute path); null for a memory store. */
+  name: string | null
 }
 
 export interface ApiError {
@@ -61,7 +61,10 @@ export interface ApiTreeEntry {
 export interface ApiTree {
   commit: string
   path: string
+  /** At most a page of entries, in name order. */
   entries: ApiTreeEntry[]
+  /** The name to pass as `after=` for the next page; null on the last page. */
+  next: string | null
 }
 
 /** A value: UTF-8 text as is, other bytes as base64; in diffs, large values are left out. */
@@ -81,5 +84,8 @@ export interface ApiChange {
 export interface ApiDiff {
   a: string
   b: string
+  /** The first changes, at most a cap of them. */
   changes: ApiChange[]
+  /** Whether more changes were left out. */
+  truncated: boolean
 }

@@ -17,11 +17,13 @@ export function diffView(diff: ApiDiff): HTMLElement {
       h('td', { class: 'after' }, change.after ? valueBlock(change.after) : null),
     ),
   )
-  return h(
+  const table = h(
     'table',
     { class: 'diff' },
     h('colgroup', {}, h('col', { class: 'kind' }), h('col', { class: 'path' }), h('col', {}), h('col', {})),
     h('thead', {}, h('tr', {}, h('th', {}, ''), h('th', {}, 'path'), h('th', {}, 'before'), h('th', {}, 'after'))),
     h('tbody', {}, ...rows),
   )
+  if (!diff.truncated) return table
+  return h('div', {}, table, h('p', { class: 'note truncated' }, `Only the first ${diff.changes.length} changes are shown.`))
 }

@@ -3,7 +3,7 @@
  * commit down to each parent (curved where it changes lanes). Lines to parents beyond the loaded
  * page run off the bottom. Rows line up with the commit list beside it (ROW_HEIGHT each).
  */
-import { type GraphLayout, layoutGraph, type GraphCommit } from '../lanes.js'
+import { type GraphLayout, layoutGraph, type GraphCommit } from '../../core/graph-lanes.js'
 import { svg } from './dom.js'
 
 export const ROW_HEIGHT = 32

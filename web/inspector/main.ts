@@ -187,7 +187,7 @@ async function start(): Promise<void> {
   layout()
   await guarded(panels.branches, async () => {
     const [info, { branches }] = await Promise.all([api.info(), api.branches()])
-    panels.store.textContent = info.root === null ? 'memory store' : `${info.root} (${info.backend})`
+    panels.store.textContent = info.name === null ? 'memory store' : `${info.name} (${info.backend})`
     state.branches = branches
     drawBranches()
   })

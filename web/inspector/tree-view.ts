@@ -31,6 +31,7 @@ export function treeView(tree: ApiTree, path: readonly string[], options: TreeVi
     {},
     h('nav', { class: 'breadcrumbs', 'aria-label': 'path' }, ...crumbs),
     entries.length > 0 ? h('ul', { class: 'entries' }, ...entries) : h('p', { class: 'note' }, 'This tree is empty.'),
+    tree.next === null ? null : h('p', { class: 'note truncated' }, `Only the first ${entries.length} entries are shown.`),
   )
 }
 

@@ -2,7 +2,9 @@
  * Lane layout of a commit graph, as `git log --graph` draws it: one row per commit (newest
  * first), each commit in a column ("lane"), and edges from every commit down to its parents.
  * Shared by the inspector's SVG and `irmin log --graph` (which draws the same layout in text), so
- * both pictures of a history agree.
+ * both pictures of a history agree; it lives in core/ because that is the one folder both cli/ and
+ * web/ may import, and it is pure (the inspector imports this file alone, not core's index).
+ * Rows must come in topological order (see topo-order.ts), or edges reach the wrong rows.
  *
  * A lane waits for one commit. A commit takes the leftmost lane waiting for it (a branch head,
  * which nothing waits for, opens a lane at the right); lanes that waited for it too (a fork) end
