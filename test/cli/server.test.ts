@@ -207,7 +207,7 @@ describe('serve and other processes', () => {
       expect(line).toBe(`irmin serve: a memory store at ${memoryUrl}`)
       const history = (await (await fetch(new URL('/api/history', memoryUrl))).json()) as ApiHistory
       expect(history.commits).toHaveLength(8)
-      expect(await (await fetch(new URL('/api/info', memoryUrl))).json()).toEqual({ backend: 'memory', root: null })
+      expect(await (await fetch(new URL('/api/info', memoryUrl))).json()).toEqual({ backend: 'memory', name: null })
     } finally {
       expect(await memory.stop()).toBe(0)
     }
