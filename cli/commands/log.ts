@@ -10,7 +10,7 @@ export const log: Command = {
   name: 'log',
   usage: '[-n N] [--oneline] [--graph] [--all]',
   summary: 'show the history of --branch, newest first',
-  description: 'Shows the commits behind the head of --branch (or of every branch, with --all), newest first,\nas git log --date-order does (never a commit before its children); --graph draws the lines of\nhistory beside them in the order git log --graph uses.',
+  description: 'Shows the commits behind the head of --branch (or of every branch, with --all), newest first,\nas git log --date-order does (never a commit before its children); --graph draws the lines of\nhistory beside them as git log --graph --date-order does.',
   options: {
     'max-count': { type: 'string', short: 'n', value: 'N', help: 'show at most N commits' },
     oneline: { type: 'boolean', help: 'one line per commit: short id, branch names and subject' },
@@ -30,7 +30,7 @@ export const log: Command = {
       names.forEach((name, i) => labels.set(heads[i]!, [...(labels.get(heads[i]!) ?? []), name]))
       const from = booleanOption(ctx, 'all') ? (heads as string[]) : [await branchHead(repo, globals.branch)]
       const commits: CommitInfo[] = []
-      // A graph needs git's --topo-order, which needs the whole walk before the first row.
+      // A graph needs every child before its parents, even under clock skew: the whole walk first.
       for await (const commit of repo.history(from, { limit: graph ? undefined : limit })) commits.push(commit)
       return { commits: graph ? topologicalOrder(commits).slice(0, limit) : commits, labels }
     })
