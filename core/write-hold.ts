@@ -42,16 +42,21 @@ export class WriteHold<T> {
     return objects.peek(id, COMMIT) ?? objects.load(id, COMMIT, context)
   }
 
-  /** The commit `ref` names, pinned; undefined when the ref does not exist. */
+  /**
+   * The commit `ref` names, pinned; undefined when the ref does not exist. No fence: a commit a
+   * ref names is marked by every sweep's last look while the ref names it, and a write's move
+   * from it succeeds only if the ref still names it, so a head that turned to garbage meanwhile
+   * can only cost a lost race (or, if already deleted, a second look at the ref).
+   */
   async head(ref: string): Promise<Commit | undefined> {
-    const { backend } = this.repo
+    const { backend, objects } = this.repo
     for (;;) {
       const id = await backend.getRef(ref)
       if (id === undefined) return undefined
+      this.pins.push(objects.gc.pin(id))
       try {
-        return await this.commit(id, `head of ${ref}`)
+        return objects.peek(id, COMMIT) ?? (await objects.load(id, COMMIT, `head of ${ref}`))
       } catch (error) {
-        // Read, then collected before the pin: the ref has moved on since; read it again.
         if (!(error instanceof MissingObjectError) || (await backend.getRef(ref)) === id) throw error
       }
     }
@@ -81,11 +86,17 @@ export class WriteHold<T> {
     return this.repo.objects.writer(this.tracking)
   }
 
-  /** Keeps alive the stored objects `tree` (sealed as `sealed`) names; see the file comment. */
-  async protect(tree: Tree<T>, sealed: SealedTree): Promise<void> {
-    if (this.pinnedOrigins.has(tree.origin)) return
+  /**
+   * Keeps alive the stored objects `tree` (sealed as `sealed`) names; see the file comment.
+   * Undefined (nothing to wait for) when the tree comes from pinned commits alone.
+   */
+  protect(tree: Tree<T>, sealed: SealedTree): Promise<void> | undefined {
+    if (this.pinnedOrigins.has(tree.origin)) return undefined
     const named = sealed.references()
-    if (named.length === 0) return
+    return named.length === 0 ? undefined : this.pinAndCheck(tree, named)
+  }
+
+  private async pinAndCheck(tree: Tree<T>, named: readonly string[]): Promise<void> {
     const { gc } = this.repo.objects
     await gc.fence()
     for (const id of named) this.pins.push(gc.pin(id))

@@ -173,7 +173,8 @@ export class BranchWriter<T> {
     const { objects } = this.repo
     const writer = hold.writer()
     const sealed = tree.writeTo(writer)
-    await hold.protect(tree, sealed)
+    const protecting = hold.protect(tree, sealed)
+    if (protecting) await protecting
     const git = buildGitCommit(sealed.id, parents, options, this.repo.commitDefaults, defaultMessage)
     const bytes = serializeCommit(git)
     const id = objects.hash(bytes)
