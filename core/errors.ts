@@ -213,3 +213,29 @@ function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value)
   return String(value)
 }
+
+/**
+ * An explicit transaction whose reads another writer changed before it committed: committing it
+ * would act on stale values. `paths` lists the reads that changed. Nothing was written; start a
+ * new transaction and run it again (Xenstore's EAGAIN).
+ */
+export class TransactionConflictError extends IrminError {
+  override readonly code = 'ETXCONFLICT'
+  constructor(readonly branch: string, readonly paths: ReadonlyArray<readonly string[]>) {
+    const shown = paths.slice(0, 5).map(p => p.join('/') || '/')
+    const more = paths.length > 5 ? `, and ${paths.length - 5} more` : ''
+    super(`transaction on ${branch} conflicts: another writer changed what it read (${shown.join(', ')}${more})`)
+  }
+}
+
+/**
+ * A write built from a tree read before a garbage collection that deleted objects it names
+ * (`missing`): committing it would leave a dangling reference. Nothing was changed; read the
+ * tree again from a commit that is kept.
+ */
+export class StaleTreeError extends IrminError {
+  override readonly code = 'ESTALE'
+  constructor(readonly missing: readonly string[]) {
+    super(`the tree to commit names ${missing.length} object(s) garbage collection deleted since it was read (e.g. ${missing[0]}); read it again`)
+  }
+}

@@ -108,6 +108,16 @@ export class GcCoordinator {
     return [...this.pins.keys()]
   }
 
+  /**
+   * Sweeps completed on this backend. A tree read when this was `g` names only objects present
+   * then; while it is still `g` (and no sweep runs), none of them has been deleted since.
+   */
+  get generation(): number {
+    return this.sweeps
+  }
+
+  private sweeps = 0
+
   /** Resolves when no sweep is running. */
   async fence(): Promise<void> {
     while (this.sweep) await this.sweep.catch(() => {})
@@ -137,6 +147,7 @@ export class GcCoordinator {
       return await running
     } finally {
       this.sweep = undefined
+      this.sweeps++
     }
   }
 }

@@ -17,6 +17,8 @@ import { ObjectStore } from './object-store.js'
 import { BRANCH_PREFIX, branchRef } from './ref-name.js'
 import type { RepoContext } from './repo-context.js'
 import { type MergeOptions, type MergeOutcome, Store } from './store.js'
+import { missingIsNotFound } from './write.js'
+import { WriteHold } from './write-hold.js'
 import { Tree } from './tree.js'
 import { Watches } from './watch.js'
 
@@ -89,11 +91,15 @@ export class Repo<T> implements RepoContext<T> {
       target = await this.backend.getRef(branchRef('main'))
       if (target === undefined) throw new NotFoundError('a head for the new branch: main has no commits')
     }
-    // A move to an existing commit: garbage collection must see it before it deletes anything.
-    await this.objects.gc.fence()
-    this.objects.gc.rooted(target)
-    await this.readCommit(target)
-    if (!(await this.backend.casRef(ref, undefined, target))) throw new BranchExistsError(name)
+    if (!isObjectId(target)) throw new InvalidObjectIdError(target)
+    // The commit stays pinned until the ref names it, so garbage collection cannot take it meanwhile.
+    const hold = new WriteHold(this)
+    try {
+      await hold.commit(target).catch(missingIsNotFound(`commit ${target}`))
+      if (!(await this.backend.casRef(ref, undefined, target))) throw new BranchExistsError(name)
+    } finally {
+      hold.release()
+    }
     this.refMoved(ref, target)
   }
 
@@ -121,10 +127,7 @@ export class Repo<T> implements RepoContext<T> {
 
   async readCommit(id: string): Promise<CommitInfo> {
     if (!isObjectId(id)) throw new InvalidObjectIdError(id)
-    const commit = await this.objects.load(id, COMMIT).catch(error => {
-      if ((error as { code?: string }).code === 'EMISSING') throw new NotFoundError(`commit ${id}`)
-      throw error
-    })
+    const commit = await this.objects.load(id, COMMIT).catch(missingIsNotFound(`commit ${id}`))
     return commit.info()
   }
 

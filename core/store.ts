@@ -1,61 +1,38 @@
 /**
  * `Store<T>`: the view of one branch (or, read-only, of one commit).
  *
- * Reads see one immutable commit: the head at the moment of the call. Every write builds a new
- * tree from the current head, writes its new objects and the commit in one batch, then moves the
- * branch with the backend's compare-and-swap. If another writer moved the branch meanwhile, the
- * change is re-applied to the new head and tried again, so no writer's update is ever lost and a
- * failed write leaves the branch as it was.
+ * Reads see one immutable commit: the head at the moment of the call. Writes go through the
+ * branch's write path (`core/write.ts`): build a new tree on the head, write it and a commit,
+ * move the branch by compare-and-swap, and after a lost race carry the change onto the new head
+ * serializably. No acknowledged write is lost, and a failed write leaves the branch as it was.
  */
 import { Batch } from './batch.js'
-import { buildGitCommit, Commit, COMMIT, type CommitInfo, type CommitOptions } from './commit.js'
-import { ConcurrentUpdateError, InvalidObjectIdError, MergeConflictError, NotFoundError, ReadOnlyError } from './errors.js'
+import { COMMIT, type Commit, type CommitInfo, type CommitOptions } from './commit.js'
+import { InvalidObjectIdError, NotFoundError, ReadOnlyError } from './errors.js'
 import { isObjectId } from './hex.js'
-import { type CommitMergeOptions, mergeCommits } from './merge/commit-merge.js'
-import { type Conflict, mergeTrees, type TreeMergeOptions } from './merge/tree-merge.js'
-import { branchRef } from './ref-name.js'
-import type { WriteTracking } from './gc-coordinator.js'
 import { type HistoryOptions, walkHistory } from './history.js'
+import { mergeTrees, type TreeMergeOptions } from './merge/tree-merge.js'
 import { frameObject } from './objects/frame.js'
-import { serializeCommit } from './objects/git-commit.js'
 import { formatPath, type Path, validatePath } from './path.js'
+import { ReadSet } from './read-set.js'
+import { branchRef } from './ref-name.js'
 import type { RepoContext } from './repo-context.js'
+import { Transaction } from './transaction.js'
 import { Tree, type NodeKind } from './tree.js'
 import type { WatchEvent } from './watch.js'
+import { WriteHold } from './write-hold.js'
+import { type Build, BranchWriter, type MergeOptions, type MergeOutcome, missingIsNotFound, type WriteOptions } from './write.js'
 
-interface WriteGuard {
-  readonly tracking: WriteTracking
-  readonly pins: Array<() => void>
-  release(): void
+export type { MergeOptions, MergeOutcome, WriteOptions } from './write.js'
+
+/** A change that reads nothing: building it again is replaying it; it merges with a concurrent one. */
+function blind<T>(change: (tree: Tree<T>) => Promise<Tree<T>>): Build<T> {
+  return async tree => ({ tree: await change(tree), replay: change, mergeable: true })
 }
-
-/** Options of a write: the commit's, and how a lost race is recovered from. */
-export interface WriteOptions extends CommitOptions {
-  /**
-   * After another writer moved the branch first: `'merge'` (default) three-way merges this
-   * change onto the new head, falling back to building it again on conflict; `'reapply'`
-   * always builds it again (a `batch` callback then runs again).
-   */
-  strategy?: 'merge' | 'reapply'
-}
-
-export interface MergeOptions extends CommitOptions, CommitMergeOptions {
-  /** `false` makes a merge commit even when the branch could simply move forward (git's --no-ff). */
-  fastForward?: boolean
-}
-
-export interface MergeOutcome<T> {
-  kind: 'up-to-date' | 'fast-forward' | 'merge'
-  /** The branch head after the merge. */
-  head: CommitInfo
-  /** Conflicts met and resolved as `options.conflicts` asked (empty otherwise). */
-  conflicts: Conflict<T>[]
-}
-
-/** How a change is computed from the current tree; `undefined` abandons the write. */
-type Build<T> = (tree: Tree<T>, head: Commit | undefined) => Promise<Tree<T> | undefined>
 
 export class Store<T> {
+  private readonly writer: BranchWriter<T> | undefined
+
   /** @internal Use `repo.branch(name)` or `repo.commit(id)`. */
   constructor(
     private readonly repo: RepoContext<T>,
@@ -63,7 +40,9 @@ export class Store<T> {
     readonly branch: string | undefined,
     private readonly ref: string | undefined,
     private readonly fixedCommit: string | undefined,
-  ) {}
+  ) {
+    this.writer = branch !== undefined && ref !== undefined ? new BranchWriter(repo, branch, ref) : undefined
+  }
 
   /** The id of the commit reads see now, or undefined on a branch with no commits. */
   async headId(): Promise<string | undefined> {
@@ -83,32 +62,36 @@ export class Store<T> {
   // The tree of the last head seen, so that repeated reads of an unchanged head reuse it.
   private lastTree: { commit: string | undefined; tree: Tree<T> } | undefined
 
-  private treeOfCommit(id: string | undefined, commit: Commit | undefined): Tree<T> {
+  /** `generation`: the collector's, taken before the head was read (see `Tree.generation`). */
+  private treeOfCommit(id: string | undefined, commit: Commit | undefined, generation: number): Tree<T> {
     if (this.lastTree !== undefined && this.lastTree.commit === id) return this.lastTree.tree
-    const tree = commit ? this.repo.treeOf(commit.tree) : this.repo.emptyTree()
+    const { objects, contents } = this.repo
+    const tree = commit ? Tree.ofId(objects, contents, commit.tree, generation) : Tree.empty(objects, contents)
     this.lastTree = { commit: id, tree }
     return tree
   }
 
   /** The head tree without waiting, when the backend can say the head at once and it is cached. */
   private treeSync(): Tree<T> | undefined {
+    const generation = this.repo.objects.gc.generation
     let id: string | undefined
     if (this.ref === undefined) id = this.fixedCommit
     else if (this.repo.backend.peekRef) id = this.repo.backend.peekRef(this.ref)
     else return undefined
-    if (id === undefined || (this.lastTree !== undefined && this.lastTree.commit === id)) return this.treeOfCommit(id, undefined)
+    if (id === undefined || (this.lastTree !== undefined && this.lastTree.commit === id)) return this.treeOfCommit(id, undefined, generation)
     const commit = this.repo.objects.peek(id, COMMIT)
-    return commit ? this.treeOfCommit(id, commit) : undefined
+    return commit ? this.treeOfCommit(id, commit, generation) : undefined
   }
 
   /** The tree of the head commit (empty on a branch with no commits). */
   async tree(): Promise<Tree<T>> {
     const fast = this.treeSync()
     if (fast) return fast
+    const generation = this.repo.objects.gc.generation
     const id = await this.headId()
-    if (id === undefined) return this.treeOfCommit(undefined, undefined)
+    if (id === undefined) return this.treeOfCommit(undefined, undefined, generation)
     const commit = this.repo.objects.peek(id, COMMIT) ?? (await this.repo.objects.load(id, COMMIT, this.branch ? `head of ${this.branch}` : 'commit'))
-    return this.treeOfCommit(id, commit)
+    return this.treeOfCommit(id, commit, generation)
   }
 
   get(path: Path): Promise<T> {
@@ -138,33 +121,47 @@ export class Store<T> {
   }
 
   /** Sets `path` to `value` in a new commit; returns the head after the write. */
-  set(path: Path, value: T, options: WriteOptions = {}): Promise<CommitInfo | undefined> {
+  async set(path: Path, value: T, options: WriteOptions = {}): Promise<CommitInfo | undefined> {
     validatePath(path)
-    return this.write(tree => tree.set(path, value), options, `set ${formatPath(path)}`)
+    return this.writable().change(
+      blind(tree => tree.set(path, value)),
+      options,
+      `set ${formatPath(path)}`,
+    )
   }
 
   /** Removes `path` (a value or a whole directory); removing a missing path makes no commit. */
-  remove(path: Path, options: WriteOptions = {}): Promise<CommitInfo | undefined> {
+  async remove(path: Path, options: WriteOptions = {}): Promise<CommitInfo | undefined> {
     validatePath(path)
-    return this.write(tree => tree.remove(path), options, `remove ${formatPath(path)}`)
+    return this.writable().change(
+      blind(tree => tree.remove(path)),
+      options,
+      `remove ${formatPath(path)}`,
+    )
   }
 
   /** Replaces the subtree at `path` (the whole tree for `[]`). */
-  setTree(path: Path, subtree: Tree<T>, options: WriteOptions = {}): Promise<CommitInfo | undefined> {
+  async setTree(path: Path, subtree: Tree<T>, options: WriteOptions = {}): Promise<CommitInfo | undefined> {
     validatePath(path)
-    return this.write(tree => tree.setTree(path, subtree), options, `set tree ${formatPath(path) || '/'}`)
+    return this.writable().change(
+      blind(tree => tree.setTree(path, subtree)),
+      options,
+      `set tree ${formatPath(path) || '/'}`,
+    )
   }
 
   /**
-   * Several changes in one commit. `fn` records them on `tx` (and may read through it, seeing its
-   * own changes). On a lost race `fn` runs again on the new head, so keep it free of side effects.
+   * Several changes in one commit, serializably. `fn` records them on `tx` and may read through
+   * it (seeing its own changes). After a lost race, if something `fn` read changed, `fn` runs
+   * again on the new head (keep it free of side effects); otherwise its changes are carried
+   * over without running it again.
    */
-  batch(fn: (tx: Batch<T>) => void | Promise<void>, options: WriteOptions = {}): Promise<CommitInfo | undefined> {
-    return this.write(
+  async batch(fn: (tx: Batch<T>) => void | Promise<void>, options: WriteOptions = {}): Promise<CommitInfo | undefined> {
+    return this.writable().change(
       async tree => {
         const tx = new Batch(tree)
         await fn(tx)
-        return tx.result()
+        return { tree: await tx.result(), reads: tx.reads, replay: onto => tx.replayOn(onto) }
       },
       options,
       'batch',
@@ -172,19 +169,41 @@ export class Store<T> {
   }
 
   /**
-   * Replaces the subtree at `path` with `fn(subtree)` (undefined: no subtree there / remove it),
-   * like Irmin's `with_tree`; `fn` runs again on the new head after a lost race.
+   * An explicit transaction on this branch, for transactions that span many calls (see
+   * `core/transaction.ts`): `await tx.get(p)`, `tx.set(q, v)`, …, then `await tx.commit()` (or
+   * `tx.abort()`). It fails with `TransactionConflictError` if another writer changed what it read.
    */
-  withTree(
+  async transaction(): Promise<Transaction<T>> {
+    const writer = this.writable()
+    // The hold outlives this call: the transaction releases it on commit or abort.
+    const hold = new WriteHold(this.repo)
+    try {
+      const head = await hold.head(writer.ref)
+      return new Transaction(writer, hold, head, hold.treeOf(head))
+    } catch (error) {
+      hold.release()
+      throw error
+    }
+  }
+
+  /**
+   * Replaces the subtree at `path` with `fn(subtree)` (undefined: no subtree there / remove it),
+   * like Irmin's `with_tree`; `fn` runs again on the new head after a lost race in which the
+   * subtree changed.
+   */
+  async withTree(
     path: Path,
     fn: (tree: Tree<T> | undefined) => Tree<T> | undefined | Promise<Tree<T> | undefined>,
     options: WriteOptions = {},
   ): Promise<CommitInfo | undefined> {
     validatePath(path)
-    return this.write(
+    return this.writable().change(
       async tree => {
+        const reads = new ReadSet()
+        reads.read(path, 'tree')
         const next = await fn(await tree.findTree(path))
-        return next === undefined ? tree.remove(path) : tree.setTree(path, next)
+        // It writes only where it read: when that did not change, merging is running it after the winner.
+        return { tree: next === undefined ? await tree.remove(path) : await tree.setTree(path, next), reads, mergeable: true }
       },
       options,
       `update ${formatPath(path) || '/'}`,
@@ -203,11 +222,11 @@ export class Store<T> {
     const expectedId = idOf(expected)
     idOf(next) // validates `next` before anything is read
     let matched = false
-    await this.write(
+    await this.writable().change(
       async tree => {
         matched = (await tree.findId(path)) === expectedId
         if (!matched) return undefined
-        return next === undefined ? tree.remove(path) : tree.set(path, next)
+        return { tree: next === undefined ? await tree.remove(path) : await tree.set(path, next) }
       },
       { ...options, strategy: 'reapply' },
       `test and set ${formatPath(path)}`,
@@ -242,59 +261,17 @@ export class Store<T> {
    * With conflicts and no `conflicts` resolution, throws `MergeConflictError` and changes nothing.
    */
   async mergeWithCommit(id: string, options: MergeOptions = {}): Promise<MergeOutcome<T>> {
-    return this.mergeFrom(id, id.slice(0, 12), options)
+    const writer = this.writable()
+    if (!isObjectId(id)) throw new InvalidObjectIdError(id)
+    return writer.merge(id, id.slice(0, 12), options)
   }
 
   /** Merges the head of `branch` into this branch (see `mergeWithCommit`). */
   async mergeWithBranch(branch: string, options: MergeOptions = {}): Promise<MergeOutcome<T>> {
+    const writer = this.writable()
     const id = await this.repo.backend.getRef(branchRef(branch))
     if (id === undefined) throw new NotFoundError(`branch ${branch} (it has no commits)`)
-    return this.mergeFrom(id, branch, options)
-  }
-
-  private async mergeFrom(id: string, label: string, options: MergeOptions): Promise<MergeOutcome<T>> {
-    const ref = this.writableRef()
-    if (!isObjectId(id)) throw new InvalidObjectIdError(id)
-    const theirs = await this.repo.objects.load(id, COMMIT).catch(error => {
-      throw (error as { code?: string }).code === 'EMISSING' ? new NotFoundError(`commit ${id}`) : error
-    })
-    const guard = this.guard()
-    guard.pins.push(this.repo.objects.gc.pin(theirs.id))
-    try {
-      return await this.mergeLoop(ref, theirs, label, options, guard)
-    } finally {
-      guard.release()
-    }
-  }
-
-  private async mergeLoop(ref: string, theirs: Commit, label: string, options: MergeOptions, guard: WriteGuard): Promise<MergeOutcome<T>> {
-    for (let attempt = 1; attempt <= this.repo.maxAttempts; attempt++) {
-      const head = await this.loadHead(ref, guard)
-      let kind: MergeOutcome<T>['kind']
-      let tree: Tree<T>
-      let conflicts: Conflict<T>[] = []
-      if (head === undefined) {
-        kind = 'fast-forward'
-        tree = this.repo.treeOf(theirs.tree)
-      } else {
-        const outcome = await mergeCommits(this.repo, head, theirs, options)
-        if (outcome.kind === 'up-to-date') return { kind: 'up-to-date', head: head.info(), conflicts: [] }
-        kind = outcome.kind === 'fast-forward' && options.fastForward !== false ? 'fast-forward' : 'merge'
-        tree = outcome.kind === 'merge' ? outcome.tree : this.repo.treeOf(theirs.tree)
-        if (outcome.kind === 'merge') conflicts = outcome.conflicts
-      }
-      if (kind === 'fast-forward') {
-        // A move to an existing commit: garbage collection must see it before it deletes anything.
-        await this.repo.objects.gc.fence()
-        this.repo.objects.gc.rooted(theirs.id)
-        if (await this.moveHead(ref, head?.id, theirs)) return { kind, head: theirs.info(), conflicts }
-      } else {
-        const commit = await this.commitAndMove(guard, ref, head!.id, tree, [head!.id, theirs.id], options, `merge ${label} into ${this.branch}`)
-        if (commit) return { kind, head: commit.info(), conflicts }
-      }
-      await backoff(attempt)
-    }
-    throw new ConcurrentUpdateError(this.branch!, this.repo.maxAttempts)
+    return writer.merge(id, branch, options)
   }
 
   /**
@@ -304,136 +281,26 @@ export class Store<T> {
    * `MergeConflictError` unless `options.conflicts` resolves them.
    */
   async revert(id: string, options: WriteOptions & TreeMergeOptions = {}): Promise<CommitInfo | undefined> {
+    const writer = this.writable()
     if (!isObjectId(id)) throw new InvalidObjectIdError(id)
-    const commit = await this.repo.objects.load(id, COMMIT).catch(error => {
-      throw (error as { code?: string }).code === 'EMISSING' ? new NotFoundError(`commit ${id}`) : error
+    return writer.holding(async hold => {
+      const commit = await hold.commit(id).catch(missingIsNotFound(`commit ${id}`))
+      const parent = commit.parents[0]
+      // A parent outside the kept history (GC's window, a shallow clone) cannot be reverted against.
+      const before = hold.treeOf(parent === undefined ? undefined : await hold.commit(parent).catch(missingIsNotFound(`commit ${parent}, parent of ${id}`)))
+      const after = hold.treeOf(commit)
+      const { conflicts, deleteModify } = options
+      return writer.write(
+        hold,
+        async tree => ({ tree: (await mergeTrees(after, tree, before, { conflicts, deleteModify })).tree }),
+        { ...options, strategy: 'reapply' },
+        `revert ${id.slice(0, 12)}: ${commit.info().message.split('\n')[0]}`,
+      )
     })
-    const parent = commit.parents[0]
-    const before = parent === undefined ? this.repo.emptyTree() : this.repo.treeOf((await this.repo.objects.load(parent, COMMIT)).tree)
-    const after = this.repo.treeOf(commit.tree)
-    const { conflicts, deleteModify } = options
-    return this.write(
-      async tree => (await mergeTrees(after, tree, before, { conflicts, deleteModify })).tree,
-      { ...options, strategy: 'reapply' },
-      `revert ${id.slice(0, 12)}: ${commit.info().message.split('\n')[0]}`,
-    )
   }
 
-  /**
-   * The compare-and-swap loop every write goes through. After a lost race the change is moved
-   * onto the new head: by default (`strategy: 'merge'`) with a three-way merge of what it did
-   * against what happened meanwhile; when that conflicts, or with `strategy: 'reapply'`, by
-   * building it again on the new head.
-   */
-  private async write(build: Build<T>, options: WriteOptions, defaultMessage: string): Promise<CommitInfo | undefined> {
-    const ref = this.writableRef()
-    const guard = this.guard()
-    try {
-      return await this.writeLoop(ref, build, options, defaultMessage, guard)
-    } finally {
-      guard.release()
-    }
+  private writable(): BranchWriter<T> {
+    if (this.writer === undefined) throw new ReadOnlyError(`commit ${this.fixedCommit} is a read-only view`)
+    return this.writer
   }
-
-  /**
-   * What keeps a write's material safe from garbage collection until it is over: the heads it
-   * builds on (pinned when read), and every object it wrote, in every attempt (a lost attempt's
-   * trees are merged onto the new head by the next one).
-   */
-  private guard(): WriteGuard {
-    const gc = this.repo.objects.gc
-    const tracking = gc.beginWrite()
-    const pins: Array<() => void> = []
-    return {
-      tracking,
-      pins,
-      release: () => {
-        for (const unpin of pins) unpin()
-        tracking.release()
-      },
-    }
-  }
-
-  private async writeLoop(ref: string, build: Build<T>, options: WriteOptions, defaultMessage: string, guard: WriteGuard): Promise<CommitInfo | undefined> {
-    // What the last lost attempt changed: its starting tree and its result.
-    let lost: { base: Tree<T>; built: Tree<T> } | undefined
-    for (let attempt = 1; attempt <= this.repo.maxAttempts; attempt++) {
-      const head = await this.loadHead(ref, guard)
-      const base = head ? this.repo.treeOf(head.tree) : this.repo.emptyTree()
-      let next = lost && (options.strategy ?? 'merge') === 'merge' ? await mergedOrUndefined(lost.base, base, lost.built) : undefined
-      next ??= await build(base, head)
-      if (next === undefined) return head?.info()
-      if (!options.allowEmpty && next.hash() === base.hash()) return head?.info()
-      const commit = await this.commitAndMove(guard, ref, head?.id, next, head ? [head.id] : [], options, defaultMessage)
-      if (commit) return commit.info()
-      lost = { base, built: next }
-      await backoff(attempt)
-    }
-    throw new ConcurrentUpdateError(this.branch!, this.repo.maxAttempts)
-  }
-
-  private writableRef(): string {
-    if (this.ref === undefined) throw new ReadOnlyError(`commit ${this.fixedCommit} is a read-only view`)
-    return this.ref
-  }
-
-  /** The branch head, pinned (by `guard`) from the moment its id is known. */
-  private async loadHead(ref: string, guard: WriteGuard): Promise<Commit | undefined> {
-    const id = await this.repo.backend.getRef(ref)
-    if (id === undefined) return undefined
-    guard.pins.push(this.repo.objects.gc.pin(id))
-    return this.repo.objects.peek(id, COMMIT) ?? this.repo.objects.load(id, COMMIT, `head of ${this.branch}`)
-  }
-
-  /**
-   * Writes the tree's new objects and a commit of it, in batches; durable when it resolves.
-   * Then tries to move the branch to it; the new objects stay safe from garbage collection
-   * until the move is decided.
-   */
-  private async commitAndMove(
-    guard: WriteGuard,
-    ref: string,
-    expected: string | undefined,
-    tree: Tree<T>,
-    parents: string[],
-    options: CommitOptions,
-    defaultMessage: string,
-  ): Promise<Commit | undefined> {
-    const { objects } = this.repo
-    const writer = objects.writer(guard.tracking)
-    const sealed = tree.writeTo(writer)
-    const git = buildGitCommit(sealed.id, parents, options, this.repo.commitDefaults, defaultMessage)
-    const bytes = serializeCommit(git)
-    const id = objects.hash(bytes)
-    writer.add(id, bytes)
-    await writer.finish()
-    sealed.written()
-    const commit = new Commit(id, git)
-    objects.remember(id, commit, COMMIT)
-    return (await this.moveHead(ref, expected, commit)) ? commit : undefined
-  }
-
-  /** Moves the branch from `expected` to `commit` if nobody moved it first. */
-  private async moveHead(ref: string, expected: string | undefined, commit: Commit): Promise<boolean> {
-    if (!(await this.repo.backend.casRef(ref, expected, commit.id))) return false
-    this.repo.refMoved(ref, commit.id)
-    return true
-  }
-}
-
-/** `built` moved onto `onto`: the three-way merge of base→built into onto, or undefined on conflict. */
-async function mergedOrUndefined<T>(base: Tree<T>, onto: Tree<T>, built: Tree<T>): Promise<Tree<T> | undefined> {
-  try {
-    return (await mergeTrees(base, onto, built)).tree
-  } catch (error) {
-    if (error instanceof MergeConflictError) return undefined
-    throw error
-  }
-}
-
-/** After a lost race: retry at once a few times, then wait a random, growing while. */
-function backoff(attempt: number): Promise<void> {
-  if (attempt < 3) return Promise.resolve()
-  const ms = Math.random() * Math.min(50, 2 ** (attempt - 3))
-  return new Promise(resolve => setTimeout(resolve, ms))
 }

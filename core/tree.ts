@@ -11,10 +11,12 @@
  */
 import type { Contents } from './contents.js'
 import { DIR, Dir, Entry, loadDir, markStored, type SealOutput } from './dir.js'
+import { diffDirs, type PendingChange } from './tree-diff.js'
+import { applyNode, ChangeNode } from './tree-update.js'
 import { InvalidArgumentError, InvalidPathError, NotFoundError } from './errors.js'
 import { BLOB, type ObjectStore, type ObjectWriter } from './object-store.js'
 import { frameObject } from './objects/frame.js'
-import { FILE_MODE } from './objects/git-tree.js'
+import { FILE_MODE, GITLINK_MODE } from './objects/git-tree.js'
 import { formatPath, type Path, validatePath } from './path.js'
 
 export type TreeOp<T> =
@@ -42,14 +44,27 @@ export class Tree<T> {
     readonly contents: Contents<T>,
     private readonly rootDir: Dir | undefined,
     private readonly rootId: string | undefined,
+    /**
+     * @internal The garbage collector's generation (`GcCoordinator.generation`) when the stored
+     * objects this tree names were last known present; -1 when never. A write of a tree older
+     * than the latest sweep checks that they still exist (see `core/write-hold.ts`).
+     */
+    readonly generation: number = -1,
+    /**
+     * @internal Where this tree's stored objects come from: trees derived by changes alone share
+     * their source's origin; a graft of another tree or a merge makes a new one. A write whose
+     * tree has the origin of a commit it pinned needs no further protection.
+     */
+    readonly origin: object = {},
   ) {}
 
   static empty<T>(objects: ObjectStore, contents: Contents<T>): Tree<T> {
-    return new Tree(objects, contents, Dir.empty(), undefined)
+    return new Tree(objects, contents, Dir.empty(), undefined, objects.gc.generation)
   }
 
-  static ofId<T>(objects: ObjectStore, contents: Contents<T>, id: string): Tree<T> {
-    return new Tree(objects, contents, undefined, id)
+  /** The tree `id`, named when the collector's generation was `generation` (-1: unknown). */
+  static ofId<T>(objects: ObjectStore, contents: Contents<T>, id: string, generation = -1): Tree<T> {
+    return new Tree(objects, contents, undefined, id, generation)
   }
 
   /** The git tree id of this tree (hashing modified directories, writing nothing). */
@@ -140,6 +155,17 @@ export class Tree<T> {
     return this.valueOf(entry)
   }
 
+  /**
+   * @internal What a read of `path` depends on: the mode and id of the entry there (the root's
+   * id for `[]`), or undefined when there is none. Equal keys in two trees: equal reads.
+   */
+  async entryKey(path: Path): Promise<string | undefined> {
+    if (path.length === 0) return this.hash()
+    const entry = await this.entryAt(path)
+    if (entry === undefined) return undefined
+    return `${entry.mode} ${entry.id ?? (entry.dir ? entry.dir.seal(this.objects) : '')}`
+  }
+
   /** The blob id of the value at `path`, or undefined. */
   async findId(path: Path): Promise<string | undefined> {
     const entry = await this.entryAt(path)
@@ -171,7 +197,7 @@ export class Tree<T> {
     if (path.length === 0) return this
     const entry = await this.entryAt(path)
     if (!entry?.isTree) return undefined
-    return new Tree(this.objects, this.contents, entry.dir, entry.dir ? undefined : entry.id)
+    return new Tree(this.objects, this.contents, entry.dir, entry.dir ? undefined : entry.id, this.generation, this.origin)
   }
 
   async getTree(path: Path): Promise<Tree<T>> {
@@ -195,7 +221,14 @@ export class Tree<T> {
   /** Applies the operations in order, building each changed directory once. */
   async update(ops: Iterable<TreeOp<T>>): Promise<Tree<T>> {
     const changes = new ChangeNode()
-    for (const op of ops) changes.add(op.path, this.entryFor(op))
+    let generation = this.generation
+    let origin = this.origin
+    for (const op of ops) {
+      changes.add(op.path, this.entryFor(op))
+      if (op.op !== 'setTree') continue
+      generation = Math.min(generation, op.tree.generation)
+      if (op.tree.origin !== origin) origin = {}
+    }
     let root: Dir
     if (changes.hasEntry) {
       const entry = changes.entry
@@ -204,8 +237,8 @@ export class Tree<T> {
       root = await this.root()
     }
     if (changes.children) root = await applyNode(this.objects, root, changes.children)
-    if (root === this.rootDir) return this
-    return new Tree(this.objects, this.contents, root, undefined)
+    if (root === this.rootDir && origin === this.origin) return this
+    return new Tree(this.objects, this.contents, root, undefined, generation, origin)
   }
 
   /** The entry an operation puts at its path (`null`: nothing there). Validates the path. */
@@ -294,114 +327,36 @@ export class Tree<T> {
 
   /**
    * @internal Seals this tree, handing the objects the backend lacks to `writer`; returns the
-   * tree id and a callback to run once the writer has finished (it marks the directories stored
-   * and caches them for the next reader).
+   * tree id, a callback to run once the writer has finished (it marks the directories stored
+   * and caches them for the next reader), and `references`: the stored objects the new
+   * directories name without writing them (the root itself when nothing is new).
    */
-  writeTo(writer: ObjectWriter): { id: string; written(): void } {
-    if (!this.rootDir) return { id: this.rootId!, written: () => {} }
+  writeTo(writer: ObjectWriter): SealedTree {
+    if (!this.rootDir) return { id: this.rootId!, written: () => {}, references: () => [this.rootId!] }
     const out: SealOutput = { writer, dirs: [], blobs: [] }
     const id = this.rootDir.seal(this.objects, out)
-    return { id, written: () => markStored(out, this.objects) }
+    return { id, written: () => markStored(out, this.objects), references: () => storedReferences(id, out) }
   }
 }
 
-/** Pending changes below one path: what replaces the entry there, then changes beneath it. */
-class ChangeNode {
-  hasEntry = false
-  entry: Entry | null | undefined
-  children: Map<string, ChangeNode> | undefined
-  /** A set went through here: a file at this path has been replaced by a directory. */
-  displaced = false
-
-  add(path: Path, entry: Entry | null): void {
-    let node: ChangeNode = this
-    for (const step of path) {
-      if (entry !== null) node.displaced = true
-      node.children ??= new Map()
-      let child = node.children.get(step)
-      if (!child) {
-        child = new ChangeNode()
-        node.children.set(step, child)
-      }
-      node = child
-    }
-    // A later change at a path supersedes earlier changes beneath it.
-    node.hasEntry = true
-    node.entry = entry
-    node.children = undefined
-    node.displaced = false
-  }
+export interface SealedTree {
+  readonly id: string
+  written(): void
+  references(): string[]
 }
 
-async function applyNode(objects: ObjectStore, base: Dir, children: Map<string, ChangeNode>): Promise<Dir> {
-  const changes = new Map<string, Entry | null>()
-  const subtrees: Array<Promise<void>> = []
-  for (const [name, node] of children) {
-    const result = resolveChild(objects, base, name, node)
-    if (result instanceof Promise) subtrees.push(result.then(entry => void changes.set(name, entry)))
-    else changes.set(name, result)
-  }
-  if (subtrees.length > 0) await Promise.all(subtrees)
-  return Dir.derive(base, changes)
-}
-
-function resolveChild(objects: ObjectStore, base: Dir, name: string, node: ChangeNode): Entry | null | Promise<Entry | null> {
-  const old = base.get(name, node.children !== undefined)
-  let entry = node.hasEntry ? node.entry! : (old ?? null)
-  if (entry !== null && entry.name !== name) entry = entry.renamed(name)
-  if (!node.children) return entry
-  if (node.displaced && entry !== null && !entry.isTree) entry = null
-  const loaded = entry?.isTree ? loadDir(objects, entry) : Dir.empty()
-  const finish = (dir: Dir): Promise<Entry | null> =>
-    applyNode(objects, dir, node.children!).then(next => {
-      if (next === dir && entry?.isTree) return entry
-      // Only removals beneath a file (or nothing): the file stays; an emptied directory goes.
-      if (next.size === 0) return entry?.isTree ? null : entry
-      return Entry.tree(name, next, entry ?? undefined)
+function storedReferences(root: string, out: SealOutput): string[] {
+  if (out.dirs.length === 0) return [root]
+  const fresh = new Set<string>()
+  for (const dir of out.dirs) fresh.add(dir.id!)
+  for (const entry of out.blobs) fresh.add(entry.id!)
+  const named = new Set<string>()
+  for (const dir of out.dirs) {
+    dir.forEachChild((id, _isTree, mode) => {
+      if (mode !== GITLINK_MODE && !fresh.has(id)) named.add(id)
     })
-  return loaded instanceof Promise ? loaded.then(finish) : finish(loaded)
-}
-
-interface PendingChange {
-  path: Path
-  kind: Change<unknown>['kind']
-  before?: Entry
-  after?: Entry
-}
-
-async function diffDirs(objects: ObjectStore, prefix: string[], a: Dir, b: Dir, out: PendingChange[]): Promise<void> {
-  if (a === b || (a.id !== undefined && a.id === b.id)) return
-  const inB = new Map(b.entries().map(e => [e.name, e]))
-  const recursions: Promise<void>[] = []
-  const everything = async (entry: Entry, path: string[], kind: 'added' | 'removed'): Promise<void> => {
-    if (!entry.isTree) {
-      if (!entry.isGitlink) out.push(kind === 'added' ? { path, kind, after: entry } : { path, kind, before: entry })
-      return
-    }
-    const dir = await loadDir(objects, entry)
-    await Promise.all(dir.entries().map(child => everything(child, [...path, child.name], kind)))
   }
-  const all = (entry: Entry, path: string[], kind: 'added' | 'removed') => recursions.push(everything(entry, path, kind))
-  for (const ea of a.entries()) {
-    const path = [...prefix, ea.name]
-    const eb = inB.get(ea.name)
-    inB.delete(ea.name)
-    if (eb === undefined) all(ea, path, 'removed')
-    else if (ea.isTree && eb.isTree) {
-      if (ea.id !== eb.id) {
-        recursions.push(
-          Promise.all([loadDir(objects, ea), loadDir(objects, eb)]).then(([da, db]) => diffDirs(objects, path, da, db, out)),
-        )
-      }
-    } else if (!ea.isTree && !eb.isTree) {
-      if (ea.id !== eb.id || ea.mode !== eb.mode) out.push({ path, kind: 'updated', before: ea, after: eb })
-    } else {
-      all(ea, path, 'removed')
-      all(eb, path, 'added')
-    }
-  }
-  for (const eb of inB.values()) all(eb, [...prefix, eb.name], 'added')
-  await Promise.all(recursions)
+  return [...named]
 }
 
 /** Code-point order of names: what `list` returns and what paths sort by. */

@@ -81,7 +81,9 @@ export async function mergeTrees<T>(base: Tree<T>, ours: Tree<T>, theirs: Tree<T
   const merged = await mergeDirs(context, [], b, o, t)
   context.conflicts.sort((x, y) => comparePaths(x.path, y.path))
   if (context.conflicts.length > 0 && (options.conflicts ?? 'fail') === 'fail') throw new MergeConflictError(context.conflicts)
-  return { tree: merged === o ? ours : new Tree(objects, contents, merged, undefined), conflicts: context.conflicts }
+  // The merged tree names objects of all three: it is as old as the oldest (see `Tree.generation`).
+  const generation = Math.min(base.generation, ours.generation, theirs.generation)
+  return { tree: merged === o ? ours : new Tree(objects, contents, merged, undefined, generation), conflicts: context.conflicts }
 }
 
 async function mergeDirs<T>(ctx: Context<T>, path: string[], b: Dir, o: Dir, t: Dir): Promise<Dir> {

@@ -114,10 +114,6 @@ async function run(open: OpenForGc, reverts: boolean): Promise<void> {
 for (const [name, open] of backends) {
   describe(`GC beside writers on ${name}`, () => {
     it(`${ROUNDS} windowed collections beside sets, set-backs to old values and branches from old ids`, () => run(open, false), 240_000)
-    // Skipped until issue 9's defect 2 is fixed (the write-path part: every write pins what it
-    // builds from): `revert` does not pin the reverted commit and its parent, so a collection
-    // between its reads and its write can delete a blob the new commit names (seen on git: fsck
-    // reports it missing, about one run in five). Remove the skip once that fix is merged.
-    it.skip(`${ROUNDS} windowed collections beside the same writers and reverts`, () => run(open, true), 240_000)
+    it(`${ROUNDS} windowed collections beside the same writers and reverts`, () => run(open, true), 240_000)
   })
 }
