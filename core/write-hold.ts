@@ -81,6 +81,16 @@ export class WriteHold<T> {
     return { objects, treeOf: id => Tree.ofId(objects, contents, id, generation), emptyTree: () => Tree.empty(objects, contents) }
   }
 
+  /**
+   * Marks a merge of two pinned commits as safe without a scan. A three-way merge names, at each
+   * path, what ours or theirs has there or a value it wrote itself; the ancestor's version only
+   * when a conflict is resolved as `'base'` (the caller does not trust those). So a merge of
+   * pinned commits names only what their pins keep, and what this hold tracks.
+   */
+  trustMerge(tree: Tree<T>): void {
+    this.pinnedOrigins.add(tree.origin)
+  }
+
   /** A writer whose objects stay safe from garbage collection until release. */
   writer(): ObjectWriter {
     return this.repo.objects.writer(this.tracking)

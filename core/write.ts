@@ -149,7 +149,11 @@ export class BranchWriter<T> {
           const outcome = await mergeCommits(hold.mergeContext(), head, theirs, options)
           if (outcome.kind === 'up-to-date') return { kind: 'up-to-date', head: head.info(), conflicts: [] }
           if (outcome.kind === 'merge' || options.fastForward === false) kind = 'merge'
-          if (outcome.kind === 'merge') ({ tree, conflicts } = outcome)
+          if (outcome.kind === 'merge') {
+            ;({ tree, conflicts } = outcome)
+            // Head and theirs are pinned; only a 'base' resolution names the unpinned ancestor's objects.
+            if (options.conflicts !== 'base') hold.trustMerge(tree)
+          }
         }
         if (kind === 'fast-forward') {
           // `theirs` is pinned until the move lands: the sweep cannot take it meanwhile.
