@@ -94,6 +94,8 @@ export interface Retained {
    * grace period began (git's `gc.pruneExpire`), which covers writers in other processes.
    */
   young(ids: readonly string[]): boolean[]
+  /** The collection is over (called once, whatever happened): the backend may rewrite objects' homes again. */
+  release?(): void
 }
 
 export type RefListener = (name: string, id: string | undefined) => void

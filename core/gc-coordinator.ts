@@ -6,11 +6,9 @@
  * - `written`: every object written through this backend object since the collection began,
  *   and every object written by a write still under way when it began (such a write's objects
  *   are not named by any ref until it moves its branch). These are never deleted by it.
- * - `roots`: commits a ref was moved to that were not just written (a branch created at an old
- *   commit, a fast-forward). The collection marks everything they reach before deleting.
- * Writers also `pin` the commits they build on for as long as they work from them, and moves to
- * old commits wait at a `fence` while the sweep runs, so that the collection's last look at refs,
- * roots and pins before each batch of deletions sees every object a writer could still use.
+ * Writers also `pin` what they build from for as long as they work from it (pins of commits not
+ * read from a ref are taken after a `fence`, while no sweep runs), so that the collection's last
+ * look at refs and pins before each batch of deletions sees every object a writer could still use.
  */
 import type { Backend } from './backend.js'
 import { IdTable } from './id-table.js'
@@ -23,6 +21,12 @@ export interface WriteTracking {
 
 export interface GcJournal {
   readonly written: IdTable
+  /**
+   * Every id pinned while the collection runs, released or not: a pin can be released before
+   * the next look (a branch created at an old commit, then a write on it that moved the branch
+   * to a new commit, skipped by the look as written during it), yet what the new commit shares
+   * with the pinned one must be kept.
+   */
   readonly roots: string[]
 }
 
@@ -72,11 +76,6 @@ export class GcCoordinator {
     this.journal?.written.set(id, 1)
   }
 
-  /** Notes a ref about to move to an existing commit; call after `fence()`, before moving it. */
-  rooted(id: string): void {
-    this.journal?.roots.push(id)
-  }
-
   /** Registers a cache to be told of deletions (held weakly). */
   watchDeletions(cache: { forget(ids: readonly string[]): void }): void {
     this.caches.add(new WeakRef(cache))
@@ -94,6 +93,7 @@ export class GcCoordinator {
   /** Keeps `id` (and what it reaches) alive until the returned function is called. */
   pin(id: string): () => void {
     this.pins.set(id, (this.pins.get(id) ?? 0) + 1)
+    this.journal?.roots.push(id)
     let released = false
     return () => {
       if (released) return
@@ -126,8 +126,10 @@ export class GcCoordinator {
   /** Runs `collect` as the only collection on this backend (later calls wait their turn). */
   exclusive<T>(collect: (journal: GcJournal) => Promise<T>): Promise<T> {
     const run = this.running.then(async () => {
-      this.journal = { written: new IdTable(512, { keyBytes: 8 }), roots: [] }
+      this.journal = { written: new IdTable(512, { keyBytes: 8 }), roots: [...this.pins.keys()] }
       // Writes already under way wrote objects no ref names yet: they count as written during it.
+      // What they build from is pinned now, but may be released before the first look, while
+      // their commits (skipped by looks, as written during it) still name it: it is a root.
       for (const ids of this.writes) for (const id of ids) this.journal.written.set(id, 1)
       try {
         return await collect(this.journal)

@@ -11,15 +11,17 @@
  * Safe while writers run. The argument, for writers using the same backend object:
  * 1. An object written after the collection began is in the coordinator's journal and is never
  *    deleted by this collection.
- * 2. An object written during the collection references only objects its writer read: subtrees
- *    of the commit it builds on (pinned by the writer from the moment it reads the head until it
- *    is done), or objects written during the collection (kept by 1).
+ * 2. An object written during the collection references only objects its writer pinned
+ *    (`core/write-hold.ts`: every commit a write builds from, pinned before it is read, and the
+ *    stored objects a tree from elsewhere names), or objects written during the collection
+ *    (kept by 1).
  * 3. Before every batch of deletions, the collection marks again from the refs as they are
- *    then, from every pinned commit, and from every commit a ref was moved to that was not just
- *    written (`rooted`); no await separates that last look from the start of the deletion.
- * 4. Moves of refs to existing commits (branch creation, fast-forwards) wait while the sweep
- *    runs (`fence`); a commit that was garbage is then gone, and the move fails instead of
- *    dangling. Moves noted before the sweep are marked by 3.
+ *    then, from every pinned id, and from every id pinned at any time since it began (a pin can
+ *    be released before a look sees it, while a commit written from the pinned one still names
+ *    its objects); no await separates that last look from the start of the deletion.
+ * 4. Pins of commits not read from a ref (branch creation, fast-forwards, reverts) are taken
+ *    after `fence`, while no sweep runs; a commit present then has all it reaches present (a
+ *    completed sweep deleted all garbage), and the next sweep's last look marks from the pin.
  * 5. Puts and deletions never overlap (`GcCoordinator.putting`/`deleting`): a batch of deletions,
  *    its last look included, runs while no put is under way, and a put noted after that look
  *    reaches the backend after the deletion. A writer that re-creates a garbage object (a key set
@@ -119,6 +121,14 @@ class Collection {
   private retained: Retained | undefined
 
   async run(): Promise<GcReport> {
+    try {
+      return await this.collect()
+    } finally {
+      this.retained?.release?.()
+    }
+  }
+
+  private async collect(): Promise<GcReport> {
     const previous = await readShallow(this.objects)
     this.recorded = new Set(previous)
     this.retained = await this.backend.retained?.(this.options.pruneExpire)
@@ -171,7 +181,7 @@ class Collection {
   }
 
   /**
-   * Marks a ref's target (or a pinned or rooted id) and what it reaches, by its type; an annotated
+   * Marks a ref's target (or a pinned id) and what it reaches, by its type; an annotated
    * tag, and what it tags, as far as the chain of tags goes.
    */
   private async markFrom(id: string): Promise<void> {

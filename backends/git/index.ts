@@ -81,6 +81,8 @@ export class GitBackend implements Backend {
   /** Cleared when a roll-up fails (a damaged pack): writes stop paying for roll-ups that cannot succeed. */
   private rollUps = true
   private rollUpPending = false
+  /** Collections under way (between `retained` and its release): roll-ups wait for them. */
+  private collections = 0
 
   /** @internal Use `openGitBackend`. */
   constructor(
@@ -206,7 +208,7 @@ export class GitBackend implements Backend {
       await writer.abort()
       throw error
     }
-    if (this.rollUps && this.packs.all.length > this.settings.maxPacks && !this.rollUpPending) this.rollUp()
+    this.maybeRollUp()
   }
 
   /**
@@ -215,6 +217,10 @@ export class GitBackend implements Backend {
    * every other, is read as it is). `close` and `deleteObjects` wait for it. A failure must not
    * fail any write.
    */
+  private maybeRollUp(): void {
+    if (this.rollUps && this.collections === 0 && !this.closed && this.packs.all.length > this.settings.maxPacks && !this.rollUpPending) this.rollUp()
+  }
+
   private rollUp(): void {
     this.rollUpPending = true
     void this.exclusive(async () => {
@@ -311,7 +317,18 @@ export class GitBackend implements Backend {
     this.open()
     const cutoffMs = pruneExpire?.getTime() ?? Date.now() - this.settings.pruneExpireMs
     this.packs.rescan()
-    return { roots: retainedRoots(this.repository), young: youngObjects(this.packs, this.loose, cutoffMs) }
+    // No roll-ups while a collection runs: a roll-up gives old objects the mtime of the youngest
+    // pack it absorbs, so a garbage commit could turn young (kept) mid-collection while the
+    // objects it names, in packs left alone, are deleted, leaving it present but incomplete.
+    this.collections++
+    let released = false
+    const release = () => {
+      if (released) return
+      released = true
+      this.collections--
+      this.maybeRollUp()
+    }
+    return { roots: retainedRoots(this.repository), young: youngObjects(this.packs, this.loose, cutoffMs), release }
   }
 
   async *objectIds(): AsyncIterable<string> {

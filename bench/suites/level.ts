@@ -40,8 +40,8 @@ export async function measureEngineWrite(location: string): Promise<Written> {
 /**
  * The same objects, computed before the clock starts, put with `db.batch` one commit at a time,
  * each batch written with `sync: true`: the engine's promise is that a commit is durable when
- * acknowledged (its ref update is a sync write, which flushes the log holding the objects), so
- * the peer keeps the same promise, or it would be measuring the page cache against the disk.
+ * acknowledged (every object batch and the ref update are sync writes: see backends/level.ts),
+ * so the peer keeps the same promise, or it would be measuring the page cache against the disk.
  */
 export async function measureRawLevelWrite(location: string): Promise<{ seconds: number }> {
   const batches: Array<Array<[string, Uint8Array]>> = []
