@@ -27,7 +27,7 @@ export interface GcJournal {
    * to a new commit, skipped by the look as written during it), yet what the new commit shares
    * with the pinned one must be kept.
    */
-  readonly roots: string[]
+  readonly roots: Set<string>
 }
 
 export class GcCoordinator {
@@ -93,7 +93,7 @@ export class GcCoordinator {
   /** Keeps `id` (and what it reaches) alive until the returned function is called. */
   pin(id: string): () => void {
     this.pins.set(id, (this.pins.get(id) ?? 0) + 1)
-    this.journal?.roots.push(id)
+    this.journal?.roots.add(id)
     let released = false
     return () => {
       if (released) return
@@ -102,10 +102,6 @@ export class GcCoordinator {
       if (n === 0) this.pins.delete(id)
       else this.pins.set(id, n)
     }
-  }
-
-  pinned(): string[] {
-    return [...this.pins.keys()]
   }
 
   /**
@@ -126,7 +122,7 @@ export class GcCoordinator {
   /** Runs `collect` as the only collection on this backend (later calls wait their turn). */
   exclusive<T>(collect: (journal: GcJournal) => Promise<T>): Promise<T> {
     const run = this.running.then(async () => {
-      this.journal = { written: new IdTable(512, { keyBytes: 8 }), roots: [...this.pins.keys()] }
+      this.journal = { written: new IdTable(512, { keyBytes: 8 }), roots: new Set(this.pins.keys()) }
       // Writes already under way wrote objects no ref names yet: they count as written during it.
       // What they build from is pinned now, but may be released before the first look, while
       // their commits (skipped by looks, as written during it) still name it: it is a root.

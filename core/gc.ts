@@ -174,7 +174,8 @@ class Collection {
     for (;;) {
       const fresh: string[] = []
       for (const [, id] of await this.backend.listRefs()) if (isNew(id)) fresh.push(id)
-      for (const id of [...this.coordinator.pinned(), ...this.journal.roots]) if (isNew(id)) fresh.push(id)
+      // Every pin taken since the collection began (live or released) is among the roots.
+      for (const id of this.journal.roots) if (isNew(id)) fresh.push(id)
       if (fresh.length === 0) return
       for (const id of fresh) await this.markFrom(id)
     }
