@@ -72,5 +72,5 @@ function parsePruneExpire(text: string | undefined): Date | undefined {
   if (text === undefined) return undefined
   if (text === 'now') return new Date()
   if (text === 'never') return new Date(-8.64e15)
-  return parseSince(text, new Date())
+  return parseSince(text, new Date(), 'prune-expire', 'now, never, ')
 }

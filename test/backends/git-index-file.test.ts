@@ -29,4 +29,24 @@ describe('index file', () => {
     // The new entry invalidated the root's cache-tree entry, not its subdirectories'.
     for (const path of ['deep', 'deep/er']) expect(ids).toContain(git(dir, ['write-tree', '--prefix', `${path}/`]).trim())
   })
+
+  it('a damaged index names no id it cannot read whole, and never throws', () => {
+    const dir = tempDir('irmin-index-')
+    dirs.push(dir)
+    git(dir, ['init', '-q'])
+    for (const name of ['a', 'b', 'c']) writeFileSync(join(dir, name), name)
+    git(dir, ['add', '.'])
+    const whole = readFileSync(join(dir, '.git', 'index'))
+    const all = indexObjectIds(whole)
+    expect(all).toHaveLength(3)
+    expect(indexObjectIds(new TextEncoder().encode('not an index at all, just some text'))).toEqual([])
+    expect(indexObjectIds(new Uint8Array(0))).toEqual([])
+    const wrongVersion = Uint8Array.from(whole)
+    wrongVersion[7] = 9
+    expect(indexObjectIds(wrongVersion)).toEqual([])
+    // Cut anywhere: only whole entries come back, each one of the intact file's.
+    for (let length = 0; length < whole.length; length += 7) {
+      for (const id of indexObjectIds(whole.subarray(0, length))) expect(all).toContain(id)
+    }
+  })
 })

@@ -93,6 +93,7 @@ describe.each(['level', 'git'] as const)('irmin gc and fsck on a %s store', back
     await fails(['--keep-since', '12y'], since('12y'))
     await fails(['--keep-since', '2026-13-45'], since('2026-13-45'))
     await fails(['--keep-since'], 'option --keep-since needs a value (--keep-since WHEN)')
+    await fails(['--prune-expire', 'bogus'], '--prune-expire takes now, never, a duration back from now (90m, 12h, 30d, 2w) or a date (2026-01-01), not "bogus"')
     expect((await store.json(['log'])).length).toBe(2)
   })
 })
