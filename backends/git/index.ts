@@ -228,12 +228,7 @@ export class GitBackend implements Backend {
       const chosen = packsToRollUp(this.packs.all, this.settings.maxPacks)
       if (chosen.length < 2) return
       try {
-        const written = await rewritePacks(chosen, () => false, this.packs.packDir, this.reader, this.settings.compressionLevel)
-        if (written) {
-          this.packs.inheritMtime(written, chosen)
-          this.packs.add(written)
-        }
-        await this.packs.discard(chosen)
+        await this.packs.replace(chosen, await rewritePacks(chosen, () => false, this.packs.packDir, this.reader, this.settings.compressionLevel))
       } catch {
         this.rollUps = false
       }
@@ -303,12 +298,8 @@ export class GitBackend implements Backend {
       return false
     })
     for (const pack of affected) {
-      const written = await rewritePacks([pack], id => doomed.get(id) === DOOMED, this.packs.packDir, this.reader, this.settings.compressionLevel)
-      if (written) {
-        this.packs.inheritMtime(written, [pack])
-        this.packs.add(written)
-      }
-      await this.packs.discard([pack])
+      // Puts during earlier rewrites may have rescued all this pack's doomed ids: see `replace`.
+      await this.packs.replace([pack], await rewritePacks([pack], id => doomed.get(id) === DOOMED, this.packs.packDir, this.reader, this.settings.compressionLevel))
     }
   }
 

@@ -148,13 +148,31 @@ export class PackSet {
     return this.packs.some(pack => !pack.damage && pack.index.find(key) >= 0)
   }
 
-  /** Forgets `packs` and deletes their files: the index first, so no reader finds a pack without its data. */
+  /**
+   * Swaps `sources` for `written`, the pack rewritten from them (undefined: nothing was left).
+   * A rewrite that ends up dropping nothing from a single source (what it was to drop was stored
+   * again meanwhile) writes the same bytes, so the same name: that file is the new pack, and
+   * deleting it as a source would lose every object in it.
+   */
+  async replace(sources: readonly PackFile[], written: { name: string; index: PackIndex } | undefined): Promise<void> {
+    if (written) {
+      this.inheritMtime(written, sources)
+      this.add(written)
+    }
+    await this.discard(sources.filter(pack => pack.name !== written?.name))
+  }
+
+  /**
+   * Deletes the files of `packs` and forgets them: the index first, so no reader finds a pack
+   * without its data. Forgotten only once its index is gone: a `rescan` (any lookup's miss) while
+   * the index is still there would otherwise load the pack again, and this process would go on
+   * answering for its objects from a file already unlinked — and skip putting them again.
+   */
   async discard(packs: readonly PackFile[]): Promise<void> {
-    const gone = new Set(packs)
-    this.packs = this.packs.filter(pack => !gone.has(pack))
     for (const pack of packs) {
-      pack.close()
       await removeFile(join(this.packDir, `${pack.name}.idx`))
+      this.packs = this.packs.filter(known => known.name !== pack.name)
+      pack.close()
       await removeFile(join(this.packDir, `${pack.name}.pack`))
       for (const ext of SIDE_FILES) await removeFile(join(this.packDir, pack.name + ext))
     }

@@ -8,6 +8,8 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it, vi } from 'vitest'
 import { Contents, openGitBackend, Repo } from '../../index.js'
 import { PackWriter } from '../../backends/git/pack-writer.js'
+import { PackSet } from '../../backends/git/pack-set.js'
+import { idKey } from '../../backends/git/pack-index.js'
 import { frameObject } from '../../core/objects/frame.js'
 import { git, gitStatus, removeDir, tempDir } from '../helpers/git.js'
 
@@ -100,5 +102,55 @@ describe('GC on the git backend', () => {
     await deleting
     expect(await backend.hasObjects([doomed[0], other[0]])).toEqual([true, true])
     await backend.close()
+  })
+
+  it('a pack whose doomed ids were all stored again while earlier packs were rewritten keeps its objects', async () => {
+    // The collection rewrites the packs holding doomed ids one after another. A put during the
+    // first rewrites rescues the last pack's only doomed id: that pack's rewrite then drops
+    // nothing, gives the same bytes under the same name, and must not be deleted as a source.
+    const dir = tempDir('irmin-git-gc-same-pack-')
+    dirs.push(dir)
+    const backend = await openGitBackend(dir, { create: true, maxPacks: 100_000 })
+    const blob = (text: string) => {
+      const bytes = new TextEncoder().encode(text)
+      return [git(dir, ['hash-object', '--stdin'], text).trim(), frameObject('blob', bytes)] as const
+    }
+    const packs = Array.from({ length: 12 }, (_, i) => [blob(`kept ${i}`), blob(`doomed ${i}`)] as const)
+    for (const pack of packs) await backend.putObjects(pack)
+    const deletions = backend.beginDeletions()
+    await deletions.delete(packs.map(([, doomed]) => doomed[0]))
+    const finishing = deletions.finish()
+    // Rescue every doomed id but the first pack's, while the first rewrites run.
+    await new Promise(resolve => setImmediate(resolve))
+    await backend.putObjects(packs.slice(1).map(([, doomed]) => doomed))
+    await finishing
+    const kept = packs.map(([kept]) => kept[0])
+    expect(await backend.hasObjects(kept)).toEqual(kept.map(() => true))
+    expect(await backend.hasObjects(packs.map(([, doomed]) => doomed[0]))).toEqual(packs.map((_, i) => i > 0))
+    const fsck = gitStatus(dir, ['fsck', '--strict', '--no-dangling'])
+    expect(fsck.status, fsck.stderr).toBe(0)
+    await backend.close()
+  })
+
+  it('a pack being discarded is not loaded again by a lookup that rescans meanwhile', async () => {
+    // A miss makes a lookup rescan the pack directory; one while a discarded pack's index is
+    // still on disk must not bring the pack back, answering for objects that are being deleted.
+    const dir = tempDir('irmin-git-gc-discard-')
+    dirs.push(dir)
+    const backend = await openGitBackend(dir, { create: true })
+    const blob = (text: string) => [git(dir, ['hash-object', '--stdin'], text).trim(), frameObject('blob', new TextEncoder().encode(text))] as const
+    const [first, second] = [blob('first'), blob('second')]
+    await backend.putObjects([first])
+    await backend.putObjects([second])
+    await backend.close()
+    const packs = new PackSet(join(dir, 'objects', 'pack'))
+    packs.rescan()
+    const doomed = packs.all.find(pack => pack.index.find(idKey(first[0])) >= 0)!
+    const discarding = packs.discard([doomed])
+    packs.rescan()
+    await discarding
+    expect(packs.has(first[0])).toBe(false)
+    expect(packs.all.map(pack => pack.name)).toEqual(readdirSync(join(dir, 'objects', 'pack')).filter(f => f.endsWith('.idx')).map(f => f.slice(0, -4)))
+    packs.close()
   })
 })

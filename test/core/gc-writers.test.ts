@@ -114,12 +114,6 @@ async function run(open: OpenForGc, reverts: boolean): Promise<void> {
 for (const [name, open] of backends) {
   describe(`GC beside writers on ${name}`, () => {
     it(`${ROUNDS} windowed collections beside sets, set-backs to old values and branches from old ids`, () => run(open, false), 240_000)
-    // Open defect (issue 9, left open): on git only, about one run in three, a revert that
-    // restores a blob every kept tree had dropped (the seed, re-added by reverting its removal)
-    // commits it after the collection deleted it; the next writer's StaleTreeError (or fsck)
-    // reports it. Memory, LevelDB and IndexedDB pass every run; git passed 4 of 4 runs with
-    // roll-ups disabled (maxPacks: 100_000). Unskip when found.
-    const flaky = name === 'git' ? it.skip : it
-    flaky(`${ROUNDS} windowed collections beside the same writers and reverts`, () => run(open, true), 240_000)
+    it(`${ROUNDS} windowed collections beside the same writers and reverts`, () => run(open, true), 240_000)
   })
 }

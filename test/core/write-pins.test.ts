@@ -133,10 +133,7 @@ describe.each(backends)('writes pin what they build from (%s)', (_name, openBack
 })
 
 describe.each(backends)('windowed GC beside writers that build from old material (%s)', (name, openBackend) => {
-  // On git this stress finds the open defect that test/core/gc-writers.test.ts describes (a
-  // revert's restored object deleted, about one run in three): skipped there until it is found.
-  const flaky = name === 'git' ? it.skip : it
-  flaky('reverts, branches from old commits, old trees set back, old values set again: 60 rounds, fsck clean', async () => {
+  it('reverts, branches from old commits, old trees set back, old values set again: 60 rounds, fsck clean', async () => {
     const backend = await openBackend()
     const repo = await Repo.open({ backend, contents: Contents.string })
     const main = repo.branch('main')
