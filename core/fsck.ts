@@ -130,8 +130,8 @@ function typeOf(id: string, framed: Uint8Array): string | undefined {
   }
 }
 
-/** Why `framed` is not a valid object `id`, or undefined when it is. */
-function checkObject(objects: ObjectStore, id: string, framed: Uint8Array): string | undefined {
+/** Why `framed` is not a valid object `id`, or undefined when it is (also what a sync server checks of what arrives). */
+export function checkObject(objects: ObjectStore, id: string, framed: Uint8Array): string | undefined {
   try {
     if (objects.hash(framed) !== id) return `object ${id}: contents do not hash to the id`
     const { type, body } = unframeObject(id, framed)

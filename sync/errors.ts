@@ -40,3 +40,40 @@ export class HashMismatchError extends SyncError {
     super('EHASH', `object sent as ${claimed} hashes to ${actual}`, { claimed, actual })
   }
 }
+
+/** A request that breaks the protocol's rules: bad JSON, a bad id, a bad ref name, a bad header. */
+export class BadRequestError extends SyncError {
+  constructor(reason: string) {
+    super('EBADREQUEST', reason)
+  }
+}
+
+/** A pushed ref whose closure the server's store does not hold in full; `missing` lists some. */
+export class IncompleteClosureError extends SyncError {
+  constructor(readonly ref: string, readonly missing: readonly string[]) {
+    super('EINCOMPLETE', `the push to ${ref} is missing ${missing.length === 1 ? 'object' : `${missing.length}${missing.length >= 1000 ? '+' : ''} objects`} ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', …' : ''}`, {
+      missing: missing.slice(0, 1000),
+    })
+  }
+}
+
+/** A fast-forward push whose ref has moved on to history the pushed commit does not contain. */
+export class NonFastForwardError extends SyncError {
+  constructor(readonly ref: string, readonly current: string, readonly pushed: string) {
+    super('ENONFASTFORWARD', `${ref} is at ${current}, which ${pushed} does not contain: fetch and merge first, or push with mode "merge"`, { current })
+  }
+}
+
+/** A merge push that conflicted; nothing moved. */
+export class PushConflictError extends SyncError {
+  constructor(readonly ref: string, readonly conflicts: readonly string[]) {
+    super('ECONFLICT', `merging into ${ref} conflicts at ${conflicts.slice(0, 5).join(', ') || '/'}${conflicts.length > 5 ? `, and ${conflicts.length - 5} more` : ''}`, { conflicts })
+  }
+}
+
+/** The ref moved between the server's check and its swap, or is not the `old` a force push leased. */
+export class StaleRefError extends SyncError {
+  constructor(readonly ref: string, readonly expected: string | null, readonly actual: string | null) {
+    super('ESTALE', `${ref} is ${actual ?? 'absent'}, not ${expected ?? 'absent'} as expected: it moved meanwhile; fetch and try again`, { actual })
+  }
+}
