@@ -10,7 +10,7 @@ export { mergeTrees, type Conflict, type ConflictKind, type ConflictResolution, 
 export type { Timestamped, LogEntry } from './contents-mergeable.js'
 export type { GcOptions, GcReport, GcProgress } from './gc.js'
 export type { FsckOptions, FsckReport, Damage, DamageKind } from './fsck.js'
-export { SHALLOW_REF } from './shallow.js'
+export { SHALLOW_REF, readShallow, writeShallow } from './shallow.js'
 export { Batch } from './batch.js'
 export { Transaction } from './transaction.js'
 export { Tree, type Change, type NodeKind, type TreeOp, compareNames, comparePaths } from './tree.js'

@@ -29,8 +29,8 @@ export class TruncatedStreamError extends SyncError {
 
 /** A frame (or a request) larger than the receiver's bound. */
 export class TooLargeError extends SyncError {
-  constructor(what: string, size: number, limit: number) {
-    super('ETOOLARGE', `${what} of ${size} bytes is over the limit of ${limit}`, { size, limit })
+  constructor(what: string, size: number, limit: number, unit = 'bytes') {
+    super('ETOOLARGE', `${what} of ${size} ${unit} is over the limit of ${limit}`, { size, limit })
   }
 }
 
@@ -41,10 +41,57 @@ export class HashMismatchError extends SyncError {
   }
 }
 
-/** A request that breaks the protocol's rules: bad JSON, a bad id, a bad ref name, a bad header. */
+/** A request the server cannot make sense of: bad JSON shape, bad id, bad filter, bad ref name. */
 export class BadRequestError extends SyncError {
-  constructor(reason: string) {
-    super('EBADREQUEST', reason)
+  constructor(message: string) {
+    super('EBADREQUEST', message)
+  }
+}
+
+/** No token, or a wrong one, for what the request does. */
+export class UnauthorizedError extends SyncError {
+  constructor(message: string) {
+    super('EUNAUTHORIZED', message)
+  }
+}
+
+/**
+ * The remote could not be reached at all (network down, server gone): the request never got an
+ * answer. A lazy store's read of an object it does not hold fails with this while offline.
+ */
+export class RemoteUnavailableError extends SyncError {
+  constructor(readonly url: string, reason: string) {
+    super('EOFFLINE', `the remote ${url} cannot be reached (${reason})`)
+  }
+}
+
+/** HTTP statuses of the wire codes (PROTOCOL.md, "Errors"). */
+export const STATUS_OF_CODE: Readonly<Record<string, number>> = {
+  EUNAUTHORIZED: 401,
+  EBADREQUEST: 400,
+  EHASH: 400,
+  ETRUNCATED: 400,
+  ETOOLARGE: 413,
+  ENOTFOUND: 404,
+  EINCOMPLETE: 422,
+  ENONFASTFORWARD: 409,
+  ECONFLICT: 409,
+  ESTALE: 409,
+}
+
+/** The error a refusal `{ error, code, ...details }` from a server stands for, as the same class where there is one. */
+export function syncErrorFromWire(body: unknown, status: number): SyncError {
+  const fields = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {}
+  const message = typeof fields.error === 'string' ? fields.error : `the server answered ${status}`
+  const code = typeof fields.code === 'string' ? fields.code : 'EINTERNAL'
+  const { error: _e, code: _c, ...details } = fields
+  switch (code) {
+    case 'EBADREQUEST':
+      return new BadRequestError(message)
+    case 'EUNAUTHORIZED':
+      return new UnauthorizedError(message)
+    default:
+      return new SyncError(code, message, details)
   }
 }
 

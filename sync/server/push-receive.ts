@@ -9,21 +9,12 @@
 import { checkObject } from '../../core/fsck.js'
 import type { Repo } from '../../core/index.js'
 import { WriteHold } from '../../core/write-hold.js'
-import { BadRequestError, SyncError, TruncatedStreamError } from '../errors.js'
-import { decodeFrames, FrameKind, MAX_FRAME } from '../frames.js'
+import { BadRequestError, SyncError, TooLargeError, TruncatedStreamError } from '../errors.js'
+import { decodeFrames, FrameKind } from '../frames.js'
 import { parsePushHeader, type PushHeader, type PushResult } from '../push-header.js'
+import type { SyncServerContext } from './context.js'
+import type { SyncLimits } from './limits.js'
 import { movePushedRef } from './push-move.js'
-
-export interface PushBounds {
-  /** Largest frame payload (PROTOCOL.md: 128 MiB). */
-  readonly maxFrame: number
-  /** Most OBJECT frames in one push (1,000,000). */
-  readonly maxPushObjects: number
-  /** Most object bytes in one push (4 GiB). */
-  readonly maxPushBytes: number
-}
-
-export const DEFAULT_PUSH_BOUNDS: PushBounds = { maxFrame: MAX_FRAME, maxPushObjects: 1_000_000, maxPushBytes: 4 * 1024 ** 3 }
 
 /** What a push did: the ref's outcome and what it stored. */
 export interface ReceivedPush extends PushResult {
@@ -32,23 +23,23 @@ export interface ReceivedPush extends PushResult {
 }
 
 /** Reads a push stream from `body`, stores its objects and moves the ref; throws a `SyncError` on refusal. */
-export async function receivePush(repo: Repo<Uint8Array>, body: AsyncIterable<Uint8Array>, bounds: PushBounds = DEFAULT_PUSH_BOUNDS): Promise<ReceivedPush> {
-  const hold = new WriteHold(repo)
+export async function receivePush(ctx: SyncServerContext, body: AsyncIterable<Uint8Array>): Promise<ReceivedPush> {
+  const hold = new WriteHold(ctx.repo)
   try {
-    const { header, objects, bytes } = await storeObjects(repo, hold, body, bounds)
-    return { ...(await movePushedRef(repo, hold, header)), objects, bytes }
+    const { header, objects, bytes } = await storeObjects(ctx.repo, hold, body, ctx.limits)
+    return { ...(await movePushedRef(ctx, hold, header)), objects, bytes }
   } finally {
     hold.release()
   }
 }
 
-async function storeObjects(repo: Repo<Uint8Array>, hold: WriteHold<Uint8Array>, body: AsyncIterable<Uint8Array>, bounds: PushBounds) {
+async function storeObjects(repo: Repo<Uint8Array>, hold: WriteHold<Uint8Array>, body: AsyncIterable<Uint8Array>, limits: SyncLimits) {
   const writer = hold.writer()
   let header: PushHeader | undefined
   let objects = 0
   let bytes = 0
   try {
-    for await (const frame of decodeFrames(connection(body), { maxFrame: bounds.maxFrame, hasher: repo.objects.hasher })) {
+    for await (const frame of decodeFrames(connection(body), { maxFrame: limits.frame, hasher: repo.objects.hasher })) {
       if (header === undefined) {
         if (frame.kind !== FrameKind.push) throw new BadRequestError('a push stream starts with a PUSH frame')
         header = parsePushHeader(frame.json)
@@ -60,8 +51,8 @@ async function storeObjects(repo: Repo<Uint8Array>, hold: WriteHold<Uint8Array>,
           if (problem !== undefined) throw new BadRequestError(`not a valid git object: ${problem}`)
           objects++
           bytes += frame.bytes.length
-          if (objects > bounds.maxPushObjects) throw new SyncError('ETOOLARGE', `a push of more than ${bounds.maxPushObjects} objects is over the limit`, { limit: bounds.maxPushObjects })
-          if (bytes > bounds.maxPushBytes) throw new SyncError('ETOOLARGE', `a push of more than ${bounds.maxPushBytes} bytes is over the limit`, { limit: bounds.maxPushBytes })
+          if (objects > limits.pushObjects) throw new TooLargeError('a push', objects, limits.pushObjects, 'objects')
+          if (bytes > limits.pushBytes) throw new TooLargeError('a push', bytes, limits.pushBytes)
           writer.add(frame.id, frame.bytes)
           break
         }

@@ -8,10 +8,9 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { Contents, Repo } from '../../index.js'
 import { SyncError } from '../../sync/errors.js'
-import { receivePush } from '../../sync/server/push-receive.js'
 import { gcBackends } from '../helpers/gc-backends.js'
 import { removeDir } from '../helpers/git.js'
-import { bytes, memoryRepo, pushBytes, text } from './push-helpers.js'
+import { bytes, memoryRepo, receive, pushBytes, text } from './push-helpers.js'
 
 const dirs: string[] = []
 afterAll(() => dirs.forEach(removeDir))
@@ -48,7 +47,7 @@ describe.each(gcBackends(dirs))('GC beside concurrent pushes (%s)', (_name, open
           for (let attempt = 0; ; attempt++) {
             const { bytes: stream, head } = await pushBytes(repo, `c${c}`, server, { ref: `refs/heads/${ref}`, old: null, mode })
             try {
-              const result = await receivePush(server, slowly(stream))
+              const result = await receive(server, slowly(stream))
               landed.push({ commit: result.new!, path, value })
               if (ref === `c${c}`) expect(result.new).toBe(head)
               break
@@ -62,7 +61,7 @@ describe.each(gcBackends(dirs))('GC beside concurrent pushes (%s)', (_name, open
         const scratch = repo.branch(`t${c}`)
         await scratch.set(['scratch'], bytes(`${c} ${round} ${Math.random()}`))
         const forced = { ref: `refs/heads/t${c}`, old: null, mode: 'force' } as const
-        await receivePush(server, slowly((await pushBytes(repo, `t${c}`, server, forced)).bytes)).catch(error => {
+        await receive(server, slowly((await pushBytes(repo, `t${c}`, server, forced)).bytes)).catch(error => {
           if (!(error instanceof SyncError) || error.code !== 'ESTALE') throw error
         })
         await repo.deleteBranch(`t${c}`)

@@ -3,6 +3,9 @@ import { Contents, openMemoryBackend, Repo } from '../../index.js'
 import { objectsToPush } from '../../sync/client/push-objects.js'
 import { pushStream } from '../../sync/client/push-stream.js'
 import type { PushHeader } from '../../sync/push-header.js'
+import { createSyncContext } from '../../sync/server/context.js'
+import type { SyncLimits } from '../../sync/server/limits.js'
+import { receivePush } from '../../sync/server/push-receive.js'
 
 export const bytes = (text: string) => new TextEncoder().encode(text)
 export const text = (value: Uint8Array) => new TextDecoder().decode(value)
@@ -38,4 +41,9 @@ export async function pushBytes(from: Repo<Uint8Array>, branch: string, server: 
 
 export async function* once(value: Uint8Array): AsyncGenerator<Uint8Array> {
   yield value
+}
+
+/** The server's half of a push, without HTTP. */
+export function receive(server: Repo<Uint8Array>, body: AsyncIterable<Uint8Array>, limits: Partial<SyncLimits> = {}) {
+  return receivePush(createSyncContext(server, {}, limits), body)
 }

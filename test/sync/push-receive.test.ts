@@ -6,8 +6,7 @@
 import { describe, expect, it } from 'vitest'
 import { frameObject, getDefaultHasher } from '../../index.js'
 import { encodeFrame, FrameKind } from '../../sync/frames.js'
-import { receivePush } from '../../sync/server/push-receive.js'
-import { bytes, memoryRepo, once, pushBytes, text } from './push-helpers.js'
+import { bytes, memoryRepo, receive, once, pushBytes, text } from './push-helpers.js'
 
 async function refused(promise: Promise<unknown>, code: string) {
   const error = await promise.then(
@@ -35,27 +34,27 @@ describe('receiving a push', () => {
   it('lands a new branch, then a fast-forward carrying only the new objects', async () => {
     const { client, server, main } = await pair()
     const first = await pushBytes(client, 'main', server)
-    expect(await receivePush(server, once(first.bytes))).toMatchObject({ ref: 'refs/heads/main', old: null, new: first.head, merged: false, objects: first.ids.length })
+    expect(await receive(server, once(first.bytes))).toMatchObject({ ref: 'refs/heads/main', old: null, new: first.head, merged: false, objects: first.ids.length })
     await main.set(['a', 'y'], bytes('3'))
     const second = await pushBytes(client, 'main', server)
     // One blob, the tree a/, the root tree and the commit.
     expect(second.ids).toHaveLength(4)
-    expect(await receivePush(server, once(second.bytes))).toMatchObject({ old: first.head, new: second.head })
+    expect(await receive(server, once(second.bytes))).toMatchObject({ old: first.head, new: second.head })
     expect(text(await server.branch('main').get(['a', 'y']))).toBe('3')
     await clean(server)
   })
 
   it('refuses a non-fast-forward, merges with mode merge, and refuses a conflicting merge', async () => {
     const { client, server, main } = await pair()
-    await receivePush(server, once((await pushBytes(client, 'main', server)).bytes))
+    await receive(server, once((await pushBytes(client, 'main', server)).bytes))
     const serverHead = (await server.branch('main').set(['c'], bytes('server')))!.id
     await main.set(['d'], bytes('client'))
     const diverged = await pushBytes(client, 'main', server)
-    await refused(receivePush(server, once(diverged.bytes)), 'ENONFASTFORWARD')
+    await refused(receive(server, once(diverged.bytes)), 'ENONFASTFORWARD')
     expect(await server.branch('main').headId()).toBe(serverHead)
 
     const merging = await pushBytes(client, 'main', server, { mode: 'merge' })
-    const merged = await receivePush(server, once(merging.bytes))
+    const merged = await receive(server, once(merging.bytes))
     expect(merged).toMatchObject({ old: serverHead, merged: true })
     const head = await server.readCommit(merged.new!)
     expect(head.parents).toEqual([serverHead, diverged.head])
@@ -65,7 +64,7 @@ describe('receiving a push', () => {
     await server.branch('main').set(['b'], bytes('server b'))
     const before = await server.branch('main').headId()
     await main.set(['b'], bytes('client b'))
-    const conflict = await refused(receivePush(server, once((await pushBytes(client, 'main', server, { mode: 'merge' })).bytes)), 'ECONFLICT')
+    const conflict = await refused(receive(server, once((await pushBytes(client, 'main', server, { mode: 'merge' })).bytes)), 'ECONFLICT')
     expect(conflict.details.conflicts).toEqual(['b'])
     expect(await server.branch('main').headId()).toBe(before)
     await clean(server)
@@ -74,18 +73,18 @@ describe('receiving a push', () => {
   it('forces with a lease, and deletes a branch only when forced', async () => {
     const { client, server, main } = await pair()
     const first = await pushBytes(client, 'main', server)
-    await receivePush(server, once(first.bytes))
+    await receive(server, once(first.bytes))
     const serverHead = (await server.branch('main').set(['c'], bytes('server')))!.id
     await main.set(['d'], bytes('client'))
-    await refused(receivePush(server, once((await pushBytes(client, 'main', server, { mode: 'force', old: first.head })).bytes)), 'ESTALE')
+    await refused(receive(server, once((await pushBytes(client, 'main', server, { mode: 'force', old: first.head })).bytes)), 'ESTALE')
     expect(await server.branch('main').headId()).toBe(serverHead)
     const forced = await pushBytes(client, 'main', server, { mode: 'force', old: serverHead })
-    expect(await receivePush(server, once(forced.bytes))).toMatchObject({ old: serverHead, new: forced.head })
+    expect(await receive(server, once(forced.bytes))).toMatchObject({ old: serverHead, new: forced.head })
 
     const del = (mode: 'force' | 'fast-forward') => encodeFrame({ kind: FrameKind.push, json: { ref: 'refs/heads/main', old: forced.head, new: null, mode } })
     const end = encodeFrame({ kind: FrameKind.end, json: { objects: 0 } })
-    await refused(receivePush(server, once(Buffer.concat([del('fast-forward'), end]))), 'EBADREQUEST')
-    expect(await receivePush(server, once(Buffer.concat([del('force'), end])))).toMatchObject({ new: null })
+    await refused(receive(server, once(Buffer.concat([del('fast-forward'), end]))), 'EBADREQUEST')
+    expect(await receive(server, once(Buffer.concat([del('force'), end])))).toMatchObject({ new: null })
     expect(await server.branch('main').headId()).toBeUndefined()
     await clean(server)
   })
@@ -94,7 +93,7 @@ describe('receiving a push', () => {
     const { client, server } = await pair()
     const blob = getDefaultHasher().sha1Hex(frameObject('blob', bytes('2')))
     const partial = await pushBytes(client, 'main', server, {}, id => id === blob)
-    const error = await refused(receivePush(server, once(partial.bytes)), 'EINCOMPLETE')
+    const error = await refused(receive(server, once(partial.bytes)), 'EINCOMPLETE')
     expect(error.details.missing).toEqual([blob])
     expect(await server.backend.listRefs('refs/heads/')).toEqual([])
     expect(await server.backend.hasObjects(partial.ids)).toEqual(partial.ids.map(() => true))
@@ -102,7 +101,7 @@ describe('receiving a push', () => {
     // The resumed push carries the one object the server lacks.
     const resumed = await pushBytes(client, 'main', server, {}, id => partial.ids.includes(id))
     expect(resumed.ids).toEqual([blob])
-    expect(await receivePush(server, once(resumed.bytes))).toMatchObject({ new: partial.head, objects: 1 })
+    expect(await receive(server, once(resumed.bytes))).toMatchObject({ new: partial.head, objects: 1 })
     await clean(server)
   })
 
@@ -110,24 +109,24 @@ describe('receiving a push', () => {
     const { client, server } = await pair()
     const good = await pushBytes(client, 'main', server)
     // Cut inside the last frame (END): every object arrived and is kept, nothing moves.
-    await refused(receivePush(server, once(good.bytes.subarray(0, good.bytes.length - 3))), 'ETRUNCATED')
+    await refused(receive(server, once(good.bytes.subarray(0, good.bytes.length - 3))), 'ETRUNCATED')
     expect(await server.backend.hasObjects(good.ids)).toEqual(good.ids.map(() => true))
     const header = encodeFrame({ kind: FrameKind.push, json: { ref: 'refs/heads/main', old: null, new: good.head } })
     const framed = frameObject('blob', bytes('forged'))
     const wrongId = getDefaultHasher().sha1Hex(frameObject('blob', bytes('other')))
     const mismatched = encodeFrame({ kind: FrameKind.object, id: wrongId, bytes: framed })
-    await refused(receivePush(server, once(Buffer.concat([header, mismatched]))), 'EHASH')
+    await refused(receive(server, once(Buffer.concat([header, mismatched]))), 'EHASH')
     expect(await server.backend.hasObjects([wrongId])).toEqual([false])
     const oversized = Uint8Array.of(FrameKind.object, 0x7f, 0xff, 0xff, 0xff)
-    await refused(receivePush(server, once(Buffer.concat([header, oversized]))), 'ETOOLARGE')
-    await refused(receivePush(server, once(bytes('GET / HTTP/1.1\r\n\r\n'))), 'EBADREQUEST')
-    await refused(receivePush(server, once(encodeFrame({ kind: FrameKind.push, json: { ref: 'refs/irmin/shallow', new: good.head } }))), 'EBADREQUEST')
+    await refused(receive(server, once(Buffer.concat([header, oversized]))), 'ETOOLARGE')
+    await refused(receive(server, once(bytes('GET / HTTP/1.1\r\n\r\n'))), 'EBADREQUEST')
+    await refused(receive(server, once(encodeFrame({ kind: FrameKind.push, json: { ref: 'refs/irmin/shallow', new: good.head } }))), 'EBADREQUEST')
     // Hashes right, but is no tree: refused before it is stored.
     const badTree = frameObject('tree', bytes('not a tree'))
     const badTreeId = getDefaultHasher().sha1Hex(badTree)
-    await refused(receivePush(server, once(Buffer.concat([header, encodeFrame({ kind: FrameKind.object, id: badTreeId, bytes: badTree })]))), 'EBADREQUEST')
+    await refused(receive(server, once(Buffer.concat([header, encodeFrame({ kind: FrameKind.object, id: badTreeId, bytes: badTree })]))), 'EBADREQUEST')
     expect(await server.backend.hasObjects([badTreeId])).toEqual([false])
-    await refused(receivePush(server, once(good.bytes), { maxFrame: 1 << 20, maxPushObjects: 2, maxPushBytes: 1 << 30 }), 'ETOOLARGE')
+    await refused(receive(server, once(good.bytes), { pushObjects: 2 }), 'ETOOLARGE')
     expect(await server.backend.listRefs('refs/heads/')).toEqual([])
     await clean(server)
   })

@@ -1,0 +1,12 @@
+/**
+ * The sync protocol's public entry (browser-safe: no Node modules; the server is exported from
+ * the Node entry only, via sync/server/index.ts).
+ *
+ * Client API, decided here for every sync operation: each is a function taking the repo first
+ * (`clone(repo, url, options)`, `fetchRemote(repo, url, branch)`, `pull`, `push`), and
+ * sync/repo-methods.ts adds the same operations as `Repo` methods by module augmentation
+ * (`repo.clone(url, options)`, …): core/ cannot import sync/, so the methods are attached when
+ * the package entry (index.ts, index.browser.ts) imports repo-methods.ts.
+ */
+export * from './errors.js'
+export { decodeFrames, encodeFrame, FrameKind, OBJECT_STREAM_TYPE, type Frame, MAX_FRAME } from './frames.js'
