@@ -8,6 +8,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { SyncError } from '../errors.js'
 import { authorize } from './auth.js'
 import type { Handler, SyncServerContext } from './context.js'
+import { postFetch } from './fetch.js'
+import { postObjects } from './objects.js'
 import { getRefs } from './refs.js'
 import { refusal, sendJson } from './reply.js'
 
@@ -15,6 +17,8 @@ export const SYNC_PREFIX = '/sync/v1/'
 
 export const ROUTES: Readonly<Record<string, Handler>> = {
   'GET refs': getRefs,
+  'POST fetch': postFetch,
+  'POST objects': postObjects,
 }
 
 /** Routes that change the store: they need the write token when one is set. */
