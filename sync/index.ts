@@ -10,3 +10,10 @@
  */
 export * from './errors.js'
 export { decodeFrames, encodeFrame, FrameKind, OBJECT_STREAM_TYPE, type Frame, MAX_FRAME } from './frames.js'
+export { type Filter, parseFilter, formatFilter } from './filter.js'
+export { SyncTransport, type TransportOptions, type RefsReply, type FetchBody } from './client/transport.js'
+export { fetchRemote, resolveRemote, type FetchOptions, type FetchResult, type FetchProgress } from './client/fetch.js'
+export { clone, type CloneOptions } from './client/clone.js'
+export { lazyBackend, isLazyBackend, LazyBackend, type LazyOptions } from './client/lazy-backend.js'
+export { addRemote, removeRemote, listRemotes, getRemote, trackingRef, type Remote, DEFAULT_REMOTE, REMOTES_REF } from './client/remotes.js'
+import './repo-methods.js'

@@ -19,7 +19,7 @@ export function refusal(error: unknown): { status: number; body: Record<string, 
 }
 
 /**
- * An object stream being written: frames are queued into chunks of about 256 KiB and written as
+ * An object stream being written (the 200 and its headers go out with the first frame): frames are queued into chunks of about 256 KiB and written as
  * the client takes them (backpressure), so a large clone is never held in memory whole.
  */
 export class FrameWriter {
@@ -33,9 +33,9 @@ export class FrameWriter {
     response.on('close', () => (this.closed = true))
   }
 
-  static start(response: ServerResponse): FrameWriter {
-    response.writeHead(200, { 'content-type': OBJECT_STREAM_TYPE, 'cache-control': 'no-store' })
-    return new FrameWriter(response)
+  /** Whether the reply's headers went out (with the first frame): a refusal is now an ERROR frame. */
+  get started(): boolean {
+    return this.response.headersSent
   }
 
   /** Whether the client went away (the walk can stop). */
@@ -44,6 +44,7 @@ export class FrameWriter {
   }
 
   async write(frame: Frame): Promise<void> {
+    if (!this.response.headersSent) this.response.writeHead(200, { 'content-type': OBJECT_STREAM_TYPE, 'cache-control': 'no-store' })
     const bytes = encodeFrame(frame)
     if (frame.kind === FrameKind.object) this.objects++
     this.bytes += bytes.length

@@ -8,7 +8,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { SyncError } from '../errors.js'
 import { authorize } from './auth.js'
 import type { Handler, SyncServerContext } from './context.js'
+import { postFetch } from './fetch.js'
 import { postHas } from './has.js'
+import { postObjects } from './objects.js'
 import { postPush } from './push.js'
 import { getRefs } from './refs.js'
 import { refusal, sendJson } from './reply.js'
@@ -17,6 +19,8 @@ export const SYNC_PREFIX = '/sync/v1/'
 
 export const ROUTES: Readonly<Record<string, Handler>> = {
   'GET refs': getRefs,
+  'POST fetch': postFetch,
+  'POST objects': postObjects,
   'POST has': postHas,
   'POST push': postPush,
 }
