@@ -104,10 +104,10 @@ export class IncompleteClosureError extends SyncError {
   }
 }
 
-/** A fast-forward push whose ref has moved on to history the pushed commit does not contain. */
+/** A fast-forward (push or pull) refused: `ref` is at `current`, which `next` does not contain. */
 export class NonFastForwardError extends SyncError {
-  constructor(readonly ref: string, readonly current: string, readonly pushed: string) {
-    super('ENONFASTFORWARD', `${ref} is at ${current}, which ${pushed} does not contain: fetch and merge first, or push with mode "merge"`, { current })
+  constructor(readonly ref: string, readonly current: string, readonly next: string, remedy = 'fetch and merge first, or push with mode "merge"') {
+    super('ENONFASTFORWARD', `${ref} is at ${current}, which ${next} does not contain: not a fast-forward; ${remedy}`, { current })
   }
 }
 

@@ -10,7 +10,7 @@ import { Contents, Repo } from '../../index.js'
 import { SyncError } from '../../sync/errors.js'
 import { gcBackends } from '../helpers/gc-backends.js'
 import { removeDir } from '../helpers/git.js'
-import { bytes, memoryRepo, receive, pushBytes, text } from './push-helpers.js'
+import { bytes, openRepo, receive, pushBytes, text } from './push-helpers.js'
 
 const dirs: string[] = []
 afterAll(() => dirs.forEach(removeDir))
@@ -36,7 +36,7 @@ describe.each(gcBackends(dirs))('GC beside concurrent pushes (%s)', (_name, open
     let pushing = CLIENTS
 
     const client = async (c: number) => {
-      const repo = await memoryRepo()
+      const repo = await openRepo()
       const own = repo.branch(`c${c}`)
       for (let round = 0; round < ROUNDS; round++) {
         const value = `c${c} r${round}`

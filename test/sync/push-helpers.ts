@@ -1,5 +1,5 @@
 /** Shared by the push tests: stores, and push streams built the way the client builds them. */
-import { Contents, openMemoryBackend, Repo } from '../../index.js'
+import type { Repo } from '../../index.js'
 import { objectsToPush } from '../../sync/client/push-objects.js'
 import { pushStream } from '../../sync/client/push-stream.js'
 import type { PushHeader } from '../../sync/push-header.js'
@@ -7,12 +7,7 @@ import { createSyncContext } from '../../sync/server/context.js'
 import type { SyncLimits } from '../../sync/server/limits.js'
 import { receivePush } from '../../sync/server/push-receive.js'
 
-export const bytes = (text: string) => new TextEncoder().encode(text)
-export const text = (value: Uint8Array) => new TextDecoder().decode(value)
-
-export async function memoryRepo(): Promise<Repo<Uint8Array>> {
-  return Repo.open({ backend: openMemoryBackend(), contents: Contents.bytes })
-}
+export { bytes, openRepo, text } from './helpers.js'
 
 /** The ref values of `repo` (the commits a server has with their closure). */
 export async function refValues(repo: Repo<Uint8Array>): Promise<Set<string>> {

@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { type RunningServer, startServer } from '../../cli/server/http.js'
 import { frameObject, getDefaultHasher, type Repo } from '../../index.js'
 import { encodeFrame, FrameKind } from '../../sync/frames.js'
-import { bytes, memoryRepo, pushBytes } from './push-helpers.js'
+import { bytes, openRepo, pushBytes } from './push-helpers.js'
 
 const servers: RunningServer[] = []
 afterEach(async () => {
@@ -18,7 +18,7 @@ afterEach(async () => {
 })
 
 async function serve(tokens: { write?: string; read?: string } = {}) {
-  const repo = await memoryRepo()
+  const repo = await openRepo()
   const faults: unknown[] = []
   const server = await startServer(repo, { backend: 'memory', name: null }, { host: '127.0.0.1', port: 0, tokens, onError: error => faults.push(error) })
   servers.push(server)
@@ -57,7 +57,7 @@ async function refsOf(repo: Repo<Uint8Array>) {
 /** Two clients with a commit each on their own branch: `first` for bad pushes, `other` for a good one beside it. */
 async function setup(tokens: { write?: string } = {}) {
   const served = await serve(tokens)
-  const client = await memoryRepo()
+  const client = await openRepo()
   await client.branch('main').set(['a'], bytes('1'))
   await client.branch('other').set(['b'], bytes('2'))
   return { ...served, client }

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest'
 import { frameObject, getDefaultHasher } from '../../index.js'
 import { encodeFrame, FrameKind } from '../../sync/frames.js'
-import { bytes, memoryRepo, receive, once, pushBytes, text } from './push-helpers.js'
+import { bytes, openRepo, receive, once, pushBytes, text } from './push-helpers.js'
 
 async function refused(promise: Promise<unknown>, code: string) {
   const error = await promise.then(
@@ -17,13 +17,13 @@ async function refused(promise: Promise<unknown>, code: string) {
   return error
 }
 
-async function clean(repo: Awaited<ReturnType<typeof memoryRepo>>) {
+async function clean(repo: Awaited<ReturnType<typeof openRepo>>) {
   expect((await repo.fsck()).damage).toEqual([])
 }
 
 async function pair() {
-  const client = await memoryRepo()
-  const server = await memoryRepo()
+  const client = await openRepo()
+  const server = await openRepo()
   const main = client.branch('main')
   await main.set(['a', 'x'], bytes('1'))
   await main.set(['b'], bytes('2'))
