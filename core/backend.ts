@@ -73,6 +73,20 @@ export interface Backend {
    */
   retained?(pruneExpire?: Date): Promise<Retained>
 
+  /**
+   * Optional hint: these objects are about to be read (the children of a directory just listed).
+   * A backend that fetches objects from elsewhere (a lazy clone's promisor remote) fetches the
+   * ones it lacks now, in one request, instead of one request per read.
+   */
+  prefetch?(ids: readonly string[]): void
+
+  /**
+   * Present on a backend that fetches objects it lacks from a remote (a lazy clone): `local` is
+   * what it holds itself. Garbage collection and fsck read through `local`, so they never fetch,
+   * and an object missing there is promised by the remote, not damage.
+   */
+  readonly promisor?: { readonly local: Backend }
+
   /** Called after any ref of this backend moves, by any user of the same backend object. */
   watchRefs?(listener: RefListener): () => void
 

@@ -281,6 +281,12 @@ export class Dir {
     return this.offsets![i + 1] - 20
   }
 
+  /** Flat entry `i`: its id, as hex. */
+  idAt(i: number): string {
+    const end = this.offsets![i + 1]
+    return toHex(this.body!, end - 20, end)
+  }
+
   /** The serialised entries of a sealed directory (see `idOffsetAt`). */
   get flatBody(): Uint8Array {
     return this.body!

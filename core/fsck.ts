@@ -6,7 +6,7 @@
  */
 import { Dir } from './dir.js'
 import { CorruptObjectError, IrminError } from './errors.js'
-import type { ObjectStore } from './object-store.js'
+import { localObjects, type ObjectStore } from './object-store.js'
 import { unframeObject } from './objects/frame.js'
 import { parseCommit } from './objects/git-commit.js'
 import { parseTag } from './objects/git-tag.js'
@@ -35,13 +35,18 @@ export interface FsckReport {
   /** The recorded end of history (commits whose parents were dropped on purpose). */
   boundary: string[]
   damage: Damage[]
+  /** On a lazy store: reachable objects left to the remote (absent here by design, not damage). */
+  promised?: number
   durationMs: number
 }
 
 const BATCH = 512
 
-export async function checkStore(objects: ObjectStore, options: FsckOptions = {}): Promise<FsckReport> {
+export async function checkStore(store: ObjectStore, options: FsckOptions = {}): Promise<FsckReport> {
   const started = Date.now()
+  // A lazy store is checked in what it holds: nothing is fetched, and what is absent is promised.
+  const objects = localObjects(store)
+  const lazy = objects !== store
   const backend = objects.backend
   const damage: Damage[] = []
   let checked = 0
@@ -88,13 +93,13 @@ export async function checkStore(objects: ObjectStore, options: FsckOptions = {}
   // History ends at the recorded boundary: older commits a collection has not deleted yet (it was
   // interrupted) are leftovers, not history, as they are for git.
   const walk = await reachable(objects, heads, { shallow: recorded })
-  for (const id of walk.missing) damage.push({ kind: 'missing', id, message: `object ${id} is reachable from a ref but missing` })
+  if (!lazy) for (const id of walk.missing) damage.push({ kind: 'missing', id, message: `object ${id} is reachable from a ref but missing` })
   for (const id of walk.boundary) {
     if (!recorded.has(id)) damage.push({ kind: 'missing-parent', id, message: `a parent of commit ${id} is missing and no history boundary is recorded there` })
   }
   const reached = walk.tags + walk.commits + walk.trees + walk.blobs
   options.onProgress?.({ phase: 'reachable', done: reached })
-  return { objects: checked, refs: refs.length, reachable: reached, boundary, damage, durationMs: Date.now() - started }
+  return { objects: checked, refs: refs.length, reachable: reached, boundary, damage, durationMs: Date.now() - started, ...(lazy && { promised: walk.missing.length }) }
 }
 
 /**
@@ -130,8 +135,8 @@ function typeOf(id: string, framed: Uint8Array): string | undefined {
   }
 }
 
-/** Why `framed` is not a valid object `id`, or undefined when it is. */
-function checkObject(objects: ObjectStore, id: string, framed: Uint8Array): string | undefined {
+/** Why `framed` is not a valid object `id`, or undefined when it is (also what a sync server checks of what arrives). */
+export function checkObject(objects: ObjectStore, id: string, framed: Uint8Array): string | undefined {
   try {
     if (objects.hash(framed) !== id) return `object ${id}: contents do not hash to the id`
     const { type, body } = unframeObject(id, framed)

@@ -49,7 +49,7 @@ import { coordinatorOf, type GcCoordinator, type GcJournal } from './gc-coordina
 import { sweep, type SweepReport } from './gc-sweep.js'
 import { walkHistory } from './history.js'
 import { IdTable } from './id-table.js'
-import type { ObjectStore } from './object-store.js'
+import { localObjects, type ObjectStore } from './object-store.js'
 import { unframeObject } from './objects/frame.js'
 import { parseTag } from './objects/git-tag.js'
 import { toHex } from './hex.js'
@@ -105,13 +105,18 @@ class Collection {
   private readonly backend: Backend
   private readonly started = Date.now()
 
+  /** Where marking reads: on a lazy store its local part, so that marking never fetches. */
+  private readonly objects: ObjectStore
+
   constructor(
-    private readonly objects: ObjectStore,
+    /** Where the collection writes (the boundary record): the repo's own store. */
+    private readonly store: ObjectStore,
     private readonly coordinator: GcCoordinator,
     private readonly journal: GcJournal,
     private readonly options: GcOptions,
   ) {
-    this.backend = objects.backend
+    this.backend = store.backend
+    this.objects = localObjects(store)
   }
 
   /** The boundary recorded before this collection: its commits' parents are not history. */
@@ -141,7 +146,7 @@ class Collection {
     // old history in place, and its end must still read as an end, not as damage.
     const present = previous.length > 0 ? await this.backend.hasObjects(previous) : []
     const still = previous.filter((_, i) => present[i])
-    await writeShallow(this.objects, [...still, ...boundary])
+    await writeShallow(this.store, [...still, ...boundary])
     this.dirs.clear() // marking is over (catching up reads few): give the memory to the sweep
     const young = this.retained && ((ids: readonly string[]) => this.retained!.young(ids))
     const report = await this.coordinator.sweeping(() =>
@@ -160,7 +165,7 @@ class Collection {
     // object is lost either way.
     const recorded = new Set([...still, ...boundary])
     const late = this.boundary().filter(id => !recorded.has(id))
-    if (late.length > 0) await writeShallow(this.objects, [...recorded, ...late])
+    if (late.length > 0) await writeShallow(this.store, [...recorded, ...late])
     return { ...report, boundary: [...recorded, ...late].sort(), durationMs: Date.now() - this.started }
   }
 
@@ -187,8 +192,8 @@ class Collection {
    */
   private async markFrom(id: string): Promise<void> {
     this.markedFrom.add(id)
-    const framed = (await this.backend.getObjects([id]))[0]
-    if (framed === undefined) return // dangling already: fsck reports it; nothing to keep below
+    const framed = (await this.objects.backend.getObjects([id]))[0]
+    if (framed === undefined) return // dangling already (or, on a lazy store, promised): fsck reports it; nothing to keep below
     const { type, body } = unframeObject(id, framed)
     if (type === 'commit') await this.markHistory(id)
     else if (type === 'tree') await this.markTrees([{ id }])

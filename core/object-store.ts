@@ -261,3 +261,12 @@ export class ObjectWriter {
   }
 
 }
+
+/**
+ * `objects`, or on a lazy store (`Backend.promisor`) a reader of its local part alone: walks over
+ * the whole store (garbage collection, fsck) must not fetch what the remote promises.
+ */
+export function localObjects(objects: ObjectStore): ObjectStore {
+  const local = objects.backend.promisor?.local
+  return local === undefined ? objects : new ObjectStore(local, objects.hasher, { cacheBytes: 4 * 1024 * 1024 })
+}

@@ -171,9 +171,10 @@ export class BranchWriter<T> {
   /**
    * Writes the tree's new objects and a commit of it, in batches; durable when it resolves.
    * Then tries to move the branch to it; the hold keeps all of it, and all it names, safe
-   * from garbage collection until the move is decided.
+   * from garbage collection until the move is decided. Undefined when the branch was not at
+   * `expected` (a sync server's merge push answers that with ESTALE rather than retrying).
    */
-  private async commitAndMove(hold: WriteHold<T>, expected: string | undefined, tree: Tree<T>, parents: string[], options: CommitOptions, defaultMessage: string): Promise<Commit | undefined> {
+  async commitAndMove(hold: WriteHold<T>, expected: string | undefined, tree: Tree<T>, parents: string[], options: CommitOptions, defaultMessage: string): Promise<Commit | undefined> {
     const { objects } = this.repo
     const writer = hold.writer()
     const sealed = tree.writeTo(writer)

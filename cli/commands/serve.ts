@@ -4,7 +4,7 @@ import { Contents, openMemoryBackend, Repo } from '../../index.js'
 import type { ApiInfo } from '../../web/inspector/api-types.js'
 import { integerOption } from '../args.js'
 import { booleanOption, type Command, type GlobalOptions, stringOption } from '../command.js'
-import { NoStoreError } from '../errors.js'
+import { NoStoreError, UsageError } from '../errors.js'
 import { onInterrupt } from '../interrupt.js'
 import { seedExample } from '../seed.js'
 import { isLoopback } from '../server/host-guard.js'
@@ -15,10 +15,11 @@ import { removeServerNote, writeServerNote } from '../store/server-note.js'
 
 export const serve: Command = {
   name: 'serve',
-  usage: '[--port PORT] [--host HOST] [--example]',
+  usage: '[--port PORT] [--host HOST] [--token T] [--read-token R] [--example]',
   summary: 'serve the store over HTTP: a JSON API and the web inspector',
   description: [
-    'Serves the store read-only over HTTP until interrupted (Ctrl-C, SIGTERM; then exits 0): the',
+    'Serves the store over HTTP until interrupted (Ctrl-C, SIGTERM; then exits 0): the sync protocol',
+    'under /sync/v1/ (sync/PROTOCOL.md: clone, fetch, push, events), and, read-only, the',
     'web inspector at / (branches, the commit graph, trees, values, diffs) and a JSON API:',
     '  GET /api/branches                                    branches and their heads',
     '  GET /api/commit/COMMIT                               one commit',
@@ -28,8 +29,10 @@ export const serve: Command = {
     '  GET /api/diff/A/B                                    the changes from A to B',
     'COMMIT is a branch, a commit id or a unique prefix (percent-encode "/" in branch names).',
     'Only requests addressed to localhost, 127.0.0.1, [::1] or --host, with the port, are answered',
-    '(421 otherwise: a guard against DNS rebinding). --host other than loopback prints a warning: no',
-    'token guards the API yet. Errors are 4xx/5xx JSON { "error", "code" }. Values are served as bytes: --contents does not apply.',
+    '(421 otherwise: a guard against DNS rebinding). --token T guards writes (push needs',
+    '"Authorization: Bearer T", or HTTP Basic with password T); --read-token R guards every route (R or T).',
+    'Tokens are compared in constant time. Without --read-token, --host other than loopback prints a warning.',
+    'Errors are 4xx/5xx JSON { "error", "code" }. Values are served as bytes: --contents does not apply.',
     '',
     'While it runs, serve owns a LevelDB store: it writes its pid and URL to ROOT/serve.json so that',
     'other commands can say who holds the store. --backend memory serves a store that lives only in',
@@ -38,6 +41,8 @@ export const serve: Command = {
   options: {
     port: { type: 'string', value: 'PORT', help: 'the port to listen on (default 8080; 0 picks a free one)' },
     host: { type: 'string', value: 'HOST', help: 'the address to listen on (default 127.0.0.1)' },
+    token: { type: 'string', value: 'T', help: 'the token that pushes need (Authorization: Bearer T)' },
+    'read-token': { type: 'string', value: 'R', help: 'a token that every request needs (R or the write token)' },
     example: { type: 'boolean', help: 'when there is no store yet (or with --backend memory), create one holding example history' },
   },
   args: [0, 0],
@@ -47,11 +52,11 @@ export const serve: Command = {
     const host = stringOption(ctx, 'host') ?? '127.0.0.1'
     const served = await openServed(globals, booleanOption(ctx, 'example'))
     if (served.created) out.note(`created ${served.root ?? 'a memory store'} with example history`)
-    // Until tokens guard the API (the sync work adds them), anyone who can reach the port reads the store.
-    if (!isLoopback(host)) out.note(`warning: --host ${host} lets every machine that reaches it read the whole store; nothing guards it yet`)
+    const tokens = { write: tokenOption(ctx, 'token'), read: tokenOption(ctx, 'read-token') }
+    if (!isLoopback(host) && tokens.read === undefined) out.note(`warning: --host ${host} lets every machine that reaches it read the whole store (--read-token guards reads)`)
     const interrupt = onInterrupt()
     try {
-      const server = await startServer(served.repo, served.info, { host, port, onError: error => out.error(error, globals.debug) })
+      const server = await startServer(served.repo, served.info, { host, port, tokens, onError: error => out.error(error, globals.debug) })
       const { root } = served
       if (root !== null) writeServerNote(root, { pid: process.pid, url: server.url })
       try {
@@ -68,6 +73,13 @@ export const serve: Command = {
       await served.repo.close()
     }
   },
+}
+
+/** A token option: absent, or a non-empty string (an empty token would guard nothing). */
+function tokenOption(ctx: Parameters<Command['run']>[0], name: string): string | undefined {
+  const value = stringOption(ctx, name)
+  if (value === '') throw new UsageError(`--${name} needs a non-empty token`)
+  return value
 }
 
 interface Served {

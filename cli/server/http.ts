@@ -1,7 +1,8 @@
 /**
- * The HTTP server of `irmin serve`: the inspector page at `/`, its script, and the JSON API under
- * `/api/`. Read-only: only GET and HEAD, and only for requests addressed to the server's own names
- * (host-guard.ts). A bad request gets a 4xx JSON error `{ error, code }`
+ * The HTTP server of `irmin serve`: the inspector page at `/`, its script, the JSON API under
+ * `/api/`, and the sync protocol under `/sync/v1/` (sync/server/routes.ts). The inspector and API
+ * are read-only (GET and HEAD); only sync routes take POST. Every request must be addressed to the
+ * server's own names (host-guard.ts). A bad request gets a 4xx JSON error `{ error, code }`
  * and the server goes on serving; a failure of ours is a 500 of the same shape.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
@@ -14,6 +15,9 @@ import { API, type Reply } from './api.js'
 import { allowedHosts, checkHost } from './host-guard.js'
 import { HttpError, statusOf } from './http-error.js'
 import { loadInspector } from './static.js'
+import { createSyncContext, type SyncTokens } from '../../sync/server/context.js'
+import { handleSync, SYNC_PREFIX } from '../../sync/server/routes.js'
+import { authorize } from '../../sync/server/auth.js'
 
 export interface RunningServer {
   /** `http://host:port/` */
@@ -29,9 +33,10 @@ const SECURITY_HEADERS = {
 export async function startServer(
   repo: Repo<Uint8Array>,
   info: ApiInfo,
-  options: { host: string; port: number; onError(error: unknown): void },
+  options: { host: string; port: number; tokens?: SyncTokens; onError(error: unknown): void },
 ): Promise<RunningServer> {
   const files = loadInspector()
+  const sync = createSyncContext(repo, options.tokens)
   // Known once listening (--port 0 picks one); nothing is answered before.
   let allowed: ReadonlySet<string> = new Set()
   const server = createServer((request, response) => {
@@ -41,6 +46,14 @@ export async function startServer(
   async function answer(request: IncomingMessage, response: ServerResponse): Promise<void> {
     try {
       checkHost(request.headers.host, allowed)
+      // The sync protocol is the one place that takes POST (fetch requests and pushes).
+      if ((request.url ?? '').startsWith(SYNC_PREFIX)) return await handleSync(sync, request, response, options.onError)
+      // --read-token guards the inspector and its API as well (Basic: a browser asks for it).
+      if (sync.tokens.read !== undefined) {
+        response.setHeader('www-authenticate', 'Basic realm="irmin", charset="UTF-8"')
+        authorize(sync.tokens, request, 'read')
+        response.removeHeader('www-authenticate')
+      }
       if (request.method !== 'GET' && request.method !== 'HEAD') {
         response.setHeader('allow', 'GET, HEAD')
         throw new HttpError(405, 'EMETHOD', `${request.method} is not allowed: the API is read-only`)

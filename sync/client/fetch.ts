@@ -1,0 +1,188 @@
+/**
+ * Fetch (sync/PROTOCOL.md): GET refs, then — only when a remote ref names a commit this store
+ * lacks — one POST fetch naming the local heads as haves. Objects are stored as they arrive (in
+ * batches, hash-checked by the decoder) and the remote-tracking refs `refs/remotes/<remote>/<b>`
+ * move at the end. A no-op fetch is the one GET.
+ *
+ * Interrupted: what arrived stays. The newest arrived commits (those no other arrived commit
+ * names as parent) are kept under `refs/irmin/resume/<remote>/<id>`, so garbage collection keeps
+ * them and the next attempt names them as haves: nothing that arrived is sent again. A fetch
+ * retries on its own (`retries`, default 2) before it gives up with the transfer's error.
+ */
+import { type Backend, readShallow, type Repo, writeShallow } from '../../core/index.js'
+import { RemoteUnavailableError, TruncatedStreamError } from '../errors.js'
+import { FrameKind } from '../frames.js'
+import { commitLinks } from '../commit-links.js'
+import { addRemote, DEFAULT_REMOTE, getRemote, listRemotes, type Remote, trackingRef } from './remotes.js'
+import { SyncTransport, type TransportOptions } from './transport.js'
+
+export interface FetchOptions extends TransportOptions {
+  /** Branches to fetch (default: all the remote has). */
+  readonly branches?: readonly string[]
+  /** At most this many commits of each line of history (a shallow fetch). */
+  readonly depth?: number
+  /** Overrides the remote's remembered filter. */
+  readonly filter?: string
+  /** Attempts after an interrupted transfer (default 2). */
+  readonly retries?: number
+  readonly onProgress?: (progress: FetchProgress) => void
+  /** A transport to reuse (tests count its requests). */
+  readonly transport?: SyncTransport
+}
+
+export interface FetchProgress {
+  readonly objects: number
+  readonly bytes: number
+}
+
+export interface FetchResult {
+  readonly remote: string
+  /** Remote branches and the commits their tracking refs now name (and named before). */
+  readonly branches: ReadonlyArray<{ branch: string; id: string; before: string | undefined }>
+  readonly objects: number
+  readonly bytes: number
+  /** HTTP requests made. */
+  readonly requests: number
+}
+
+export const RESUME_PREFIX = 'refs/irmin/resume/'
+const HEADS = 'refs/heads/'
+const FLUSH_BYTES = 8 * 1024 * 1024
+const MAX_HAVES = 100_000
+
+type AnyRepo = Pick<Repo<unknown>, 'backend' | 'objects' | 'refMoved'>
+
+/**
+ * The remote `remoteOrUrl` names (a remembered remote's name, or its URL), or a new one for a URL
+ * no remote has: `origin` when there is none, else one named after the URL's host and port.
+ */
+export async function resolveRemote(repo: AnyRepo, remoteOrUrl: string): Promise<Remote> {
+  const named = await getRemote(repo, remoteOrUrl)
+  if (named) return named
+  const all = await listRemotes(repo)
+  const same = all.find(r => r.url.replace(/\/+$/, '') === remoteOrUrl.replace(/\/+$/, ''))
+  if (same) return same
+  const name = all.some(r => r.name === DEFAULT_REMOTE) ? new URL(remoteOrUrl).host.replace(/[^A-Za-z0-9_-]/g, '-') : DEFAULT_REMOTE
+  const remote: Remote = { name, url: remoteOrUrl }
+  await addRemote(repo, remote, { replace: true })
+  return remote
+}
+
+export async function fetchRemote(repo: AnyRepo, remoteOrUrl: string, options: FetchOptions = {}): Promise<FetchResult> {
+  const remote = await resolveRemote(repo, remoteOrUrl)
+  const transport = options.transport ?? new SyncTransport(remote.url, options)
+  const requestsBefore = transport.requests
+  const advertised = await transport.refs(HEADS)
+  const wanted = advertised.refs
+    .map(([ref, id]) => ({ branch: ref.slice(HEADS.length), id }))
+    .filter(({ branch }) => options.branches === undefined || options.branches.includes(branch))
+  const present = await repo.backend.hasObjects(wanted.map(w => w.id))
+  const wants = [...new Set(wanted.filter((_, i) => !present[i]).map(w => w.id))]
+  let counts = { objects: 0, bytes: 0 }
+  if (wants.length > 0) {
+    counts = await transferWithRetries(repo, transport, remote, wants, options)
+  }
+  const branches = []
+  for (const { branch, id } of wanted) {
+    const ref = trackingRef(remote.name, branch)
+    const before = await moveRef(repo, ref, id)
+    branches.push({ branch, id, before })
+  }
+  return { remote: remote.name, branches, ...counts, requests: transport.requests - requestsBefore }
+}
+
+/** Sets `ref` to `id` (whatever it named), returning what it named before. */
+export async function moveRef(repo: AnyRepo, ref: string, id: string | undefined): Promise<string | undefined> {
+  for (;;) {
+    const before = await repo.backend.getRef(ref)
+    if (before === id) return before
+    if (await repo.backend.casRef(ref, before, id)) {
+      repo.refMoved(ref, id)
+      return before
+    }
+  }
+}
+
+async function transferWithRetries(repo: AnyRepo, transport: SyncTransport, remote: Remote, wants: string[], options: FetchOptions) {
+  const retries = options.retries ?? 2
+  const total = { objects: 0, bytes: 0 }
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await transfer(repo, transport, remote, wants, options, total)
+      await clearResume(repo.backend, remote.name)
+      return total
+    } catch (error) {
+      const interrupted = error instanceof TruncatedStreamError || error instanceof RemoteUnavailableError
+      if (!interrupted || attempt >= retries) throw error
+    }
+  }
+}
+
+async function localHaves(backend: Backend): Promise<string[]> {
+  const refs = [...(await backend.listRefs(HEADS)), ...(await backend.listRefs('refs/remotes/')), ...(await backend.listRefs(RESUME_PREFIX))]
+  return [...new Set(refs.map(([, id]) => id))].slice(0, MAX_HAVES)
+}
+
+/** One attempt: POST fetch, storing objects as they come; on interruption, records how to resume. */
+async function transfer(repo: AnyRepo, transport: SyncTransport, remote: Remote, wants: string[], options: FetchOptions, total: FetchProgress & { objects: number; bytes: number }): Promise<void> {
+  const haves = await localHaves(repo.backend)
+  const gc = repo.objects.gc
+  // The haves (what arriving trees may name) and what arrives stay out of GC's reach meanwhile.
+  const unpin = haves.map(id => gc.pin(id))
+  const tracking = gc.beginWrite()
+  const writer = repo.objects.writer(tracking)
+  const shallow: string[] = []
+  /** Arrived commits and whether a later arrived commit names them as a parent. */
+  const arrived = new Map<string, boolean>()
+  let pending = 0
+  try {
+    const filter = options.filter ?? remote.filter
+    const frames = transport.fetchObjects({ wants, haves, depth: options.depth, filter })
+    for await (const frame of frames) {
+      if (frame.kind === FrameKind.object) {
+        writer.add(frame.id, frame.bytes)
+        total.objects++
+        total.bytes += frame.bytes.length
+        pending += frame.bytes.length
+        if (isCommit(frame.bytes)) {
+          arrived.set(frame.id, false)
+          for (const parent of commitLinks(frame.id, frame.bytes.subarray(frame.bytes.indexOf(0) + 1)).parents) if (arrived.has(parent)) arrived.set(parent, true)
+        }
+        if (pending >= FLUSH_BYTES) {
+          // Backpressure: the stream waits while the backend catches up.
+          await writer.finish()
+          pending = 0
+          options.onProgress?.({ ...total })
+        }
+      } else if (frame.kind === FrameKind.shallow) shallow.push(frame.id)
+    }
+    await writer.finish()
+    options.onProgress?.({ ...total })
+    if (shallow.length > 0) await writeShallow(repo.objects, [...(await readShallow(repo.objects)), ...shallow])
+  } catch (error) {
+    await writer.finish().catch(() => {})
+    await recordResume(repo, remote.name, arrived, shallow)
+    throw error
+  } finally {
+    tracking.release()
+    for (const release of unpin) release()
+  }
+}
+
+const COMMIT_HEADER = [0x63, 0x6f, 0x6d, 0x6d, 0x69, 0x74, 0x20] // "commit "
+function isCommit(framed: Uint8Array): boolean {
+  return COMMIT_HEADER.every((byte, i) => framed[i] === byte)
+}
+
+/** Keeps the newest arrived commits under resume refs (each has its closure: the stream is ordered). */
+async function recordResume(repo: AnyRepo, remote: string, arrived: ReadonlyMap<string, boolean>, shallow: readonly string[]): Promise<void> {
+  const tips = [...arrived].filter(([, named]) => !named).map(([id]) => id)
+  if (tips.length === 0) return
+  const boundary = shallow.filter(id => arrived.has(id))
+  if (boundary.length > 0) await writeShallow(repo.objects, [...(await readShallow(repo.objects)), ...boundary])
+  for (const id of tips) await moveRef(repo, `${RESUME_PREFIX}${remote}/${id}`, id)
+}
+
+async function clearResume(backend: Backend, remote: string): Promise<void> {
+  for (const [ref, id] of await backend.listRefs(`${RESUME_PREFIX}${remote}/`)) await backend.casRef(ref, id, undefined)
+}

@@ -1,0 +1,135 @@
+/**
+ * Push (sync/PROTOCOL.md): GET refs, list what the local branch reaches beyond what the remote's
+ * refs reach, ask `has` which of those the server already holds (what an interrupted push left
+ * there), then stream the rest behind a PUSH header. Nothing that arrived is sent again, so an
+ * interrupted push resumes where it stopped; it does so on its own (`retries`) after a broken
+ * connection or a ref that moved meanwhile (`ESTALE`).
+ *
+ * The body is streamed as the server takes it where `fetch` can stream a request (Node; browsers
+ * over HTTP/2), and otherwise sent as one Blob built from the same stream.
+ */
+import { NotFoundError, type Repo } from '../../core/index.js'
+import { branchRef } from '../../core/ref-name.js'
+import { RemoteUnavailableError, SyncError, TruncatedStreamError } from '../errors.js'
+import type { PushHeader, PushMode, PushResult } from '../push-header.js'
+import { fetchRemote, moveRef, resolveRemote } from './fetch.js'
+import { objectsToPush } from './push-objects.js'
+import { type PushProgress, pushStream } from './push-stream.js'
+import { trackingRef } from './remotes.js'
+import { SyncTransport, type TransportOptions } from './transport.js'
+
+export type { PushProgress } from './push-stream.js'
+
+export interface PushOptions extends TransportOptions {
+  /** `fast-forward` (default), `merge` (the server merges when it is not one), or `force`. */
+  readonly mode?: PushMode
+  /** The remote branch (default: the local branch's name). */
+  readonly remoteBranch?: string
+  /** For `force`: move the remote ref only if it still names this (git's --force-with-lease). */
+  readonly lease?: string | null
+  /** Attempts after an interrupted upload or a ref that moved meanwhile (default 2). */
+  readonly retries?: number
+  /** Stream the request body (default: where `fetch` can, i.e. in Node). */
+  readonly streamBody?: boolean
+  readonly onProgress?: (progress: PushProgress) => void
+  readonly transport?: SyncTransport
+}
+
+export interface PushOutcome extends PushResult {
+  readonly remote: string
+  /** Objects and bytes sent (over all attempts). */
+  readonly objects: number
+  readonly bytes: number
+  /** HTTP requests made. */
+  readonly requests: number
+}
+
+type AnyRepo = Pick<Repo<unknown>, 'backend' | 'objects' | 'refMoved'>
+
+const HAS_BATCH = 100_000
+
+export async function push(repo: AnyRepo, remoteOrUrl: string, branch: string, options: PushOptions = {}): Promise<PushOutcome> {
+  const remote = await resolveRemote(repo, remoteOrUrl)
+  const transport = options.transport ?? new SyncTransport(remote.url, options)
+  const before = transport.requests
+  const head = await repo.backend.getRef(branchRef(branch))
+  if (head === undefined) throw new NotFoundError(`branch ${branch} (it has no commits to push)`)
+  const target = options.remoteBranch ?? branch
+  const ref = branchRef(target)
+  const sent = { objects: 0, bytes: 0 }
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const result = await attemptPush(repo, transport, ref, head, options, sent)
+      // The tracking ref follows the remote branch; a merge commit made there is fetched first.
+      if (result.new === null) await moveRef(repo, trackingRef(remote.name, target), undefined)
+      else if (result.merged) await fetchRemote(repo, remote.name, { branches: [target], transport })
+      else await moveRef(repo, trackingRef(remote.name, target), result.new)
+      return { ...result, remote: remote.name, ...sent, requests: transport.requests - before }
+    } catch (error) {
+      const retry = error instanceof TruncatedStreamError || error instanceof RemoteUnavailableError || (error instanceof SyncError && error.code === 'ESTALE' && options.mode !== 'force')
+      if (!retry || attempt >= (options.retries ?? 2)) throw error
+    }
+  }
+}
+
+async function attemptPush(repo: AnyRepo, transport: SyncTransport, ref: string, head: string, options: PushOptions, sent: { objects: number; bytes: number }): Promise<PushResult> {
+  const advertised = await transport.refs('refs/heads/')
+  const old = advertised.refs.find(([name]) => name === ref)?.[1] ?? null
+  const mode = options.mode ?? 'fast-forward'
+  if (old === head) return { ref, old, new: head, merged: false }
+  // What the remote's refs reach, it has in full; of those commits, we can compare against the ones we hold.
+  const named = [...new Set(advertised.refs.map(([, id]) => id))]
+  const held = await repo.backend.hasObjects(named)
+  const candidates = await objectsToPush(repo.objects, head, new Set(named.filter((_, i) => held[i])))
+  const ids = await lacking(transport, candidates)
+  const header: PushHeader = { ref, old: mode === 'force' && options.lease !== undefined ? options.lease : old, new: head, mode }
+  const base = { ...sent }
+  const body = pushStream(repo.objects, header, ids, progress => {
+    sent.objects = base.objects + progress.objects
+    sent.bytes = base.bytes + progress.bytes
+    options.onProgress?.(progress)
+  })
+  const streaming = options.streamBody ?? isNode()
+  const init: RequestInit & { duplex?: 'half' } = streaming
+    ? { method: 'POST', body: toReadableStream(body), duplex: 'half' }
+    : { method: 'POST', body: await toBlob(body) }
+  init.headers = { 'content-type': 'application/x-irmin-objects' }
+  const response = await transport.send('push', init)
+  return (await response.json()) as PushResult
+}
+
+/** The ids the server does not hold, in the same order (one `has` per 100,000). */
+async function lacking(transport: SyncTransport, ids: readonly string[]): Promise<string[]> {
+  const out: string[] = []
+  for (let start = 0; start < ids.length; start += HAS_BATCH) {
+    const batch = ids.slice(start, start + HAS_BATCH)
+    const { has } = (await transport.postJson('has', { ids: batch })) as { has: string }
+    if (typeof has !== 'string' || has.length !== batch.length) throw new SyncError('EBADREQUEST', 'the server answered has with a malformed reply')
+    batch.forEach((id, i) => has[i] !== '1' && out.push(id))
+  }
+  return out
+}
+
+function isNode(): boolean {
+  return typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string'
+}
+
+function toReadableStream(chunks: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> {
+  const iterator = chunks[Symbol.asyncIterator]()
+  return new ReadableStream({
+    async pull(controller) {
+      const next = await iterator.next()
+      if (next.done) controller.close()
+      else controller.enqueue(next.value)
+    },
+    async cancel() {
+      await iterator.return?.()
+    },
+  })
+}
+
+async function toBlob(chunks: AsyncIterable<Uint8Array>): Promise<Blob> {
+  const parts: BlobPart[] = []
+  for await (const chunk of chunks) parts.push(chunk as BlobPart)
+  return new Blob(parts)
+}

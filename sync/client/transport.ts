@@ -1,0 +1,122 @@
+/**
+ * The client side of sync/PROTOCOL.md over `fetch` (Node and browsers alike: no Node modules).
+ * JSON calls, object streams read incrementally from the response body (a clone is never held
+ * whole), the token as `Authorization: Bearer`, refusals rethrown as the server's typed errors,
+ * and `RemoteUnavailableError` when the request gets no answer at all.
+ */
+import { decodeFrames, type Frame, FrameKind, OBJECT_STREAM_TYPE } from '../frames.js'
+import { RemoteUnavailableError, syncErrorFromWire, SyncError, TruncatedStreamError } from '../errors.js'
+
+export interface TransportOptions {
+  /** Sent as `Authorization: Bearer TOKEN`. */
+  readonly token?: string
+  /** The `fetch` to use (default: the global one). */
+  readonly fetch?: typeof globalThis.fetch
+}
+
+export interface RefsReply {
+  readonly refs: Array<[name: string, id: string]>
+  readonly shallow: string[]
+}
+
+export interface FetchBody {
+  readonly wants: readonly string[]
+  readonly haves: readonly string[]
+  readonly depth?: number
+  readonly filter?: string
+}
+
+export class SyncTransport {
+  /** Requests sent (round trips), for callers that count them. */
+  requests = 0
+  readonly base: string
+  private readonly fetcher: typeof globalThis.fetch
+
+  constructor(
+    url: string,
+    private readonly options: TransportOptions = {},
+  ) {
+    this.base = `${url.replace(/\/+$/, '')}/sync/v1/`
+    this.fetcher = options.fetch ?? globalThis.fetch.bind(globalThis)
+  }
+
+  async refs(prefix?: string): Promise<RefsReply> {
+    const query = prefix === undefined ? '' : `?prefix=${encodeURIComponent(prefix)}`
+    const response = await this.send(`refs${query}`, { method: 'GET' })
+    return (await response.json()) as RefsReply
+  }
+
+  /** The frames answering a fetch: OBJECT (hash-checked), SHALLOW, PROGRESS; an ERROR frame is thrown. */
+  fetchObjects(body: FetchBody): AsyncGenerator<Frame> {
+    return this.stream('fetch', body)
+  }
+
+  /** The objects `ids`, each as OBJECT or MISSING. */
+  objects(ids: readonly string[]): AsyncGenerator<Frame> {
+    return this.stream('objects', { ids })
+  }
+
+  /** A POST with a JSON body and a JSON reply (has, and routes that answer in JSON). */
+  async postJson(route: string, body: unknown): Promise<unknown> {
+    const response = await this.send(route, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } })
+    return response.json()
+  }
+
+  /** The raw response of a request (for routes with their own body: push, events). */
+  async send(route: string, init: RequestInit): Promise<Response> {
+    const headers = new Headers(init.headers)
+    if (this.options.token !== undefined) headers.set('authorization', `Bearer ${this.options.token}`)
+    const url = this.base + route
+    this.requests++
+    let response: Response
+    try {
+      response = await this.fetcher(url, { ...init, headers })
+    } catch (error) {
+      if ((error as Error)?.name === 'AbortError') throw error
+      throw new RemoteUnavailableError(url, error instanceof Error ? (causeOf(error) ?? error.message) : String(error))
+    }
+    if (!response.ok) {
+      const body = await response.json().catch(() => undefined)
+      throw syncErrorFromWire(body, response.status)
+    }
+    return response
+  }
+
+  private async *stream(route: string, body: unknown): AsyncGenerator<Frame> {
+    const response = await this.send(route, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } })
+    const type = response.headers.get('content-type') ?? ''
+    if (!type.startsWith(OBJECT_STREAM_TYPE)) throw new SyncError('EBADREQUEST', `expected an object stream from ${this.base}${route}, got "${type}"`)
+    if (response.body === null) throw new TruncatedStreamError('the reply has no body')
+    for await (const frame of decodeFrames(bodyChunks(response.body))) {
+      if (frame.kind === FrameKind.error) throw syncErrorFromWire(frame.json, 500)
+      yield frame
+    }
+  }
+}
+
+function causeOf(error: Error): string | undefined {
+  const cause = (error as { cause?: unknown }).cause
+  return cause instanceof Error ? cause.message : undefined
+}
+
+/**
+ * The chunks of a response body, as they arrive. A connection that breaks mid-body is a
+ * truncated stream (what arrived is kept by the caller), not a crash.
+ */
+export async function* bodyChunks(body: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const reader = body.getReader()
+  try {
+    for (;;) {
+      let next: ReadableStreamReadResult<Uint8Array>
+      try {
+        next = await reader.read()
+      } catch (error) {
+        throw new TruncatedStreamError(`the connection broke (${error instanceof Error ? (causeOf(error) ?? error.message) : String(error)})`)
+      }
+      if (next.done) return
+      yield next.value
+    }
+  } finally {
+    reader.cancel().catch(() => {})
+  }
+}

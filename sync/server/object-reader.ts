@@ -1,0 +1,35 @@
+/** Raw reads of the served store's objects, synchronous where the backend can (no promise per object). */
+import { type Backend, parseTree, unframeObject, type ObjectType } from '../../core/index.js'
+import { commitLinks, type CommitLinks } from '../commit-links.js'
+
+export interface TreeEntry {
+  readonly name: string
+  readonly id: string
+  readonly isTree: boolean
+  readonly isGitlink: boolean
+}
+
+export class ObjectReader {
+  constructor(private readonly backend: Backend) {}
+
+  async raw(ids: readonly string[]): Promise<Array<Uint8Array | undefined>> {
+    if (ids.length === 0) return []
+    return this.backend.getObjectsSync ? this.backend.getObjectsSync(ids) : this.backend.getObjects(ids)
+  }
+
+  async one(id: string): Promise<Uint8Array | undefined> {
+    return (await this.raw([id]))[0]
+  }
+
+  static type(id: string, framed: Uint8Array): { type: ObjectType; body: Uint8Array } {
+    return unframeObject(id, framed)
+  }
+
+  static links(id: string, framed: Uint8Array): CommitLinks {
+    return commitLinks(id, unframeObject(id, framed).body)
+  }
+
+  static entries(id: string, framed: Uint8Array): TreeEntry[] {
+    return parseTree(id, unframeObject(id, framed).body).map(e => ({ name: e.name, id: e.id, isTree: e.mode === '40000', isGitlink: e.mode === '160000' }))
+  }
+}
