@@ -3,6 +3,7 @@
  * a terminal: piped or redirected output stays quiet.
  */
 import cliProgress from 'cli-progress'
+import { formatSize } from './format/size.js'
 
 export interface Progress {
   advance(by?: number): void
@@ -51,3 +52,28 @@ export async function phasedProgressBar(label: string, total: () => Promise<numb
     stop: () => bar.stop(),
   }
 }
+
+/** A transfer's running count (clone, fetch, push): objects and bytes so far, on one redrawn line. */
+export interface TransferProgress {
+  update(objects: number, bytes: number): void
+  stop(): void
+}
+
+export function transferProgress(label: string, stream: NodeJS.WriteStream = process.stderr): TransferProgress {
+  if (!stream.isTTY) return { update() {}, stop() {} }
+  let drawn = false
+  let last = 0
+  return {
+    update(objects, bytes) {
+      const now = Date.now()
+      if (now - last < 100) return
+      last = now
+      drawn = true
+      stream.write(`\r${label}: ${objects.toLocaleString('en-US')} objects, ${formatSize(bytes)}\x1b[K`)
+    },
+    stop() {
+      if (drawn) stream.write('\r\x1b[K')
+    },
+  }
+}
+

@@ -5,9 +5,11 @@
 import type { Command } from './command.js'
 import { branch } from './commands/branch.js'
 import { branches } from './commands/branches.js'
+import { clone } from './commands/clone.js'
 import { diff } from './commands/diff.js'
 import { dot } from './commands/dot.js'
 import { exportCommand } from './commands/export.js'
+import { fetchCommand } from './commands/fetch.js'
 import { fsck } from './commands/fsck.js'
 import { gc } from './commands/gc.js'
 import { get } from './commands/get.js'
@@ -17,6 +19,9 @@ import { init } from './commands/init.js'
 import { list } from './commands/list.js'
 import { log } from './commands/log.js'
 import { merge } from './commands/merge.js'
+import { pull } from './commands/pull.js'
+import { push } from './commands/push.js'
+import { remote } from './commands/remote.js'
 import { remove } from './commands/remove.js'
 import { revert } from './commands/revert.js'
 import { serve } from './commands/serve.js'
@@ -48,6 +53,11 @@ export const COMMANDS: readonly Command[] = [
   gc,
   fsck,
   serve,
+  clone,
+  fetchCommand,
+  pull,
+  push,
+  remote,
   help,
 ]
 

@@ -14,7 +14,7 @@ import { PortInUseError } from '../errors.js'
 import { API, type Reply } from './api.js'
 import { allowedHosts, checkHost } from './host-guard.js'
 import { HttpError, statusOf } from './http-error.js'
-import { loadInspector } from './static.js'
+import { loadPages } from './static.js'
 import { createSyncContext, type SyncTokens } from '../../sync/server/context.js'
 import { handleSync, SYNC_PREFIX } from '../../sync/server/routes.js'
 import { authorize } from '../../sync/server/auth.js'
@@ -35,7 +35,7 @@ export async function startServer(
   info: ApiInfo,
   options: { host: string; port: number; tokens?: SyncTokens; onError(error: unknown): void },
 ): Promise<RunningServer> {
-  const files = loadInspector()
+  const files = loadPages()
   const sync = createSyncContext(repo, options.tokens)
   // Known once listening (--port 0 picks one); nothing is answered before.
   let allowed: ReadonlySet<string> = new Set()
@@ -67,7 +67,7 @@ export async function startServer(
       }
       const file = files.get(pathname)
       if (!file) throw new HttpError(404, 'ENOROUTE', `not found: ${pathname}`)
-      response.writeHead(200, { 'content-type': file.type, 'cache-control': 'no-cache', ...SECURITY_HEADERS }).end(file.body)
+      response.writeHead(200, { 'content-type': file.type, 'cache-control': 'no-cache', ...SECURITY_HEADERS, ...file.headers }).end(file.body)
     } catch (error) {
       const status = statusOf(error)
       if (status === 500) options.onError(error)

@@ -12,6 +12,7 @@ import { openGitBackend } from '../../backends/git/index.js'
 import { type Backend, Contents, type Contents as Codec, openLevelBackend, Repo, StoreLockedError } from '../../index.js'
 import type { GlobalOptions } from '../command.js'
 import { BackendMismatchError, NoStoreError, StoreInUseError, UsageError } from '../errors.js'
+import { isLazyBackend, lazyBackend, listRemotes } from '../../sync/index.js'
 import { locateStore, type StoredBackend } from './locate.js'
 import { runningServer } from './server-note.js'
 
@@ -45,9 +46,13 @@ export async function openStore(globals: GlobalOptions, contents: Codec<Uint8Arr
   return openAs(globals.root, backend, await openBackend(globals.root, backend, false), contents)
 }
 
-/** Opens the store at `root` as `backend`, creating it when it is not there. */
-export async function createStore(root: string, backend: StoredBackend): Promise<OpenStore> {
-  return openAs(root, backend, await openBackend(root, backend, true))
+/**
+ * Opens the store at `root` as `backend`, creating it when it is not there; `lazy`: on a lazy
+ * backend from the start (a lazy clone, before its remote is remembered).
+ */
+export async function createStore(root: string, backend: StoredBackend, options: { lazy?: boolean } = {}): Promise<OpenStore> {
+  const opened = await openBackend(root, backend, true)
+  return openAs(root, backend, options.lazy ? lazyBackend(opened) : opened)
 }
 
 /** One attempt: the LevelDB store, or undefined while another process holds it. */
@@ -62,7 +67,9 @@ export async function tryOpenStore(globals: GlobalOptions): Promise<OpenStore | 
 }
 
 async function openAs(root: string, backend: StoredBackend, opened: Backend, contents: Codec<Uint8Array> = Contents.bytes): Promise<OpenStore> {
-  const repo = await Repo.open({ backend: opened, contents })
+  // A lazy clone's store fetches what it lacks from its promisor remote on first touch.
+  const lazy = !isLazyBackend(opened) && (await listRemotes({ backend: opened })).some(remote => remote.lazy)
+  const repo = await Repo.open({ backend: lazy ? lazyBackend(opened) : opened, contents })
   return { repo, backend, root, close: () => repo.close() }
 }
 

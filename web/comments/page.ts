@@ -1,0 +1,28 @@
+/**
+ * The comments page's HTML shell, served by `irmin serve` at `/comments/`: the book's look comes
+ * from here (style.ts), the text and the threads from the bundled script, which also registers
+ * the service worker that lets the page reload offline.
+ */
+import { COMMENTS_STYLE } from './style.js'
+
+export const COMMENTS_PATH = '/comments/'
+export const COMMENTS_SCRIPT = '/comments/app.js'
+export const COMMENTS_WORKER = '/comments/sw.js'
+
+export function commentsPage(built: boolean): string {
+  const body = built
+    ? `<div id="book"><p class="loading">Opening the book…</p></div>\n<script type="module" src="${COMMENTS_SCRIPT}"></script>`
+    : '<p>The comments page is not built: run <code>npm run build</code>, then reload.</p>'
+  return [
+    '<!doctype html>',
+    '<html lang="en">',
+    '<meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    '<link rel="icon" href="data:,">',
+    '<title>The Ledger Tree — with readers’ comments</title>',
+    `<style>${COMMENTS_STYLE}</style>`,
+    body,
+    '</html>',
+    '',
+  ].join('\n')
+}

@@ -1,0 +1,50 @@
+/**
+ * The page's side of sync: the comments branch against the server it was loaded from, through
+ * the library's sync client (`fetch`-based). The server is remembered as the lazy remote
+ * `origin` with the `blob:none` filter: a pull brings commits and trees, and a thread's entries
+ * arrive when the page first reads them — only the chapter being read. Pull merges (the log rule
+ * unions both sides' entries); push is a fast-forward, 'behind' when the server moved meanwhile.
+ */
+import type { Repo } from '../../core/index.js'
+import { addRemote, getRemote, NonFastForwardError, StaleRefError, trackingRef } from '../../sync/index.js'
+import { COMMENTS_BRANCH } from './comment-store.js'
+import type { SyncPort } from './syncer.js'
+
+export const REMOTE = 'origin'
+/** How far back `unsynced` counts (the badge shows "500+" beyond). */
+export const UNSYNCED_SCAN = 500
+
+export async function remotePort<T>(repo: Repo<T>, serverUrl: string): Promise<SyncPort> {
+  if (!(await getRemote(repo, REMOTE))) await addRemote(repo, { name: REMOTE, url: serverUrl, filter: 'blob:none', lazy: true })
+  return {
+    async pull() {
+      await repo.pull(REMOTE, COMMENTS_BRANCH, { strategy: 'merge', message: 'merge comments from the server' }).catch(error => {
+        // A server whose branch does not exist yet has nothing to give: the first push creates it.
+        if ((error as { code?: string }).code === 'ENOTFOUND') return
+        throw error
+      })
+    },
+    async push() {
+      const head = await repo.backend.getRef(`refs/heads/${COMMENTS_BRANCH}`)
+      if (head === undefined) return 'pushed'
+      try {
+        await repo.push(REMOTE, COMMENTS_BRANCH, { mode: 'fast-forward', streamBody: false })
+        return 'pushed'
+      } catch (error) {
+        if (error instanceof NonFastForwardError || error instanceof StaleRefError) return 'behind'
+        throw error
+      }
+    },
+    async unsynced() {
+      const head = await repo.backend.getRef(`refs/heads/${COMMENTS_BRANCH}`)
+      if (head === undefined) return 0
+      const server = await repo.backend.getRef(trackingRef(REMOTE, COMMENTS_BRANCH))
+      if (server === head) return 0
+      const seen = new Set<string>()
+      if (server !== undefined) for await (const commit of repo.history(server, { depth: UNSYNCED_SCAN })) seen.add(commit.id)
+      let count = 0
+      for await (const commit of repo.history(head, { depth: UNSYNCED_SCAN })) if (!seen.has(commit.id)) count++
+      return count
+    },
+  }
+}
