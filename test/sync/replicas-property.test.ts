@@ -147,7 +147,7 @@ describe('three replicas syncing in random order, with interruptions', () => {
   it('converge to one head and lose nothing committed anywhere', { timeout: 240_000 }, async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(op, { minLength: 8, maxLength: 40 }), ops => run(ops).finally(closeServers)),
-      { numRuns: 40 },
+      { numRuns: 30 },
     )
   })
 })
