@@ -17,6 +17,8 @@ import { init } from './commands/init.js'
 import { list } from './commands/list.js'
 import { log } from './commands/log.js'
 import { merge } from './commands/merge.js'
+import { pull } from './commands/pull.js'
+import { push } from './commands/push.js'
 import { remove } from './commands/remove.js'
 import { revert } from './commands/revert.js'
 import { serve } from './commands/serve.js'
@@ -48,6 +50,8 @@ export const COMMANDS: readonly Command[] = [
   gc,
   fsck,
   serve,
+  pull,
+  push,
   help,
 ]
 
