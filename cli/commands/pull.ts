@@ -1,35 +1,52 @@
-import { booleanOption, type Command } from '../command.js'
-import { withStore } from '../store/open.js'
+import { validateBranchName } from '../../index.js'
+import { pull as pullBranch } from '../../sync/index.js'
+import { booleanOption, type Command, stringOption } from '../command.js'
+import { reportingConflicts } from '../format/conflicts.js'
+import { formatSize } from '../format/size.js'
 import { mergingContents } from '../merge-rule.js'
-import { TOKEN_OPTION, tokenOf, withTransferProgress } from '../sync-options.js'
+import { withStore } from '../store/open.js'
+import { withTransferProgress } from '../sync-options.js'
 
 export const pull: Command = {
   name: 'pull',
-  usage: '[REMOTE|URL] [BRANCH] [--ff-only]',
-  summary: 'fetch a remote branch and merge it into --branch',
+  usage: '[REMOTE] [BRANCH] [--from BRANCH] [--merge] [--token T]',
+  summary: 'fetch a remote branch and bring a local branch up to it',
   description: [
-    'Fetches BRANCH (default: the --branch name) from REMOTE (default "origin") and brings',
-    '--branch up to it: a fast-forward when --branch is behind, otherwise a merge commit',
-    '(three-way, by the --contents rule; conflicts are listed and nothing moves). With --ff-only,',
-    'a pull that would need a merge is refused instead.',
+    'Fetches the remote branch (--from, default BRANCH, default --branch) from REMOTE (a',
+    'remembered remote, default origin, or a URL of irmin serve) into refs/remotes/REMOTE/BRANCH,',
+    'then moves BRANCH forward to it. When both sides have new commits, --merge makes a merge',
+    'commit (three-way, merging values by the rule of --contents; conflicts are listed, nothing',
+    'changes and the exit status is 1); without it the pull is refused as not a fast-forward.',
+    'A branch that does not exist here yet is created. --token (or $IRMIN_TOKEN) is the',
+    'server\'s read token, when it has one. Prints what happened and the objects and bytes fetched.',
   ].join('\n'),
   options: {
-    'ff-only': { type: 'boolean', help: 'refuse to pull when a merge would be needed' },
-    ...TOKEN_OPTION,
+    from: { type: 'string', value: 'BRANCH', help: 'the remote branch (default: the same name)' },
+    merge: { type: 'boolean', help: 'merge when the local branch has commits the remote lacks' },
+    token: { type: 'string', value: 'T', help: 'the read token (default $IRMIN_TOKEN)' },
   },
   args: [0, 2],
   async run(ctx) {
-    const { globals } = ctx
-    const [remote = 'origin', remoteBranch = globals.branch] = ctx.args
-    const strategy = booleanOption(ctx, 'ff-only') ? 'fast-forward' : 'merge'
-    const outcome = await withStore(
-      globals,
-      ({ repo }) =>
-        withTransferProgress('receiving', onProgress => repo.pull(remote, globals.branch, { remoteBranch, strategy, token: tokenOf(ctx), onProgress })),
-      mergingContents(globals.contents),
+    const { globals, args, out } = ctx
+    const [remote = 'origin', branch = globals.branch] = args
+    validateBranchName(branch)
+    const from = stringOption(ctx, 'from')
+    if (from !== undefined) validateBranchName(from)
+    const token = stringOption(ctx, 'token') ?? process.env.IRMIN_TOKEN
+    const strategy = booleanOption(ctx, 'merge') ? 'merge' : 'fast-forward'
+    const outcome = await reportingConflicts(`pull of ${remote} into ${branch}`, globals.contents, () =>
+      withStore(
+        globals,
+        ({ repo }) => withTransferProgress('receiving', onProgress => pullBranch(repo, remote, branch, { strategy, token, remoteBranch: from, onProgress })),
+        mergingContents(globals.contents),
+      ),
     )
-    ctx.out.result({ kind: outcome.kind, head: outcome.head.id, objects: outcome.fetched.objects }, r =>
-      r.kind === 'up-to-date' ? `${globals.branch}: up to date` : `${globals.branch}: ${r.kind} to ${r.head.slice(0, 12)} (${r.objects} objects fetched)`,
-    )
+    const result = { kind: outcome.kind, branch, commit: outcome.head.id, objects: outcome.fetched.objects, bytes: outcome.fetched.bytes }
+    out.result(result, r => {
+      const fetched = `${r.objects} object${r.objects === 1 ? '' : 's'}, ${formatSize(r.bytes)} fetched`
+      if (r.kind === 'up-to-date') return `${branch} is up to date (${fetched})`
+      if (r.kind === 'created') return `created ${branch} at ${r.commit} (${fetched})`
+      return `${r.kind === 'merge' ? 'merged into' : 'fast-forward:'} ${branch} is now at ${r.commit} (${fetched})`
+    })
   },
 }

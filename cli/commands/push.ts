@@ -1,41 +1,68 @@
-import { booleanOption, type Command } from '../command.js'
+import { isObjectId, validateBranchName } from '../../index.js'
+import { push as pushBranch, type PushMode, type PushProgress } from '../../sync/index.js'
 import { UsageError } from '../errors.js'
+import { booleanOption, type Command, stringOption } from '../command.js'
 import { formatSize } from '../format/size.js'
+import { type Progress, progressBar } from '../progress.js'
 import { withStore } from '../store/open.js'
-import { plural, TOKEN_OPTION, tokenOf, withTransferProgress } from '../sync-options.js'
 
 export const push: Command = {
   name: 'push',
-  usage: '[REMOTE|URL] [BRANCH] [--force | --merge]',
-  summary: 'send --branch to a remote and move its BRANCH there',
+  usage: '[REMOTE] [BRANCH] [--to BRANCH] [--merge | --force [--lease ID]] [--token T]',
+  summary: 'send a branch to a remote irmin serve and move its branch there',
   description: [
-    'Sends what the remote lacks of --branch to REMOTE (default "origin") and moves the remote\'s',
-    'BRANCH (default: the same name) to it, if that is a fast-forward. Otherwise it is refused',
-    '(pull first), unless --merge (the server merges, by its own rules) or --force (the remote',
-    'branch is overwritten, but only if it has not moved since this store last saw it).',
-    'Writes need the server\'s token when it has one (--token, or $IRMIN_TOKEN). An interrupted',
-    'push, run again, does not send again what already arrived.',
+    'Sends BRANCH (default --branch) to REMOTE (a remembered remote, default origin, or a URL of',
+    'irmin serve) and moves the remote branch (--to, default the same name). Only what the remote',
+    'lacks is sent; an interrupted push sent again sends nothing that already arrived. The remote',
+    'branch moves only forward (a fast-forward) unless --merge (the server merges with its own',
+    'contents rules; conflicts refuse the push and nothing moves) or --force (with --lease ID:',
+    'only if the remote branch is still at ID). The server checks every object and that the new',
+    'head\'s history is complete there before it moves anything. --token (or $IRMIN_TOKEN) is the',
+    'server\'s write token. Prints the old and new remote head and the objects and bytes sent.',
   ].join('\n'),
   options: {
-    force: { type: 'boolean', help: 'overwrite the remote branch (if it is still what this store last fetched)' },
-    merge: { type: 'boolean', help: 'let the server merge when it is not a fast-forward' },
-    ...TOKEN_OPTION,
+    to: { type: 'string', value: 'BRANCH', help: 'the remote branch (default: the same name)' },
+    merge: { type: 'boolean', help: 'when not a fast-forward, have the server merge' },
+    force: { type: 'boolean', help: 'move the remote branch whatever it names' },
+    lease: { type: 'string', value: 'ID', help: 'with --force: only if the remote branch is still at ID' },
+    token: { type: 'string', value: 'T', help: 'the write token (default $IRMIN_TOKEN)' },
   },
   args: [0, 2],
   async run(ctx) {
-    const { globals } = ctx
-    const [remote = 'origin', remoteBranch = globals.branch] = ctx.args
-    const force = booleanOption(ctx, 'force')
-    const merge = booleanOption(ctx, 'merge')
-    if (force && merge) throw new UsageError('push takes --force or --merge, not both')
-    const mode = force ? 'force' : merge ? 'merge' : 'fast-forward'
-    const outcome = await withStore(globals, ({ repo }) =>
-      withTransferProgress('sending', onProgress => repo.push(remote, globals.branch, { remoteBranch, mode, token: tokenOf(ctx), onProgress })),
-    )
-    ctx.out.result(outcome, r =>
-      r.old === r.new
-        ? `${r.remote}/${remoteBranch}: up to date`
-        : `${r.remote}/${remoteBranch}: ${r.old ? r.old.slice(0, 12) : '(new)'}..${r.new ? r.new.slice(0, 12) : '(deleted)'}${r.merged ? ' (merged on the server)' : ''}, ${plural(r.objects, 'object')} (${formatSize(r.bytes)}) sent`,
-    )
+    const { globals, args, out } = ctx
+    const [remote = 'origin', branch = globals.branch] = args
+    validateBranchName(branch)
+    const to = stringOption(ctx, 'to')
+    if (to !== undefined) validateBranchName(to)
+    const mode = pushMode(booleanOption(ctx, 'merge'), booleanOption(ctx, 'force'))
+    const lease = stringOption(ctx, 'lease')
+    if (lease !== undefined && (mode !== 'force' || !isObjectId(lease))) throw new UsageError('--lease takes a 40-hex commit id, with --force')
+    const token = stringOption(ctx, 'token') ?? process.env.IRMIN_TOKEN
+    let bar: Progress | undefined
+    let shown = 0
+    const onProgress = (p: PushProgress) => {
+      bar ??= progressBar('push', p.totalObjects)
+      bar.advance(p.objects - shown)
+      shown = p.objects
+    }
+    const result = await withStore(globals, async ({ repo }) => {
+      try {
+        return await pushBranch(repo, remote, branch, { mode, lease, token, remoteBranch: to, onProgress })
+      } finally {
+        bar?.stop()
+      }
+    })
+    out.result(result, r => {
+      const where = `${r.remote} ${r.ref.slice('refs/heads/'.length)}`
+      const sent = `${r.objects} object${r.objects === 1 ? '' : 's'}, ${formatSize(r.bytes)} sent`
+      if (r.new === null) return `deleted ${where} (was ${r.old})`
+      if (r.old === r.new) return `${where} is already at ${r.new} (${sent})`
+      return `${r.merged ? 'merged into' : 'pushed to'} ${where}: ${r.old ?? '(new branch)'} → ${r.new} (${sent})`
+    })
   },
+}
+
+function pushMode(merge: boolean, force: boolean): PushMode {
+  if (merge && force) throw new UsageError('--merge and --force exclude each other')
+  return merge ? 'merge' : force ? 'force' : 'fast-forward'
 }

@@ -60,10 +60,11 @@ export async function push(repo: AnyRepo, remoteOrUrl: string, branch: string, o
   for (let attempt = 0; ; attempt++) {
     try {
       const result = await attemptPush(repo, transport, ref, head, options, sent)
-      // The tracking ref follows the remote branch; a merge commit made there is fetched first.
-      if (result.new === null) await moveRef(repo, trackingRef(remote.name, target), undefined)
-      else if (result.merged) await fetchRemote(repo, remote.name, { branches: [target], transport })
-      else await moveRef(repo, trackingRef(remote.name, target), result.new)
+      // The tracking ref follows the remote branch. When that is not our head (a merge made there,
+      // or a merge push finding the remote already ahead), its commit is fetched first: a ref
+      // never names what this store lacks.
+      if (result.new === null || result.new === head) await moveRef(repo, trackingRef(remote.name, target), result.new ?? undefined)
+      else await fetchRemote(repo, remote.name, { branches: [target], transport })
       return { ...result, remote: remote.name, ...sent, requests: transport.requests - before }
     } catch (error) {
       const retry = error instanceof TruncatedStreamError || error instanceof RemoteUnavailableError || (error instanceof SyncError && error.code === 'ESTALE' && options.mode !== 'force')

@@ -63,7 +63,7 @@ describe('two irmin serve processes', () => {
     expect(await remoteHead(first)).not.toBe(await remoteHead(second))
     // c pulls the second server's work (a merge), and pushes the merge to both servers.
     await ok(['--root', c, 'remote', 'add', 'second', second])
-    expect(await ok(['--root', c, 'pull', 'second'])).toMatch(/merge/)
+    expect(await ok(['--root', c, 'pull', 'second', '--merge'])).toMatch(/merge/)
     await ok(['--root', c, 'push', '--token', TOKEN])
     await ok(['--root', c, 'push', 'second', '--token', TOKEN])
     const head = await remoteHead(first)

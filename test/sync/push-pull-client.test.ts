@@ -65,6 +65,12 @@ describe('push and pull through the client', () => {
     expect(await alice.backend.getRef('refs/remotes/origin/main')).toBe(result.new)
     expect((await alice.readCommit(result.new!)).parents).toHaveLength(2)
 
+    // The remote is ahead of what is pushed: nothing moves, and the tracking ref names a commit fetched, not a dangling id.
+    const ahead = (await server.branch('main').set(['more'], bytes('m')))!.id
+    expect(await alice.push(url, 'main', { mode: 'merge' })).toMatchObject({ new: ahead, merged: false })
+    expect(await alice.backend.getRef('refs/remotes/origin/main')).toBe(ahead)
+    expect((await alice.fsck()).damage).toEqual([])
+
     await server.branch('main').set(['shared'], bytes('server says'))
     await alice.branch('main').set(['shared'], bytes('alice says'))
     const before = await alice.branch('main').headId()
