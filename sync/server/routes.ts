@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { SyncError } from '../errors.js'
 import { authorize } from './auth.js'
 import type { Handler, SyncServerContext } from './context.js'
+import { getEvents } from './events.js'
 import { postFetch } from './fetch.js'
 import { postObjects } from './objects.js'
 import { getRefs } from './refs.js'
@@ -19,6 +20,7 @@ export const ROUTES: Readonly<Record<string, Handler>> = {
   'GET refs': getRefs,
   'POST fetch': postFetch,
   'POST objects': postObjects,
+  'GET events': getEvents,
 }
 
 /** Routes that change the store: they need the write token when one is set. */
