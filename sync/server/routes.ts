@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { SyncError } from '../errors.js'
 import { authorize } from './auth.js'
 import type { Handler, SyncServerContext } from './context.js'
+import { getEvents } from './events.js'
 import { postFetch } from './fetch.js'
 import { postHas } from './has.js'
 import { postObjects } from './objects.js'
@@ -23,6 +24,7 @@ export const ROUTES: Readonly<Record<string, Handler>> = {
   'POST objects': postObjects,
   'POST has': postHas,
   'POST push': postPush,
+  'GET events': getEvents,
 }
 
 /** Routes that change the store: they need the write token when one is set. */
