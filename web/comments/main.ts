@@ -98,13 +98,23 @@ async function start(): Promise<void> {
   }
 }
 
-/** The server's live updates: a push by another reader moves its branch, and this page syncs. */
+/** Without live updates (no EventSource, or a server that refuses them), a sync this often. */
+const POLL_MS = 10_000
+
+/**
+ * The server's live updates: a push by another reader moves its branch, and this page syncs.
+ * EventSource reconnects by itself after a network error; its `refs` event on every
+ * (re)connection is a chance to catch up. A server that refuses the stream is polled instead.
+ */
 function listenForServerMoves(onMove: () => void): void {
-  if (typeof EventSource !== 'function') return
+  const poll = () => setInterval(() => navigator.onLine && onMove(), POLL_MS)
+  if (typeof EventSource !== 'function') return void poll()
   const events = new EventSource(`/sync/v1/events?prefix=${encodeURIComponent(`refs/heads/${COMMENTS_BRANCH}`)}`)
   events.addEventListener('ref', onMove)
-  // EventSource reconnects by itself; its `refs` event on every (re)connection is a chance to catch up.
   events.addEventListener('refs', onMove)
+  events.addEventListener('error', () => {
+    if (events.readyState === EventSource.CLOSED) poll()
+  })
 }
 
 void start().catch(error => {

@@ -6,7 +6,7 @@
  * unions both sides' entries); push is a fast-forward, 'behind' when the server moved meanwhile.
  */
 import type { Repo } from '../../core/index.js'
-import { addRemote, getRemote, NonFastForwardError, StaleRefError, trackingRef } from '../../sync/index.js'
+import { addRemote, getRemote, trackingRef } from '../../sync/index.js'
 import { COMMENTS_BRANCH } from './comment-store.js'
 import type { SyncPort } from './syncer.js'
 
@@ -31,7 +31,9 @@ export async function remotePort<T>(repo: Repo<T>, serverUrl: string): Promise<S
         await repo.push(REMOTE, COMMENTS_BRANCH, { mode: 'fast-forward', streamBody: false })
         return 'pushed'
       } catch (error) {
-        if (error instanceof NonFastForwardError || error instanceof StaleRefError) return 'behind'
+        // By code, not class: a refusal from the server arrives as a SyncError carrying its wire code.
+        const code = (error as { code?: string }).code
+        if (code === 'ENONFASTFORWARD' || code === 'ESTALE') return 'behind'
         throw error
       }
     },
