@@ -8,7 +8,7 @@ import { withStore } from '../store/open.js'
 
 export const push: Command = {
   name: 'push',
-  usage: '[REMOTE] [BRANCH] [--to BRANCH] [--merge | --force [--lease ID]] [--token T]',
+  usage: '[REMOTE] [BRANCH] [--to BRANCH] [--merge] [--force] [--lease ID] [--token T]',
   summary: 'send a branch to a remote irmin serve and move its branch there',
   description: [
     'Sends BRANCH (default --branch) to REMOTE (a remembered remote, default origin, or a URL of',

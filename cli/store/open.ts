@@ -52,7 +52,7 @@ export async function openStore(globals: GlobalOptions, contents: Codec<Uint8Arr
  */
 export async function createStore(root: string, backend: StoredBackend, options: { lazy?: boolean } = {}): Promise<OpenStore> {
   const opened = await openBackend(root, backend, true)
-  return openAs(root, backend, options.lazy ? lazyBackend(opened) : opened)
+  return openAs(root, backend, options.lazy ? lazyBackend(opened, { token: promisorToken() }) : opened)
 }
 
 /** One attempt: the LevelDB store, or undefined while another process holds it. */
@@ -66,10 +66,15 @@ export async function tryOpenStore(globals: GlobalOptions): Promise<OpenStore | 
   }
 }
 
+/** A lazy store's reads go to a server that may want a read token: `$IRMIN_TOKEN`, as the sync commands take it. */
+function promisorToken(): string | undefined {
+  return process.env.IRMIN_TOKEN || undefined
+}
+
 async function openAs(root: string, backend: StoredBackend, opened: Backend, contents: Codec<Uint8Array> = Contents.bytes): Promise<OpenStore> {
   // A lazy clone's store fetches what it lacks from its promisor remote on first touch.
   const lazy = !isLazyBackend(opened) && (await listRemotes({ backend: opened })).some(remote => remote.lazy)
-  const repo = await Repo.open({ backend: lazy ? lazyBackend(opened) : opened, contents })
+  const repo = await Repo.open({ backend: lazy ? lazyBackend(opened, { token: promisorToken() }) : opened, contents })
   return { repo, backend, root, close: () => repo.close() }
 }
 
