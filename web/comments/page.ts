@@ -3,6 +3,7 @@
  * from here (style.ts), the text and the threads from the bundled script, which also registers
  * the service worker that lets the page reload offline.
  */
+import { htmlShell } from '../html-shell.js'
 import { COMMENTS_STYLE } from './style.js'
 
 export const COMMENTS_PATH = '/comments/'
@@ -13,16 +14,5 @@ export function commentsPage(built: boolean): string {
   const body = built
     ? `<div id="book"><p class="loading">Opening the book…</p></div>\n<script type="module" src="${COMMENTS_SCRIPT}"></script>`
     : '<p>The comments page is not built: run <code>npm run build</code>, then reload.</p>'
-  return [
-    '<!doctype html>',
-    '<html lang="en">',
-    '<meta charset="utf-8">',
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    '<link rel="icon" href="data:,">',
-    '<title>The Ledger Tree — with readers’ comments</title>',
-    `<style>${COMMENTS_STYLE}</style>`,
-    body,
-    '</html>',
-    '',
-  ].join('\n')
+  return htmlShell('The Ledger Tree — with readers’ comments', body, `<style>${COMMENTS_STYLE}</style>`)
 }
