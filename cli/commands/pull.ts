@@ -1,9 +1,9 @@
-import { validateBranchName } from '../../index.js'
 import { pull as pullBranch } from '../../sync/index.js'
-import { booleanOption, type Command, stringOption } from '../command.js'
+import { booleanOption, type Command } from '../command.js'
 import { reportingConflicts } from '../format/conflicts.js'
 import { formatSize } from '../format/size.js'
 import { mergingContents } from '../merge-rule.js'
+import { remoteArgs } from '../remote-args.js'
 import { withStore } from '../store/open.js'
 
 export const pull: Command = {
@@ -26,15 +26,11 @@ export const pull: Command = {
   },
   args: [1, 2],
   async run(ctx) {
-    const { globals, args, out } = ctx
-    const [remote, branch = globals.branch] = args
-    validateBranchName(branch)
-    const from = stringOption(ctx, 'from')
-    if (from !== undefined) validateBranchName(from)
-    const token = stringOption(ctx, 'token') ?? process.env.IRMIN_TOKEN
+    const { globals, out } = ctx
+    const { remote, branch, remoteBranch, token } = remoteArgs(ctx, 'from')
     const strategy = booleanOption(ctx, 'merge') ? 'merge' : 'fast-forward'
     const outcome = await reportingConflicts(`pull of ${remote} into ${branch}`, globals.contents, () =>
-      withStore(globals, ({ repo }) => pullBranch(repo, remote, branch, { strategy, token, remoteBranch: from }), mergingContents(globals.contents)),
+      withStore(globals, ({ repo }) => pullBranch(repo, remote, branch, { strategy, token, remoteBranch }), mergingContents(globals.contents)),
     )
     const result = { kind: outcome.kind, branch, commit: outcome.head.id, objects: outcome.fetched.objects, bytes: outcome.fetched.bytes }
     out.result(result, r => {

@@ -1,9 +1,10 @@
-import { isObjectId, validateBranchName } from '../../index.js'
+import { isObjectId } from '../../index.js'
 import { push as pushBranch, type PushMode, type PushProgress } from '../../sync/index.js'
 import { UsageError } from '../errors.js'
 import { booleanOption, type Command, stringOption } from '../command.js'
 import { formatSize } from '../format/size.js'
 import { type Progress, progressBar } from '../progress.js'
+import { remoteArgs } from '../remote-args.js'
 import { withStore } from '../store/open.js'
 
 export const push: Command = {
@@ -29,15 +30,11 @@ export const push: Command = {
   },
   args: [1, 2],
   async run(ctx) {
-    const { globals, args, out } = ctx
-    const [remote, branch = globals.branch] = args
-    validateBranchName(branch)
-    const to = stringOption(ctx, 'to')
-    if (to !== undefined) validateBranchName(to)
+    const { globals, out } = ctx
+    const { remote, branch, remoteBranch, token } = remoteArgs(ctx, 'to')
     const mode = pushMode(booleanOption(ctx, 'merge'), booleanOption(ctx, 'force'))
     const lease = stringOption(ctx, 'lease')
     if (lease !== undefined && (mode !== 'force' || !isObjectId(lease))) throw new UsageError('--lease takes a 40-hex commit id, with --force')
-    const token = stringOption(ctx, 'token') ?? process.env.IRMIN_TOKEN
     let bar: Progress | undefined
     let shown = 0
     const onProgress = (p: PushProgress) => {
@@ -47,7 +44,7 @@ export const push: Command = {
     }
     const result = await withStore(globals, async ({ repo }) => {
       try {
-        return await pushBranch(repo, remote, branch, { mode, lease, token, remoteBranch: to, onProgress })
+        return await pushBranch(repo, remote, branch, { mode, lease, token, remoteBranch, onProgress })
       } finally {
         bar?.stop()
       }
