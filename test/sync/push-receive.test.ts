@@ -89,6 +89,28 @@ describe('receiving a push', () => {
     await clean(server)
   })
 
+  it('answers ESTALE when the ref moves between the check and the swap, and leaves the other move', async () => {
+    const { client, server, main } = await pair()
+    await receive(server, once((await pushBytes(client, 'main', server)).bytes))
+    await main.set(['c'], bytes('3'))
+    const push = await pushBytes(client, 'main', server)
+    // Another writer lands just before the push's compare-and-swap.
+    const cas = server.backend.casRef.bind(server.backend)
+    let other: string | undefined
+    let armed = true
+    server.backend.casRef = async (ref, expected, next) => {
+      if (armed && ref === 'refs/heads/main') {
+        armed = false
+        other = (await server.branch('main').set(['d'], bytes('other')))!.id
+      }
+      return cas(ref, expected, next)
+    }
+    await refused(receive(server, once(push.bytes)), 'ESTALE')
+    server.backend.casRef = cas
+    expect(await server.branch('main').headId()).toBe(other)
+    await clean(server)
+  })
+
   it('refuses an incomplete closure naming what is missing, keeps what arrived, and lands once it is sent', async () => {
     const { client, server } = await pair()
     const blob = getDefaultHasher().sha1Hex(frameObject('blob', bytes('2')))
