@@ -51,3 +51,23 @@ export async function phasedProgressBar(label: string, total: () => Promise<numb
     stop: () => bar.stop(),
   }
 }
+
+/** A transfer's running counts (clone, fetch, push): objects and bytes so far, with no total. */
+export interface TransferProgress {
+  update(progress: { objects: number; bytes: number }): void
+  stop(): void
+}
+
+export function transferProgress(label: string): TransferProgress {
+  if (!process.stderr.isTTY) return { update() {}, stop() {} }
+  let drawn = false
+  return {
+    update({ objects, bytes }) {
+      drawn = true
+      process.stderr.write(`\r${label}: ${objects} objects, ${(bytes / (1024 * 1024)).toFixed(1)} MiB`)
+    },
+    stop() {
+      if (drawn) process.stderr.write('\r\x1b[K')
+    },
+  }
+}

@@ -5,10 +5,12 @@
 import type { Command } from './command.js'
 import { branch } from './commands/branch.js'
 import { branches } from './commands/branches.js'
+import { clone } from './commands/clone.js'
 import { diff } from './commands/diff.js'
 import { dot } from './commands/dot.js'
 import { exportCommand } from './commands/export.js'
 import { fsck } from './commands/fsck.js'
+import { fetchCommand } from './commands/fetch.js'
 import { gc } from './commands/gc.js'
 import { get } from './commands/get.js'
 import { help } from './commands/help.js'
@@ -19,6 +21,7 @@ import { log } from './commands/log.js'
 import { merge } from './commands/merge.js'
 import { pull } from './commands/pull.js'
 import { push } from './commands/push.js'
+import { remote } from './commands/remote.js'
 import { remove } from './commands/remove.js'
 import { revert } from './commands/revert.js'
 import { serve } from './commands/serve.js'
@@ -50,6 +53,9 @@ export const COMMANDS: readonly Command[] = [
   gc,
   fsck,
   serve,
+  clone,
+  fetchCommand,
+  remote,
   pull,
   push,
   help,

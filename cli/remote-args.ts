@@ -1,8 +1,11 @@
-/** What `push` and `pull` read alike: `REMOTE [BRANCH]`, the other side's branch option, the token. */
+/** What `push` and `pull` read alike: `[REMOTE] [BRANCH]`, the other side's branch option, the token. */
 import { validateBranchName } from '../index.js'
+import { DEFAULT_REMOTE } from '../sync/index.js'
 import { type CommandContext, stringOption } from './command.js'
+import { tokenOf } from './commands/sync-options.js'
 
 export interface RemoteArgs {
+  /** A remembered remote's name or a URL (default origin). */
   readonly remote: string
   /** The local branch (default --branch). */
   readonly branch: string
@@ -13,9 +16,9 @@ export interface RemoteArgs {
 }
 
 export function remoteArgs(ctx: CommandContext, remoteBranchOption: string): RemoteArgs {
-  const [remote, branch = ctx.globals.branch] = ctx.args
+  const [remote = DEFAULT_REMOTE, branch = ctx.globals.branch] = ctx.args
   validateBranchName(branch)
   const remoteBranch = stringOption(ctx, remoteBranchOption)
   if (remoteBranch !== undefined) validateBranchName(remoteBranch)
-  return { remote, branch, remoteBranch, token: stringOption(ctx, 'token') ?? process.env.IRMIN_TOKEN }
+  return { remote, branch, remoteBranch, token: tokenOf(ctx) }
 }

@@ -183,7 +183,27 @@ export class ObjectStore {
     this.pending = new Map()
     this.flushScheduled = false
     const ids = [...batch.keys()]
-    this.backend.getObjects(ids).then(
+    const local = this.backend.promisor?.local
+    if (local === undefined) return this.read(this.backend, ids, batch)
+    // A lazy store: what it holds is answered at once; only the misses wait for the remote, so a
+    // tree read in the same turn as a fetched blob does not wait for the blob.
+    local.getObjects(ids).then(
+      results => {
+        const misses: string[] = []
+        ids.forEach((id, i) => {
+          if (results[i] === undefined) return void misses.push(id)
+          for (const waiter of batch.get(id)!) waiter.resolve(results[i])
+        })
+        if (misses.length > 0) this.read(this.backend, misses, batch)
+      },
+      error => {
+        for (const waiters of batch.values()) for (const waiter of waiters) waiter.reject(error)
+      },
+    )
+  }
+
+  private read(backend: Backend, ids: string[], batch: Map<string, PendingRead[]>): void {
+    backend.getObjects(ids).then(
       results => {
         ids.forEach((id, i) => {
           for (const waiter of batch.get(id)!) waiter.resolve(results[i])

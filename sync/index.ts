@@ -20,3 +20,4 @@ export { type PushHeader, type PushMode, type PushResult, parsePushHeader } from
 export { lazyBackend, isLazyBackend, LazyBackend, type LazyOptions } from './client/lazy-backend.js'
 export { addRemote, removeRemote, listRemotes, getRemote, trackingRef, type Remote, DEFAULT_REMOTE, REMOTES_REF } from './client/remotes.js'
 import './repo-methods.js'
+export { subscribe, parseEvents, type RefMove, type SubscribeOptions, type Subscription } from './client/subscribe.js'

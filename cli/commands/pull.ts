@@ -3,16 +3,18 @@ import { booleanOption, type Command } from '../command.js'
 import { reportingConflicts } from '../format/conflicts.js'
 import { formatSize } from '../format/size.js'
 import { mergingContents } from '../merge-rule.js'
+import { transferProgress } from '../progress.js'
 import { remoteArgs } from '../remote-args.js'
 import { withStore } from '../store/open.js'
+import { TOKEN_OPTION } from './sync-options.js'
 
 export const pull: Command = {
   name: 'pull',
-  usage: 'REMOTE [BRANCH] [--from BRANCH] [--merge] [--token T]',
+  usage: '[REMOTE|URL] [BRANCH] [--from BRANCH] [--merge] [--token T]',
   summary: 'fetch a remote branch and bring a local branch up to it',
   description: [
     'Fetches the remote branch (--from, default BRANCH, default --branch) from REMOTE (a',
-    'remembered remote such as origin, or a URL of irmin serve) into refs/remotes/REMOTE/BRANCH,',
+    'remembered remote, default origin, or a URL of irmin serve) into refs/remotes/REMOTE/BRANCH,',
     'then moves BRANCH forward to it. When both sides have new commits, --merge makes a merge',
     'commit (three-way, merging values by the rule of --contents; conflicts are listed, nothing',
     'changes and the exit status is 1); without it the pull is refused as not a fast-forward.',
@@ -22,16 +24,21 @@ export const pull: Command = {
   options: {
     from: { type: 'string', value: 'BRANCH', help: 'the remote branch (default: the same name)' },
     merge: { type: 'boolean', help: 'merge when the local branch has commits the remote lacks' },
-    token: { type: 'string', value: 'T', help: 'the read token (default $IRMIN_TOKEN)' },
+    token: TOKEN_OPTION,
   },
-  args: [1, 2],
+  args: [0, 2],
   async run(ctx) {
     const { globals, out } = ctx
     const { remote, branch, remoteBranch, token } = remoteArgs(ctx, 'from')
     const strategy = booleanOption(ctx, 'merge') ? 'merge' : 'fast-forward'
+    const progress = transferProgress('pull')
     const outcome = await reportingConflicts(`pull of ${remote} into ${branch}`, globals.contents, () =>
-      withStore(globals, ({ repo }) => pullBranch(repo, remote, branch, { strategy, token, remoteBranch }), mergingContents(globals.contents)),
-    )
+      withStore(
+        globals,
+        ({ repo }) => pullBranch(repo, remote, branch, { strategy, token, remoteBranch, onProgress: p => progress.update(p) }),
+        mergingContents(globals.contents),
+      ),
+    ).finally(() => progress.stop())
     const result = { kind: outcome.kind, branch, commit: outcome.head.id, objects: outcome.fetched.objects, bytes: outcome.fetched.bytes }
     out.result(result, r => {
       const fetched = `${r.objects} object${r.objects === 1 ? '' : 's'}, ${formatSize(r.bytes)} fetched`

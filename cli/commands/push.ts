@@ -6,13 +6,14 @@ import { formatSize } from '../format/size.js'
 import { type Progress, progressBar } from '../progress.js'
 import { remoteArgs } from '../remote-args.js'
 import { withStore } from '../store/open.js'
+import { TOKEN_OPTION } from './sync-options.js'
 
 export const push: Command = {
   name: 'push',
-  usage: 'REMOTE [BRANCH] [--to BRANCH] [--merge | --force [--lease ID]] [--token T]',
+  usage: '[REMOTE|URL] [BRANCH] [--to BRANCH] [--merge | --force [--lease ID]] [--token T]',
   summary: 'send a branch to a remote irmin serve and move its branch there',
   description: [
-    'Sends BRANCH (default --branch) to REMOTE (a remembered remote such as origin, or a URL of',
+    'Sends BRANCH (default --branch) to REMOTE (a remembered remote, default origin, or a URL of',
     'irmin serve) and moves the remote branch (--to, default the same name). Only what the remote',
     'lacks is sent; an interrupted push sent again sends nothing that already arrived. The remote',
     'branch moves only forward (a fast-forward) unless --merge (the server merges with its own',
@@ -26,9 +27,9 @@ export const push: Command = {
     merge: { type: 'boolean', help: 'when not a fast-forward, have the server merge' },
     force: { type: 'boolean', help: 'move the remote branch whatever it names' },
     lease: { type: 'string', value: 'ID', help: 'with --force: only if the remote branch is still at ID' },
-    token: { type: 'string', value: 'T', help: 'the write token (default $IRMIN_TOKEN)' },
+    token: TOKEN_OPTION,
   },
-  args: [1, 2],
+  args: [0, 2],
   async run(ctx) {
     const { globals, out } = ctx
     const { remote, branch, remoteBranch, token } = remoteArgs(ctx, 'to')

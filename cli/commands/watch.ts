@@ -4,6 +4,8 @@ import type { Command, GlobalOptions } from '../command.js'
 import { StoreInUseError } from '../errors.js'
 import { onInterrupt } from '../interrupt.js'
 import { parsePathArgument } from '../paths.js'
+import { TOKEN_OPTION } from './sync-options.js'
+import { watchRemote } from './watch-remote.js'
 import { lockWaitMs, openStore, type OpenStore, storeBackend, tryOpenStore } from '../store/open.js'
 
 const MARK = { added: '+', removed: '-', updated: '*' } as const
@@ -11,8 +13,8 @@ const POLL_MS = 200
 
 export const watch: Command = {
   name: 'watch',
-  usage: '[PATH]',
-  summary: 'print changes under PATH as they land: "+ path", "- path", "* path" (until interrupted)',
+  usage: '[PATH | URL]',
+  summary: 'print changes under PATH as they land: "+ path", "- path", "* path" (until interrupted); or a served store\'s branch moves',
   description: [
     'Prints a line for each path under PATH (default: everything) that changes on --branch, made by',
     'any process: "+ path" added, "- path" removed, "* path" updated. Runs until interrupted',
@@ -20,9 +22,16 @@ export const watch: Command = {
     '',
     'On a LevelDB store, which one process owns at a time, watch does not keep the store open: every',
     `${POLL_MS} ms it opens it, reads the head, and closes it again, so other commands keep working.`,
+    '',
+    'With a URL (http://…, a store served by irmin serve), prints its branch moves as the server',
+    'reports them (server-sent events): "+ BRANCH ID" created, "* BRANCH ID" moved, "- BRANCH"',
+    'deleted; it reconnects after a lost connection. --token T (or $IRMIN_TOKEN) for a guarded server.',
   ].join('\n'),
+  options: { token: TOKEN_OPTION },
   args: [0, 1],
-  async run({ globals, args, out }) {
+  async run(ctx) {
+    const { globals, args, out } = ctx
+    if (/^https?:\/\//.test(args[0] ?? '')) return watchRemote(ctx, args[0])
     const path = parsePathArgument(args[0] ?? '')
     const heads = await HeadPoller.start(globals)
     const interrupt = onInterrupt()

@@ -10,6 +10,7 @@
  */
 import { openGitBackend } from '../../backends/git/index.js'
 import { type Backend, Contents, type Contents as Codec, openLevelBackend, Repo, StoreLockedError } from '../../index.js'
+import { lazyBackend, listRemotes } from '../../sync/index.js'
 import type { GlobalOptions } from '../command.js'
 import { BackendMismatchError, NoStoreError, StoreInUseError, UsageError } from '../errors.js'
 import { locateStore, type StoredBackend } from './locate.js'
@@ -62,7 +63,9 @@ export async function tryOpenStore(globals: GlobalOptions): Promise<OpenStore | 
 }
 
 async function openAs(root: string, backend: StoredBackend, opened: Backend, contents: Codec<Uint8Array> = Contents.bytes): Promise<OpenStore> {
-  const repo = await Repo.open({ backend: opened, contents })
+  // A lazy clone reads what it lacks from its promisor remote (the token, if any, from $IRMIN_TOKEN).
+  const lazy = (await listRemotes({ backend: opened })).some(r => r.lazy)
+  const repo = await Repo.open({ backend: lazy ? lazyBackend(opened, { token: process.env.IRMIN_TOKEN || undefined }) : opened, contents })
   return { repo, backend, root, close: () => repo.close() }
 }
 

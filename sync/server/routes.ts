@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { SyncError } from '../errors.js'
 import { authorize } from './auth.js'
 import type { Handler, SyncServerContext } from './context.js'
+import { getEvents } from './events.js'
 import { postFetch } from './fetch.js'
 import { postHas } from './has.js'
 import { postObjects } from './objects.js'
@@ -21,6 +22,7 @@ export const ROUTES: Readonly<Record<string, Handler>> = {
   'GET refs': getRefs,
   'POST fetch': postFetch,
   'POST objects': postObjects,
+  'GET events': getEvents,
   'POST has': postHas,
   'POST push': postPush,
 }
