@@ -127,6 +127,28 @@ describe('receiving a push', () => {
     await clean(server)
   })
 
+  it("checks the closure down to the server's own history boundary, not past it", async () => {
+    const client = await openRepo()
+    const main = client.branch('main')
+    for (let i = 0; i < 5; i++) await main.set(['n'], bytes(`${i}`))
+    const server = await openRepo()
+    await receive(server, once((await pushBytes(client, 'main', server)).bytes))
+    // The server keeps two commits of history: the older one is its boundary, its parents are gone.
+    const report = await server.gc({ keepCommits: 2 })
+    expect(report.boundary).toHaveLength(1)
+    const boundary = report.boundary[0]
+    await client.createBranch('feature', boundary)
+    await client.branch('feature').set(['f'], bytes('x'))
+    // Only the new commit's objects go: the older history the server dropped is not needed.
+    const listed = (await pushBytes(client, 'feature', server)).ids
+    const fresh = listed.slice(-3)
+    const push = await pushBytes(client, 'feature', server, {}, id => !fresh.includes(id))
+    expect(await server.backend.hasObjects(listed.slice(0, -3))).toContain(false)
+    expect(push.ids).toHaveLength(3) // the blob f, the root tree, the commit
+    expect(await receive(server, once(push.bytes))).toMatchObject({ ref: 'refs/heads/feature', new: push.head })
+    await clean(server)
+  })
+
   it('refuses bad streams with their codes, keeping the objects checked before the fault', async () => {
     const { client, server } = await pair()
     const good = await pushBytes(client, 'main', server)
