@@ -14,7 +14,7 @@ const POLL_MS = 200
 export const watch: Command = {
   name: 'watch',
   usage: '[PATH | URL]',
-  summary: 'print changes under PATH as they land: "+ path", "- path", "* path" (until interrupted); or a served store\'s branch moves',
+  summary: 'print changes under PATH as they land ("+ path", "- path", "* path"), or the branch moves of a store served at URL',
   description: [
     'Prints a line for each path under PATH (default: everything) that changes on --branch, made by',
     'any process: "+ path" added, "- path" removed, "* path" updated. Runs until interrupted',
