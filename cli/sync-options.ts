@@ -4,6 +4,7 @@
  */
 import type { OptionSpecs } from './command.js'
 import { type CommandContext, stringOption } from './command.js'
+import { UsageError } from './errors.js'
 import { transferProgress } from './progress.js'
 
 export const TOKEN_OPTION: OptionSpecs = {
@@ -11,7 +12,9 @@ export const TOKEN_OPTION: OptionSpecs = {
 }
 
 export function tokenOf(ctx: CommandContext): string | undefined {
-  return stringOption(ctx, 'token') ?? (process.env.IRMIN_TOKEN || undefined)
+  const token = stringOption(ctx, 'token')
+  if (token === '') throw new UsageError('--token needs a non-empty token')
+  return token ?? (process.env.IRMIN_TOKEN || undefined)
 }
 
 /** Runs a transfer with a progress line on stderr (a terminal only), cleared however it ends. */

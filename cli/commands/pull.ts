@@ -1,15 +1,16 @@
-import { validateBranchName } from '../../index.js'
 import { pull as pullBranch } from '../../sync/index.js'
-import { booleanOption, type Command, stringOption } from '../command.js'
+import { booleanOption, type Command } from '../command.js'
 import { reportingConflicts } from '../format/conflicts.js'
 import { formatSize } from '../format/size.js'
 import { mergingContents } from '../merge-rule.js'
+import { transferProgress } from '../progress.js'
+import { remoteArgs } from '../remote-args.js'
 import { withStore } from '../store/open.js'
-import { withTransferProgress } from '../sync-options.js'
+import { TOKEN_OPTION } from '../sync-options.js'
 
 export const pull: Command = {
   name: 'pull',
-  usage: '[REMOTE] [BRANCH] [--from BRANCH] [--merge] [--token T]',
+  usage: '[REMOTE|URL] [BRANCH] [--from BRANCH] [--merge] [--token T]',
   summary: 'fetch a remote branch and bring a local branch up to it',
   description: [
     'Fetches the remote branch (--from, default BRANCH, default --branch) from REMOTE (a',
@@ -23,24 +24,21 @@ export const pull: Command = {
   options: {
     from: { type: 'string', value: 'BRANCH', help: 'the remote branch (default: the same name)' },
     merge: { type: 'boolean', help: 'merge when the local branch has commits the remote lacks' },
-    token: { type: 'string', value: 'T', help: 'the read token (default $IRMIN_TOKEN)' },
+    ...TOKEN_OPTION,
   },
   args: [0, 2],
   async run(ctx) {
-    const { globals, args, out } = ctx
-    const [remote = 'origin', branch = globals.branch] = args
-    validateBranchName(branch)
-    const from = stringOption(ctx, 'from')
-    if (from !== undefined) validateBranchName(from)
-    const token = stringOption(ctx, 'token') ?? process.env.IRMIN_TOKEN
+    const { globals, out } = ctx
+    const { remote, branch, remoteBranch, token } = remoteArgs(ctx, 'from')
     const strategy = booleanOption(ctx, 'merge') ? 'merge' : 'fast-forward'
+    const progress = transferProgress('pull')
     const outcome = await reportingConflicts(`pull of ${remote} into ${branch}`, globals.contents, () =>
       withStore(
         globals,
-        ({ repo }) => withTransferProgress('receiving', onProgress => pullBranch(repo, remote, branch, { strategy, token, remoteBranch: from, onProgress })),
+        ({ repo }) => pullBranch(repo, remote, branch, { strategy, token, remoteBranch, onProgress: p => progress.update(p.objects, p.bytes) }),
         mergingContents(globals.contents),
       ),
-    )
+    ).finally(() => progress.stop())
     const result = { kind: outcome.kind, branch, commit: outcome.head.id, objects: outcome.fetched.objects, bytes: outcome.fetched.bytes }
     out.result(result, r => {
       const fetched = `${r.objects} object${r.objects === 1 ? '' : 's'}, ${formatSize(r.bytes)} fetched`

@@ -1,14 +1,16 @@
-import { isObjectId, validateBranchName } from '../../index.js'
+import { isObjectId } from '../../index.js'
 import { push as pushBranch, type PushMode, type PushProgress } from '../../sync/index.js'
 import { UsageError } from '../errors.js'
 import { booleanOption, type Command, stringOption } from '../command.js'
 import { formatSize } from '../format/size.js'
 import { type Progress, progressBar } from '../progress.js'
+import { remoteArgs } from '../remote-args.js'
 import { withStore } from '../store/open.js'
+import { TOKEN_OPTION } from '../sync-options.js'
 
 export const push: Command = {
   name: 'push',
-  usage: '[REMOTE] [BRANCH] [--to BRANCH] [--merge] [--force] [--lease ID] [--token T]',
+  usage: '[REMOTE|URL] [BRANCH] [--to BRANCH] [--merge] [--force] [--lease ID] [--token T]',
   summary: 'send a branch to a remote irmin serve and move its branch there',
   description: [
     'Sends BRANCH (default --branch) to REMOTE (a remembered remote, default origin, or a URL of',
@@ -25,19 +27,15 @@ export const push: Command = {
     merge: { type: 'boolean', help: 'when not a fast-forward, have the server merge' },
     force: { type: 'boolean', help: 'move the remote branch whatever it names' },
     lease: { type: 'string', value: 'ID', help: 'with --force: only if the remote branch is still at ID' },
-    token: { type: 'string', value: 'T', help: 'the write token (default $IRMIN_TOKEN)' },
+    ...TOKEN_OPTION,
   },
   args: [0, 2],
   async run(ctx) {
-    const { globals, args, out } = ctx
-    const [remote = 'origin', branch = globals.branch] = args
-    validateBranchName(branch)
-    const to = stringOption(ctx, 'to')
-    if (to !== undefined) validateBranchName(to)
+    const { globals, out } = ctx
+    const { remote, branch, remoteBranch, token } = remoteArgs(ctx, 'to')
     const mode = pushMode(booleanOption(ctx, 'merge'), booleanOption(ctx, 'force'))
     const lease = stringOption(ctx, 'lease')
     if (lease !== undefined && (mode !== 'force' || !isObjectId(lease))) throw new UsageError('--lease takes a 40-hex commit id, with --force')
-    const token = stringOption(ctx, 'token') ?? process.env.IRMIN_TOKEN
     let bar: Progress | undefined
     let shown = 0
     const onProgress = (p: PushProgress) => {
@@ -47,7 +45,7 @@ export const push: Command = {
     }
     const result = await withStore(globals, async ({ repo }) => {
       try {
-        return await pushBranch(repo, remote, branch, { mode, lease, token, remoteBranch: to, onProgress })
+        return await pushBranch(repo, remote, branch, { mode, lease, token, remoteBranch, onProgress })
       } finally {
         bar?.stop()
       }

@@ -3,7 +3,8 @@
  * refs reach, ask `has` which of those the server already holds (what an interrupted push left
  * there), then stream the rest behind a PUSH header. Nothing that arrived is sent again, so an
  * interrupted push resumes where it stopped; it does so on its own (`retries`) after a broken
- * connection or a ref that moved meanwhile (`ESTALE`).
+ * connection, a ref that moved meanwhile (`ESTALE`) or remote refs that changed under its
+ * listing (`EINCOMPLETE`).
  *
  * The body is streamed as the server takes it where `fetch` can stream a request (Node; browsers
  * over HTTP/2), and otherwise sent as one Blob built from the same stream.
@@ -67,7 +68,10 @@ export async function push(repo: AnyRepo, remoteOrUrl: string, branch: string, o
       else await fetchRemote(repo, remote.name, { branches: [target], transport })
       return { ...result, remote: remote.name, ...sent, requests: transport.requests - before }
     } catch (error) {
-      const retry = error instanceof TruncatedStreamError || error instanceof RemoteUnavailableError || (error instanceof SyncError && error.code === 'ESTALE' && options.mode !== 'force')
+      // A cut upload, a ref moved meanwhile, or a remote whose refs changed under the listing
+      // (EINCOMPLETE): list again against the remote's refs now; `has` skips what arrived.
+      const stale = error instanceof SyncError && ((error.code === 'ESTALE' && options.mode !== 'force') || error.code === 'EINCOMPLETE')
+      const retry = error instanceof TruncatedStreamError || error instanceof RemoteUnavailableError || stale
       if (!retry || attempt >= (options.retries ?? 2)) throw error
     }
   }

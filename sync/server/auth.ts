@@ -36,7 +36,8 @@ export function tokensEqual(presented: string, expected: string): boolean {
 
 /** Throws `UnauthorizedError` unless the request may have `access`. */
 export function authorize(tokens: SyncTokens, request: IncomingMessage, access: Access): void {
-  const needed = access === 'write' ? [tokens.write] : tokens.read === undefined ? [] : [tokens.read, tokens.write]
+  // A write needs the write token; with none set, every route (a push too) needs the read token when there is one.
+  const needed = access === 'write' && tokens.write !== undefined ? [tokens.write] : tokens.read === undefined ? [] : [tokens.read, tokens.write]
   const accepted = needed.filter((t): t is string => t !== undefined)
   if (accepted.length === 0) return
   const presented = presentedToken(request)

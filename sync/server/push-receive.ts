@@ -16,6 +16,9 @@ import type { SyncServerContext } from './context.js'
 import type { SyncLimits } from './limits.js'
 import { movePushedRef } from './push-move.js'
 
+/** Bytes of objects handed to the backend before reading on waits for them to be stored. */
+const FLUSH_BYTES = 8 * 1024 * 1024
+
 /** What a push did: the ref's outcome and what it stored. */
 export interface ReceivedPush extends PushResult {
   readonly objects: number
@@ -38,6 +41,7 @@ async function storeObjects(repo: Repo<Uint8Array>, hold: WriteHold<Uint8Array>,
   let header: PushHeader | undefined
   let objects = 0
   let bytes = 0
+  let pending = 0
   try {
     for await (const frame of decodeFrames(connection(body), { maxFrame: limits.frame, hasher: repo.objects.hasher })) {
       if (header === undefined) {
@@ -54,6 +58,12 @@ async function storeObjects(repo: Repo<Uint8Array>, hold: WriteHold<Uint8Array>,
           if (objects > limits.pushObjects) throw new TooLargeError('a push', objects, limits.pushObjects, 'objects')
           if (bytes > limits.pushBytes) throw new TooLargeError('a push', bytes, limits.pushBytes)
           writer.add(frame.id, frame.bytes)
+          pending += frame.bytes.length
+          if (pending >= FLUSH_BYTES) {
+            // Backpressure: the request is not read further until the backend has caught up.
+            await writer.finish()
+            pending = 0
+          }
           break
         }
         case FrameKind.progress:

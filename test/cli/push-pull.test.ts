@@ -1,6 +1,6 @@
 /**
  * End to end between two real `irmin serve` processes on loopback, with the real `irmin` binary
- * as the client: a store pulled from the first server (a clone), served by the second; both
+ * as the client: a clone of the first server's store, served by the second; both
  * sides change; a fast-forward push is refused, so is a push without the write token; pull with
  * merge, push, and the first server's branch equals the second's (a pull across says up to date).
  * Git stores: served and written by other processes at the same time, as git repositories are.
@@ -46,28 +46,26 @@ describe('irmin push and pull between two irmin serve processes', () => {
     await ok(['--root', a, '--backend', 'git', 'init'])
     await ok(['--root', a, 'set', 'shared', 'base'])
     const urlA = await serve(a, '--token', 'secret')
-    await ok(['--root', b, '--backend', 'git', 'init'])
-    const cloned = await ok(['--root', b, '--json', 'pull', urlA, 'main'])
-    expect(JSON.parse(cloned.stdout)).toMatchObject({ kind: 'created' })
+    await ok(['--backend', 'git', 'clone', urlA, b])
     const urlB = await serve(b)
 
     await ok(['--root', a, 'set', 'from-a', 'A'])
     await ok(['--root', b, 'set', 'from-b', 'B'])
     const headA = await remoteHead(urlA)
 
-    const unauthorized = await irmin(['--root', b, 'push', urlA, 'main'])
+    const unauthorized = await irmin(['--root', b, 'push'])
     expect(unauthorized.status).toBe(1)
     expect(unauthorized.stderr).toMatch(/write token/)
-    const refused = await irmin(['--root', b, 'push', urlA, 'main', '--token', 'secret'])
+    const refused = await irmin(['--root', b, 'push', 'origin', 'main', '--token', 'secret'])
     expect(refused.status).toBe(1)
     expect(refused.stderr).toMatch(/not a fast-forward/)
     expect(refused.stderr).not.toMatch(/\n\s+at /) // a message, not a stack
     expect(await remoteHead(urlA)).toBe(headA)
 
-    const refusedPull = await irmin(['--root', b, 'pull', urlA, 'main'])
+    const refusedPull = await irmin(['--root', b, 'pull'])
     expect(refusedPull.status).toBe(1)
     expect(refusedPull.stderr).toMatch(/not a fast-forward/)
-    const merged = await ok(['--root', b, '--json', 'pull', urlA, 'main', '--merge'])
+    const merged = await ok(['--root', b, '--json', 'pull', 'origin', '--merge'])
     expect(JSON.parse(merged.stdout)).toMatchObject({ kind: 'merge' })
     const pushed = await ok(['--root', b, '--json', 'push', urlA, 'main', '--token', 'secret'])
     const result = JSON.parse(pushed.stdout)

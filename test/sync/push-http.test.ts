@@ -55,7 +55,7 @@ async function refsOf(repo: Repo<Uint8Array>) {
 }
 
 /** Two clients with a commit each on their own branch: `first` for bad pushes, `other` for a good one beside it. */
-async function setup(tokens: { write?: string } = {}) {
+async function setup(tokens: { write?: string; read?: string } = {}) {
   const served = await serve(tokens)
   const client = await openRepo()
   await client.branch('main').set(['a'], bytes('1'))
@@ -93,6 +93,14 @@ describe('POST /sync/v1/push', () => {
     expect(await refsOf(repo)).toEqual([])
     const landed = await post(url, 'push', [push.bytes], { token: 'secret' })
     expect([landed.status, landed.body]).toEqual([200, { ref: 'refs/heads/main', old: null, new: push.head, merged: false }])
+  })
+
+  it('with only a read token, a push needs it too', async () => {
+    const { repo, url, client } = await setup({ read: 'reader' })
+    const push = await pushBytes(client, 'main', repo)
+    expect((await post(url, 'push', [push.bytes])).status).toBe(401)
+    expect(await refsOf(repo)).toEqual([])
+    expect((await post(url, 'push', [push.bytes], { token: 'reader' })).status).toBe(200)
   })
 
   it('refuses each kind of bad input clearly, serves another push meanwhile, and leaves refs and fsck clean', async () => {

@@ -89,6 +89,28 @@ describe('receiving a push', () => {
     await clean(server)
   })
 
+  it('answers ESTALE when the ref moves between the check and the swap, and leaves the other move', async () => {
+    const { client, server, main } = await pair()
+    await receive(server, once((await pushBytes(client, 'main', server)).bytes))
+    await main.set(['c'], bytes('3'))
+    const push = await pushBytes(client, 'main', server)
+    // Another writer lands just before the push's compare-and-swap.
+    const cas = server.backend.casRef.bind(server.backend)
+    let other: string | undefined
+    let armed = true
+    server.backend.casRef = async (ref, expected, next) => {
+      if (armed && ref === 'refs/heads/main') {
+        armed = false
+        other = (await server.branch('main').set(['d'], bytes('other')))!.id
+      }
+      return cas(ref, expected, next)
+    }
+    await refused(receive(server, once(push.bytes)), 'ESTALE')
+    server.backend.casRef = cas
+    expect(await server.branch('main').headId()).toBe(other)
+    await clean(server)
+  })
+
   it('refuses an incomplete closure naming what is missing, keeps what arrived, and lands once it is sent', async () => {
     const { client, server } = await pair()
     const blob = getDefaultHasher().sha1Hex(frameObject('blob', bytes('2')))
@@ -102,6 +124,28 @@ describe('receiving a push', () => {
     const resumed = await pushBytes(client, 'main', server, {}, id => partial.ids.includes(id))
     expect(resumed.ids).toEqual([blob])
     expect(await receive(server, once(resumed.bytes))).toMatchObject({ new: partial.head, objects: 1 })
+    await clean(server)
+  })
+
+  it("checks the closure down to the server's own history boundary, not past it", async () => {
+    const client = await openRepo()
+    const main = client.branch('main')
+    for (let i = 0; i < 5; i++) await main.set(['n'], bytes(`${i}`))
+    const server = await openRepo()
+    await receive(server, once((await pushBytes(client, 'main', server)).bytes))
+    // The server keeps two commits of history: the older one is its boundary, its parents are gone.
+    const report = await server.gc({ keepCommits: 2 })
+    expect(report.boundary).toHaveLength(1)
+    const boundary = report.boundary[0]
+    await client.createBranch('feature', boundary)
+    await client.branch('feature').set(['f'], bytes('x'))
+    // Only the new commit's objects go: the older history the server dropped is not needed.
+    const listed = (await pushBytes(client, 'feature', server)).ids
+    const fresh = listed.slice(-3)
+    const push = await pushBytes(client, 'feature', server, {}, id => !fresh.includes(id))
+    expect(await server.backend.hasObjects(listed.slice(0, -3))).toContain(false)
+    expect(push.ids).toHaveLength(3) // the blob f, the root tree, the commit
+    expect(await receive(server, once(push.bytes))).toMatchObject({ ref: 'refs/heads/feature', new: push.head })
     await clean(server)
   })
 
