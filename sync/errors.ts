@@ -77,6 +77,7 @@ export const STATUS_OF_CODE: Readonly<Record<string, number>> = {
   ENONFASTFORWARD: 409,
   ECONFLICT: 409,
   ESTALE: 409,
+  EMETHOD: 405,
 }
 
 /** The error a refusal `{ error, code, ...details }` from a server stands for, as the same class where there is one. */

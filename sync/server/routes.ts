@@ -53,6 +53,6 @@ export async function handleSync(ctx: SyncServerContext, request: IncomingMessag
     if (status === 401) response.setHeader('www-authenticate', 'Bearer')
     // The rest of an unread body is not worth reading: the connection closes after this reply.
     if (!request.complete) response.setHeader('connection', 'close')
-    sendJson(response, error instanceof SyncError && error.code === 'EMETHOD' ? 405 : status, body)
+    sendJson(response, status, body)
   }
 }
