@@ -10,7 +10,7 @@ import { TOKEN_OPTION } from '../sync-options.js'
 
 export const push: Command = {
   name: 'push',
-  usage: '[REMOTE|URL] [BRANCH] [--to BRANCH] [--merge] [--force] [--lease ID] [--token T]',
+  usage: '[REMOTE|URL] [BRANCH] [--to BRANCH] [--merge | --force] [--lease ID] [--token T]',
   summary: 'send a branch to a remote irmin serve and move its branch there',
   description: [
     'Sends BRANCH (default --branch) to REMOTE (a remembered remote, default origin, or a URL of',

@@ -32,17 +32,35 @@ export async function pull<T>(repo: Repo<T>, remoteOrUrl: string, branch: string
   const theirs = await repo.backend.getRef(trackingRef(fetched.remote, remoteBranch))
   if (theirs === undefined) throw new NotFoundError(`branch ${remoteBranch} on ${fetched.remote}`)
   const store = repo.branch(branch)
+  if ((options.strategy ?? 'fast-forward') === 'fast-forward') return { ...(await fastForward(repo, branch, theirs)), fetched }
   const ours = await store.headId()
   if (ours === undefined) {
     await repo.createBranch(branch, theirs)
     return { kind: 'created', head: await repo.readCommit(theirs), fetched }
   }
-  if ((options.strategy ?? 'fast-forward') === 'fast-forward' && ours !== theirs) {
-    const ancestors = await repo.lowestCommonAncestors(ours, theirs)
-    if (ancestors.some(c => c.id === theirs)) return { kind: 'up-to-date', head: await repo.readCommit(ours), fetched }
-    if (!ancestors.some(c => c.id === ours)) throw new NonFastForwardError(branchRef(branch), ours, theirs, 'pull with strategy "merge"')
-  }
   const message = options.message ?? `merge ${fetched.remote}/${remoteBranch} into ${branch}`
   const outcome = await store.mergeWithCommit(theirs, { message })
   return { kind: outcome.kind, head: outcome.head, fetched }
+}
+
+/**
+ * Moves `branch` to `theirs` when it is behind it (or creates it there), by compare-and-swap: a
+ * local write landing meanwhile is seen on the next look, never merged into. `theirs` is kept
+ * from garbage collection by the tracking ref that names it.
+ */
+async function fastForward<T>(repo: Repo<T>, branch: string, theirs: string): Promise<Omit<PullOutcome, 'fetched'>> {
+  const ref = branchRef(branch)
+  for (;;) {
+    const ours = await repo.backend.getRef(ref)
+    if (ours === theirs) return { kind: 'up-to-date', head: await repo.readCommit(ours) }
+    if (ours !== undefined) {
+      const ancestors = await repo.lowestCommonAncestors(ours, theirs)
+      if (ancestors.some(c => c.id === theirs)) return { kind: 'up-to-date', head: await repo.readCommit(ours) }
+      if (!ancestors.some(c => c.id === ours)) throw new NonFastForwardError(ref, ours, theirs, 'pull with strategy "merge"')
+    }
+    if (await repo.backend.casRef(ref, ours, theirs)) {
+      repo.refMoved(ref, theirs)
+      return { kind: ours === undefined ? 'created' : 'fast-forward', head: await repo.readCommit(theirs) }
+    }
+  }
 }

@@ -79,6 +79,25 @@ describe('push and pull through the client', () => {
     expect(await codeOf(alice.push('origin', 'main', { mode: 'merge' }))).toBe('ECONFLICT')
   })
 
+  it('a fast-forward pull never merges: a local write landing during it makes it a refusal', async () => {
+    const { server, alice } = await served()
+    await server.branch('main').set(['server'], bytes('s'))
+    const cas = alice.backend.casRef.bind(alice.backend)
+    let armed = true
+    alice.backend.casRef = async (ref, expected, next) => {
+      if (armed && ref === 'refs/heads/main') {
+        armed = false
+        await alice.branch('main').set(['local'], bytes('l'))
+      }
+      return cas(ref, expected, next)
+    }
+    expect(await codeOf(alice.pull('origin', 'main'))).toBe('ENONFASTFORWARD')
+    alice.backend.casRef = cas
+    const head = await alice.readCommit((await alice.branch('main').headId())!)
+    expect(head.parents).toHaveLength(1)
+    expect(text(await alice.branch('main').get(['local']))).toBe('l')
+  })
+
   it('refuses a push without the write token, with a typed 401; with it, reports progress', async () => {
     const { server, alice } = await served({ write: 'w-token' })
     const main = alice.branch('main')
