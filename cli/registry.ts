@@ -25,6 +25,7 @@ import { snapshot } from './commands/snapshot.js'
 import { stats } from './commands/stats.js'
 import { tree } from './commands/tree.js'
 import { watch } from './commands/watch.js'
+import { xenstored } from './commands/xenstored.js'
 
 export const COMMANDS: readonly Command[] = [
   init,
@@ -48,6 +49,7 @@ export const COMMANDS: readonly Command[] = [
   gc,
   fsck,
   serve,
+  xenstored,
   help,
 ]
 

@@ -1,0 +1,163 @@
+/**
+ * The daemon's durability choice: a backend wrapper whose puts and ref moves take effect at once
+ * in memory and reach the wrapped backend (LevelDB) in the background, many commits per batch
+ * (a group commit), objects always before the refs that name them. Everything reads through it,
+ * so the daemon sees its own writes; a crash loses at most the writes acknowledged since the last
+ * flush finished (flushes follow each other without pause: a few milliseconds of writes); `close`
+ * and `flush` write everything, so a clean shutdown loses nothing.
+ *
+ * Garbage collection stays as safe as on the wrapped backend: deletions, and the listings GC
+ * sweeps from, first flush everything pending, so the wrapped backend then holds exactly what
+ * the wrapper showed, and deletions land in the order GC issued them relative to puts.
+ *
+ * One process owns the wrapped store (LevelDB's rule), so the wrapper's view of refs is the truth.
+ */
+import { type Backend, type ObjectEntry, type RefListener, RefListeners } from '../core/backend.js'
+
+export class WriteBehindBackend implements Backend {
+  private objects = new Map<string, Uint8Array>()
+  /** Objects being written by the flush under way (still readable from here until it lands). */
+  private writing = new Map<string, Uint8Array>()
+  /** Ref values as this process knows them (loaded on first use). */
+  private readonly refs = new Map<string, string | undefined>()
+  /** Refs as last written to the wrapped backend. */
+  private readonly stored = new Map<string, string | undefined>()
+  private readonly dirty = new Set<string>()
+  private readonly listeners = new RefListeners()
+  private flushing: Promise<void> | undefined
+  private failure: unknown
+  flushes = 0
+
+  constructor(readonly inner: Backend) {}
+
+  async getObjects(ids: readonly string[]): Promise<Array<Uint8Array | undefined>> {
+    const found = ids.map(id => this.objects.get(id) ?? this.writing.get(id))
+    const missing = ids.filter((_, i) => found[i] === undefined)
+    if (missing.length === 0) return found
+    const loaded = await this.inner.getObjects(missing)
+    let j = 0
+    return found.map(bytes => bytes ?? loaded[j++])
+  }
+
+  getObjectsSync(ids: readonly string[]): Array<Uint8Array | undefined> {
+    const found = ids.map(id => this.objects.get(id) ?? this.writing.get(id))
+    const missing = ids.filter((_, i) => found[i] === undefined)
+    if (missing.length === 0 || !this.inner.getObjectsSync) return found
+    const loaded = this.inner.getObjectsSync(missing)
+    let j = 0
+    return found.map(bytes => bytes ?? loaded[j++])
+  }
+
+  async hasObjects(ids: readonly string[]): Promise<boolean[]> {
+    return (await this.getObjects(ids)).map(bytes => bytes !== undefined)
+  }
+
+  async putObjects(objects: readonly ObjectEntry[]): Promise<void> {
+    this.check()
+    for (const [id, bytes] of objects) this.objects.set(id, bytes)
+    this.schedule()
+  }
+
+  async deleteObjects(ids: readonly string[]): Promise<void> {
+    await this.flush()
+    await this.inner.deleteObjects(ids)
+  }
+
+  async *objectIds(): AsyncIterable<string> {
+    await this.flush()
+    yield* this.inner.objectIds()
+  }
+
+  async getRef(name: string): Promise<string | undefined> {
+    if (this.refs.has(name)) return this.refs.get(name)
+    const id = await this.inner.getRef(name)
+    if (!this.refs.has(name)) {
+      this.refs.set(name, id)
+      this.stored.set(name, id)
+    }
+    return this.refs.get(name)
+  }
+
+  peekRef(name: string): string | undefined {
+    if (this.refs.has(name)) return this.refs.get(name)
+    return this.inner.peekRef?.(name)
+  }
+
+  async listRefs(prefix = ''): Promise<Array<[name: string, id: string]>> {
+    const listed = new Map(await this.inner.listRefs(prefix))
+    for (const [name, id] of this.refs) {
+      if (!name.startsWith(prefix)) continue
+      if (id === undefined) listed.delete(name)
+      else listed.set(name, id)
+    }
+    return [...listed].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  }
+
+  async casRef(name: string, expected: string | undefined, next: string | undefined): Promise<boolean> {
+    this.check()
+    if ((await this.getRef(name)) !== expected) return false
+    this.refs.set(name, next)
+    this.dirty.add(name)
+    this.schedule()
+    this.listeners.emit(name, next)
+    return true
+  }
+
+  watchRefs(listener: RefListener): () => void {
+    return this.listeners.add(listener)
+  }
+
+  async getShallow(): Promise<string[]> {
+    await this.flush()
+    return this.inner.getShallow ? this.inner.getShallow() : []
+  }
+
+  /** Resolves when everything put or moved before the call is in the wrapped backend. */
+  async flush(): Promise<void> {
+    while (this.flushing || this.objects.size > 0 || this.dirty.size > 0) {
+      this.flushing ??= this.writeOut().finally(() => (this.flushing = undefined))
+      await this.flushing
+    }
+    this.check()
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.flush()
+    } finally {
+      await this.inner.close()
+    }
+  }
+
+  private schedule(): void {
+    this.flushing ??= this.writeOut().finally(() => (this.flushing = undefined))
+  }
+
+  /** Writes out batches until nothing is pending; objects first, then the refs naming them. */
+  private async writeOut(): Promise<void> {
+    // Let the writes of this turn join the batch.
+    await new Promise(resolve => setImmediate(resolve))
+    try {
+      while (this.objects.size > 0 || this.dirty.size > 0) {
+        this.writing = this.objects
+        this.objects = new Map()
+        const refs = [...this.dirty].map(name => [name, this.refs.get(name)] as const)
+        this.dirty.clear()
+        if (this.writing.size > 0) await this.inner.putObjects([...this.writing])
+        for (const [name, id] of refs) {
+          if (!(await this.inner.casRef(name, this.stored.get(name), id))) throw new Error(`ref ${name} moved under the xenstore daemon: another process writes this store`)
+          this.stored.set(name, id)
+        }
+        this.writing = new Map()
+        this.flushes++
+      }
+    } catch (error) {
+      this.failure ??= error
+    }
+  }
+
+  /** After a failed flush nothing more is accepted: acknowledging writes that cannot land would lose them. */
+  private check(): void {
+    if (this.failure !== undefined) throw this.failure
+  }
+}
