@@ -129,8 +129,9 @@ async function dispatch(daemon: XenstoreDaemon, session: Session, message: Messa
     }
     case XS.UNWATCH: {
       const [given, token] = args(message, 2)
-      const at = path(daemon, session, given, true)
-      if (!session.watches.delete(`${at.name}\0${token}`)) fail('ENOENT', 'no such watch')
+      // Not validated (as C xenstored): a path no watch can have is simply not found.
+      const name = given!.startsWith('/') || given!.startsWith('@') ? given! : `${domainPath(session.domid)}/${given}`
+      if (!session.watches.delete(`${name}\0${token}`)) fail('ENOENT', 'no such watch')
       return session.reply(message, XS.UNWATCH, OK)
     }
     case XS.RESET_WATCHES: {

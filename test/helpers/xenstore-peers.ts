@@ -9,6 +9,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { existsSync, mkdirSync, rmdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
+import { connect } from 'node:net'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { PACKAGE_ROOT } from './irmin-cli.js'
@@ -68,7 +69,11 @@ export async function startReference(kind: 'c' | 'ocaml', dir: string): Promise<
     if (Date.now() > deadline || child.exitCode !== null) throw new Error(`reference ${kind} xenstored did not start in ${dir}`)
     await new Promise(resolve => setTimeout(resolve, 50))
   }
-  await new Promise(resolve => setTimeout(resolve, 100))
+  // The socket is bound before it listens: wait until a connection is accepted.
+  while (!(await accepts(socket))) {
+    if (Date.now() > deadline) throw new Error(`reference ${kind} xenstored does not accept connections in ${dir}`)
+    await new Promise(resolve => setTimeout(resolve, 50))
+  }
   return {
     socket,
     stop: async () => {
@@ -78,6 +83,17 @@ export async function startReference(kind: 'c' | 'ocaml', dir: string): Promise<
       await exited
     },
   }
+}
+
+function accepts(path: string): Promise<boolean> {
+  return new Promise(resolve => {
+    const socket = connect(path)
+    socket.once('connect', () => {
+      socket.destroy()
+      resolve(true)
+    })
+    socket.once('error', () => resolve(false))
+  })
 }
 
 /** Runs a program with XENSTORED_PATH set; returns status and output. */
