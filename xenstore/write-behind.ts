@@ -11,6 +11,8 @@
  * the wrapper showed, and deletions land in the order GC issued them relative to puts.
  *
  * One process owns the wrapped store (LevelDB's rule), so the wrapper's view of refs is the truth.
+ * For LevelDB only: it offers none of the optional native places (shallow file, reflogs) that
+ * the git backend has, so GC keeps its history boundary in a blob, as on LevelDB itself.
  */
 import { type Backend, type ObjectEntry, type RefListener, RefListeners } from '../core/backend.js'
 
@@ -105,11 +107,6 @@ export class WriteBehindBackend implements Backend {
 
   watchRefs(listener: RefListener): () => void {
     return this.listeners.add(listener)
-  }
-
-  async getShallow(): Promise<string[]> {
-    await this.flush()
-    return this.inner.getShallow ? this.inner.getShallow() : []
   }
 
   /** Resolves when everything put or moved before the call is in the wrapped backend. */

@@ -10,14 +10,14 @@ import { afterAll, beforeAll, expect, test } from 'vitest'
 import { XsClient } from '../../xenstore/client.js'
 import { type RunningDaemon, startDaemon } from '../helpers/xenstore-daemon.js'
 
-type Op =
+type Leaf =
   | { op: 'write'; path: string; value: string }
   | { op: 'mkdir' | 'rm' | 'read' | 'dir' | 'perms'; path: string }
-  | { op: 'chmod'; path: string; perms: string[] }
-  | { op: 'tx'; body: Op[]; commit: boolean }
+  | { op: 'chmod'; path: string; perms: readonly string[] }
+type Op = Leaf | { op: 'tx'; body: Leaf[]; commit: boolean }
 
 const NAMES = ['a', 'b', 'a/b', 'a/b/c', 'b/x', 'c']
-const leaf: fc.Arbitrary<Op> = fc.oneof(
+const leaf: fc.Arbitrary<Leaf> = fc.oneof(
   fc.record({ op: fc.constant('write' as const), path: fc.constantFrom(...NAMES), value: fc.constantFrom('', '1', 'two', 'x\0y') }),
   fc.record({ op: fc.constantFrom('mkdir' as const, 'rm' as const, 'read' as const, 'dir' as const, 'perms' as const), path: fc.constantFrom(...NAMES) }),
   fc.record({ op: fc.constant('chmod' as const), path: fc.constantFrom(...NAMES), perms: fc.constantFrom(['n0'], ['r0', 'w4'], ['b0', 'n2']) }),
@@ -33,7 +33,7 @@ type Model = Map<string, Node>
 const parentOf = (path: string) => path.slice(0, path.lastIndexOf('/'))
 
 /** The expected reply of `o` on `model` (changed in place), as the normalised text the test compares. */
-function expected(model: Model, o: Exclude<Op, { op: 'tx' }>, base: string): string {
+function expected(model: Model, o: Leaf, base: string): string {
   const path = `${base}/${o.path}`
   const node = model.get(path)
   switch (o.op) {
@@ -73,13 +73,13 @@ function expected(model: Model, o: Exclude<Op, { op: 'tx' }>, base: string): str
   }
 }
 
-async function actual(client: XsClient, o: Exclude<Op, { op: 'tx' }>, base: string, tx: number): Promise<string> {
+async function actual(client: XsClient, o: Leaf, base: string, tx: number): Promise<string> {
   const path = `${base}/${o.path}`
   const reply =
     o.op === 'read' ? await client.read(path, tx)
     : o.op === 'dir' ? await client.directory(path, tx)
     : o.op === 'perms' ? await client.getPerms(path, tx)
-    : o.op === 'chmod' ? await client.setPerms(path, o.perms, tx)
+    : o.op === 'chmod' ? await client.setPerms(path, [...o.perms], tx)
     : o.op === 'write' ? await client.write(path, o.value, tx)
     : o.op === 'mkdir' ? await client.mkdir(path, tx)
     : await client.rm(path, tx)
