@@ -12,6 +12,7 @@ const SUITES: Record<string, () => Promise<{ run(report: Report): Promise<void> 
   merge: () => import('./suites/merge.js'),
   git: () => import('./suites/git-backend.js'),
   gc: () => import('./suites/gc.js'),
+  xenstore: () => import('./suites/xenstore.js'),
 }
 
 const wanted = process.argv.slice(2)

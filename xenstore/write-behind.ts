@@ -3,8 +3,9 @@
  * in memory and reach the wrapped backend (LevelDB) in the background, many commits per batch
  * (a group commit), objects always before the refs that name them. Everything reads through it,
  * so the daemon sees its own writes; a crash loses at most the writes acknowledged since the last
- * flush finished (flushes follow each other without pause: a few milliseconds of writes); `close`
- * and `flush` write everything, so a clean shutdown loses nothing.
+ * flush finished (a batch goes out every `FLUSH_INTERVAL_MS` while writes come in, so about that
+ * long, plus the time one batch takes to sync); `close` and `flush` write everything, so a clean
+ * shutdown loses nothing.
  *
  * Garbage collection stays as safe as on the wrapped backend: deletions, and the listings GC
  * sweeps from, first flush everything pending, so the wrapped backend then holds exactly what
@@ -15,6 +16,8 @@
  * the git backend has, so GC keeps its history boundary in a blob, as on LevelDB itself.
  */
 import { type Backend, type ObjectEntry, type RefListener, RefListeners } from '../core/backend.js'
+
+export const FLUSH_INTERVAL_MS = 10
 
 export class WriteBehindBackend implements Backend {
   private objects = new Map<string, Uint8Array>()
@@ -30,7 +33,11 @@ export class WriteBehindBackend implements Backend {
   private failure: unknown
   flushes = 0
 
-  constructor(readonly inner: Backend) {}
+  /** `intervalMs`: how long writes gather before a batch goes out (the most a crash can lose, plus the batch's own write). */
+  constructor(
+    readonly inner: Backend,
+    readonly intervalMs = FLUSH_INTERVAL_MS,
+  ) {}
 
   async getObjects(ids: readonly string[]): Promise<Array<Uint8Array | undefined>> {
     const found = ids.map(id => this.objects.get(id) ?? this.writing.get(id))
@@ -130,12 +137,16 @@ export class WriteBehindBackend implements Backend {
     this.flushing ??= this.writeOut().finally(() => (this.flushing = undefined))
   }
 
-  /** Writes out batches until nothing is pending; objects first, then the refs naming them. */
+  /**
+   * Writes out batches until nothing is pending; objects first, then the refs naming them. Each
+   * batch waits `intervalMs` first, so that a stream of small writes costs a few synced batches a
+   * second rather than two syncs per write (which, on a busy machine, would take the CPU the
+   * daemon answers with).
+   */
   private async writeOut(): Promise<void> {
-    // Let the writes of this turn join the batch.
-    await new Promise(resolve => setImmediate(resolve))
     try {
       while (this.objects.size > 0 || this.dirty.size > 0) {
+        await new Promise(resolve => setTimeout(resolve, this.intervalMs))
         this.writing = this.objects
         this.objects = new Map()
         const refs = [...this.dirty].map(name => [name, this.refs.get(name)] as const)
