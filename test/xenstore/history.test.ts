@@ -61,6 +61,26 @@ test('history, restart and a past state read back', async () => {
   expect((await irmin(['--root', root, 'xenstored', '--socket', socket, '--at', older])).stderr).toMatch(/--read-only and --at COMMIT go together/)
 }, 120_000)
 
+test('a crash (SIGKILL) loses only the last moments: what was acknowledged a while before is there, fsck clean', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'irmin-xs-crash-'))
+  const root = join(dir, 'store')
+  const socket = join(dir, 'sock')
+  let daemon = await runDaemon(root, socket)
+  let c = await XsClient.connect(socket)
+  for (let i = 0; i < 50; i++) expect((await c.write(`/crash/k${i}`, `v${i}`)).error).toBeUndefined()
+  await new Promise(resolve => setTimeout(resolve, 1000)) // far past the 10 ms batches and their sync
+  for (let i = 0; i < 50; i++) void c.write(`/crash/late${i}`, 'x') // may or may not survive
+  daemon.child.kill('SIGKILL')
+  await c.closed
+  await daemon.stop()
+  expect((await irmin(['--root', root, 'fsck'])).status).toBe(0)
+  daemon = await runDaemon(root, socket)
+  c = await XsClient.connect(socket)
+  for (let i = 0; i < 50; i++) expect((await c.read(`/crash/k${i}`)).text).toBe(`v${i}`)
+  await c.close()
+  expect(await daemon.stop()).toBe(0)
+}, 120_000)
+
 test('GC beside the daemon: writers and transactions keep going, nothing they reach is lost, fsck is clean', async () => {
   const daemon = await startDaemon()
   const clients = await Promise.all([0, 1, 2].map(() => XsClient.connect(daemon.socket)))
