@@ -54,6 +54,8 @@ export interface DomainInfo {
 
 /** Requests a session may have waiting before its socket stops being read. */
 export const QUEUE_HIGH = 256
+/** Requests served between two looks at the sockets. */
+const YIELD_EVERY = 32
 
 const AUTHOR = (domid: number) => `dom${domid} <dom${domid}@xenstore>`
 const ROOT_PERMS = latin1Bytes(formatPerms([{ kind: 'n', domid: 0 }]))
@@ -131,7 +133,10 @@ export class XenstoreDaemon {
   receive(session: Session, message: Message): boolean {
     if (session.closed) return false
     session.queue.push(message)
-    if (session.queue.length === 1) this.ready.push(session)
+    if (!session.scheduled) {
+      session.scheduled = true
+      this.ready.push(session)
+    }
     this.running ??= this.serve().finally(() => (this.running = undefined))
     return session.queue.length < QUEUE_HIGH
   }
@@ -142,11 +147,19 @@ export class XenstoreDaemon {
   }
 
   private async serve(): Promise<void> {
+    let served = 0
     for (let session = this.ready.shift(); session; session = this.ready.shift()) {
+      // Requests already read take turns; now and then let the sockets be read too, so that a
+      // connection with a long queue cannot keep the others' requests from being seen at all.
+      if (++served % YIELD_EVERY === 0) await new Promise(resolve => setImmediate(resolve))
       const message = session.queue.shift()
-      if (message === undefined || session.closed) continue
+      if (message === undefined || session.closed) {
+        session.scheduled = false
+        continue
+      }
       await handleRequest(this, session, message)
       if (session.queue.length > 0) this.ready.push(session)
+      else session.scheduled = false
       if (session.queue.length === QUEUE_HIGH / 4) session.resume?.()
     }
   }

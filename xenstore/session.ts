@@ -38,6 +38,8 @@ export class Session implements Caller {
   readonly queue: Message[] = []
   target: number | undefined
   closed = false
+  /** Whether it is in the daemon's turn list (or being served). */
+  scheduled = false
   /** Set by the server: starts reading the socket again after a full queue drained. */
   resume: (() => void) | undefined
 
