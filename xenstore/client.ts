@@ -34,12 +34,20 @@ export class XsClient {
     })
   }
 
-  static connect(path: string): Promise<XsClient> {
-    return new Promise((resolve, reject) => {
-      const socket = connect(path)
-      socket.once('connect', () => resolve(new XsClient(socket)))
-      socket.once('error', reject)
-    })
+  /** Connects; a full listen backlog (EAGAIN: C xenstored's is short) is retried for a while. */
+  static async connect(path: string, attempts = 50): Promise<XsClient> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await new Promise<XsClient>((resolve, reject) => {
+          const socket = connect(path)
+          socket.once('connect', () => resolve(new XsClient(socket)))
+          socket.once('error', reject)
+        })
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'EAGAIN' || attempt >= attempts) throw error
+        await new Promise(resolve => setTimeout(resolve, 20))
+      }
+    }
   }
 
   private deliver(message: Message): void {

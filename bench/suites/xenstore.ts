@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { ensureBuilt, IRMIN_BIN } from '../../test/helpers/irmin-cli.js'
 import { startReference, type ReferenceDaemon } from '../../test/helpers/xenstore-peers.js'
 import { isolated } from '../isolate.js'
 import type { Report, Row } from '../report.js'
@@ -22,11 +22,12 @@ const SECONDS = Number(process.env.XS_BENCH_SECONDS ?? 2)
 /** Rounds per figure, the daemons taking turns; the best round counts (the machine is shared and noisy). */
 const ROUNDS = Number(process.env.XS_BENCH_ROUNDS ?? 3)
 const LOAD = new URL('../xenstore-load.ts', import.meta.url).href
-const CLI = fileURLToPath(new URL('../../cli/main.ts', import.meta.url))
 
+/** The compiled `irmin` (built first when older than the sources), as users run it. */
 async function startOurs(dir: string): Promise<ReferenceDaemon> {
+  await ensureBuilt()
   const socket = join(dir, 'socket')
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', CLI, '--root', join(dir, 'store'), 'xenstored', '--socket', socket], { stdio: 'ignore' })
+  const child: ChildProcess = spawn(process.execPath, [IRMIN_BIN, '--root', join(dir, 'store'), 'xenstored', '--socket', socket], { stdio: 'ignore' })
   for (let i = 0; i < 400 && !(await accepts(socket)); i++) await new Promise(resolve => setTimeout(resolve, 50))
   return {
     socket,
