@@ -3,7 +3,7 @@
  * per `request` call (replies matched by req_id), watch events collected as they arrive.
  */
 import { connect, type Socket } from 'node:net'
-import { encodeMessage, FrameReader, type Message, splitStrings, strings, XS } from './wire.js'
+import { encodeMessage, FrameReader, latin1Bytes, type Message, splitStrings, strings, XS } from './wire.js'
 
 export interface Reply {
   readonly type: number
@@ -113,7 +113,7 @@ export class XsClient {
 
 function concat(head: string, tail: Uint8Array): Uint8Array {
   const out = new Uint8Array(head.length + tail.length)
-  for (let i = 0; i < head.length; i++) out[i] = head.charCodeAt(i)
+  out.set(latin1Bytes(head))
   out.set(tail, head.length)
   return out
 }

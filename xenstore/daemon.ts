@@ -215,6 +215,13 @@ export class XenstoreDaemon {
       if ((error as { code?: string }).code === 'ETXCONFLICT') throw new XenstoreError('EAGAIN', (error as Error).message)
       throw error
     }
+    // As C xenstored: one event per node the transaction changed (a subtree match wins over an exact one).
+    const events = new Map<string, NodeEvent>()
+    for (const event of open.effects.events) {
+      const seen = events.get(event.name)
+      if (!seen || (seen.exact && !event.exact)) events.set(event.name, { ...event, perms: [...(seen?.perms ?? []), ...event.perms] })
+    }
+    open.effects.events.splice(0, open.effects.events.length, ...events.values())
     this.apply(open.effects)
   }
 

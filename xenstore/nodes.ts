@@ -12,7 +12,7 @@
 import type { Path } from '../core/path.js'
 import type { Tree } from '../core/tree.js'
 import { fail } from './errors.js'
-import { isAtOrBelow, parentName, type XsPath } from './paths.js'
+import { isAtOrBelow, type XsPath } from './paths.js'
 import { accessFor, type Caller, decodePerms, formatPerms, isPrivileged, ownerOf, OWNER, type Perm, READ, WRITE } from './perms.js'
 import { latin1Bytes } from './wire.js'
 
@@ -197,4 +197,3 @@ export function watchMatches(watched: string, event: NodeEvent): boolean {
   return event.exact ? watched === event.name : isAtOrBelow(event.name, watched)
 }
 
-export { parentName }

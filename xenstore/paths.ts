@@ -44,12 +44,6 @@ export function canonicalize(path: string | undefined, domid: number, options: {
   return { name, steps: name === '/' ? [] : name.slice(1).split('/'), special: false }
 }
 
-/** The parent's canonical name (`/` for a top-level node). */
-export function parentName(name: string): string {
-  const slash = name.lastIndexOf('/')
-  return slash <= 0 ? '/' : name.slice(0, slash)
-}
-
 /** Whether `name` is `ancestor` or below it. */
 export function isAtOrBelow(name: string, ancestor: string): boolean {
   if (ancestor === '/') return name.startsWith('/')

@@ -6,13 +6,11 @@
  * EAGAINs each daemon answers to disjoint transactions under contention (target: 0 for ours).
  * Ours runs on LevelDB with its write-behind (README, "Xenstore daemon": durability).
  */
-import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ensureBuilt, IRMIN_BIN } from '../../test/helpers/irmin-cli.js'
-import { startReference, type ReferenceDaemon } from '../../test/helpers/xenstore-peers.js'
+import { type ReferenceDaemon, spawnDaemon, startReference } from '../../test/helpers/xenstore-peers.js'
 import { isolated } from '../isolate.js'
 import type { Report, Row } from '../report.js'
 import type { Load, LoadResult } from '../xenstore-load.js'
@@ -27,24 +25,7 @@ const LOAD = new URL('../xenstore-load.ts', import.meta.url).href
 async function startOurs(dir: string): Promise<ReferenceDaemon> {
   await ensureBuilt()
   const socket = join(dir, 'socket')
-  const child: ChildProcess = spawn(process.execPath, [IRMIN_BIN, '--root', join(dir, 'store'), 'xenstored', '--socket', socket], { stdio: 'ignore' })
-  for (let i = 0; i < 400 && !(await accepts(socket)); i++) await new Promise(resolve => setTimeout(resolve, 50))
-  return {
-    socket,
-    stop: async () => {
-      const exited = new Promise(resolve => child.once('exit', resolve))
-      child.kill('SIGTERM')
-      await exited
-    },
-  }
-}
-
-function accepts(path: string): Promise<boolean> {
-  return new Promise(resolve => {
-    const socket = connect(path)
-    socket.once('connect', () => resolve(!socket.destroy()))
-    socket.once('error', () => resolve(false))
-  })
+  return spawnDaemon(process.execPath, [IRMIN_BIN, '--root', join(dir, 'store'), 'xenstored', '--socket', socket], socket, 'irmin xenstored', 'SIGTERM')
 }
 
 export async function run(report: Report): Promise<void> {

@@ -62,16 +62,15 @@ export interface ReferenceDaemon {
 export async function startReference(kind: 'c' | 'ocaml', dir: string): Promise<ReferenceDaemon> {
   await ensurePeers()
   mkdirSync(dir, { recursive: true })
-  const child: ChildProcess = spawn('sh', [join(PEERS_SCRIPTS, 'start-daemon.sh'), PEERS_DIR, kind, dir], { stdio: 'ignore', detached: false })
-  const socket = join(dir, 'socket')
-  const deadline = Date.now() + 10_000
-  while (!existsSync(socket)) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`reference ${kind} xenstored did not start in ${dir}`)
-    await new Promise(resolve => setTimeout(resolve, 50))
-  }
-  // The socket is bound before it listens: wait until a connection is accepted.
+  return spawnDaemon('sh', [join(PEERS_SCRIPTS, 'start-daemon.sh'), PEERS_DIR, kind, dir], join(dir, 'socket'), `reference ${kind} xenstored`, 'SIGKILL')
+}
+
+/** Runs a daemon until `stop`, once `socket` accepts connections (it is bound before it listens). */
+export async function spawnDaemon(program: string, args: string[], socket: string, label: string, signal: NodeJS.Signals): Promise<ReferenceDaemon> {
+  const child: ChildProcess = spawn(program, args, { stdio: 'ignore' })
+  const deadline = Date.now() + 30_000
   while (!(await accepts(socket))) {
-    if (Date.now() > deadline) throw new Error(`reference ${kind} xenstored does not accept connections in ${dir}`)
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`${label} did not start (socket ${socket})`)
     await new Promise(resolve => setTimeout(resolve, 50))
   }
   return {
@@ -79,7 +78,7 @@ export async function startReference(kind: 'c' | 'ocaml', dir: string): Promise<
     stop: async () => {
       if (child.exitCode !== null) return
       const exited = new Promise(resolve => child.once('exit', resolve))
-      child.kill('SIGKILL')
+      child.kill(signal)
       await exited
     },
   }

@@ -3,6 +3,8 @@
  * list, rm, chmod, exists, watch) with their outputs checked, and Debian's test-xenstore.
  */
 import { spawn } from 'node:child_process'
+import { XsClient } from '../../xenstore/client.js'
+import { strings, XS } from '../../xenstore/wire.js'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { debianTool, ensurePeers, PEER_LIBS, runWith, TEST_XENSTORE } from '../helpers/xenstore-peers.js'
 import { type RunningDaemon, startDaemon } from '../helpers/xenstore-daemon.js'
@@ -56,6 +58,20 @@ describe('xenstore-utils', () => {
     } finally {
       watch.kill()
     }
+  })
+
+  test('as a guest: after INTRODUCE, the tools on the domain socket act as that domain', async () => {
+    const dom0 = await XsClient.connect(daemon.socket)
+    await dom0.request(XS.INTRODUCE, strings('12', '1', '1'))
+    await dom0.write('/local/domain/12/name', 'guest')
+    await dom0.setPerms('/local/domain/12', ['n12'])
+    await dom0.write('/dom0-only', 'secret')
+    const guest = (name: string, ...args: string[]) => runWith(daemon.socketOf(12), debianTool(name), args)
+    expect((await guest('xenstore-write', 'data/ip', '10.0.0.12')).status).toBe(0) // relative: under its home
+    expect((await tool('xenstore-read', '/local/domain/12/data/ip')).stdout).toBe('10.0.0.12\n')
+    expect((await guest('xenstore-read', '/dom0-only')).status).not.toBe(0)
+    expect((await guest('xenstore-ls', '-p', '/local/domain/12/data')).stdout).toMatch(/^ip = "10\.0\.0\.12" [ .]*\(n12\)\n$/)
+    await dom0.close()
   })
 })
 
