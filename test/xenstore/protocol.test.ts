@@ -162,6 +162,8 @@ describe('permissions and domains', () => {
   test('quotas: entries, value size, watches, transactions', async () => {
     const q = await guest(7)
     expect((await q.write('big', 'x'.repeat(2049))).error).toBe('ENOSPC')
+    expect((await q.write('p'.repeat(2049), '')).error).toBe('EINVAL') // path quota below the home
+    expect((await q.setPerms('/local/domain/7', ['n7', 'r1', 'r2', 'r3', 'r4', 'r5'])).error).toBe('ENOSPC')
     let created = 0
     for (let i = 0; i < 30; i++) if ((await q.write(`e${i}`, '')).error === undefined) created++
     expect(created).toBe(19) // the home is dom0's node given to 7: 1 + 19 = 20
