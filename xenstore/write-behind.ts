@@ -30,6 +30,9 @@ export class WriteBehindBackend implements Backend {
   private readonly dirty = new Set<string>()
   private readonly listeners = new RefListeners()
   private flushing: Promise<void> | undefined
+  /** Counts puts and ref moves; `durable` is the count the wrapped backend holds all of. */
+  private epoch = 0
+  private durable = 0
   private failure: unknown
   flushes = 0
 
@@ -64,6 +67,7 @@ export class WriteBehindBackend implements Backend {
   async putObjects(objects: readonly ObjectEntry[]): Promise<void> {
     this.check()
     for (const [id, bytes] of objects) this.objects.set(id, bytes)
+    this.epoch++
     this.schedule()
   }
 
@@ -107,6 +111,7 @@ export class WriteBehindBackend implements Backend {
     if ((await this.getRef(name)) !== expected) return false
     this.refs.set(name, next)
     this.dirty.add(name)
+    this.epoch++
     this.schedule()
     this.listeners.emit(name, next)
     return true
@@ -116,10 +121,16 @@ export class WriteBehindBackend implements Backend {
     return this.listeners.add(listener)
   }
 
-  /** Resolves when everything put or moved before the call is in the wrapped backend. */
+  /**
+   * Resolves when everything put or moved before the call is in the wrapped backend (not what
+   * comes after: under a steady stream of writes, waiting for none to be pending would never end).
+   */
   async flush(): Promise<void> {
-    while (this.flushing || this.objects.size > 0 || this.dirty.size > 0) {
-      this.flushing ??= this.writeOut().finally(() => (this.flushing = undefined))
+    const target = this.epoch
+    while (this.durable < target) {
+      this.check()
+      this.schedule()
+      if (this.flushing === undefined) break // nothing was pending after all
       await this.flushing
     }
     this.check()
@@ -133,32 +144,36 @@ export class WriteBehindBackend implements Backend {
     }
   }
 
+  /** Starts the next batch unless one is under way; each batch starts the next while writes are pending. */
   private schedule(): void {
-    this.flushing ??= this.writeOut().finally(() => (this.flushing = undefined))
+    this.flushing ??= this.writeBatch().finally(() => {
+      this.flushing = undefined
+      if (this.failure === undefined && (this.objects.size > 0 || this.dirty.size > 0)) this.schedule()
+    })
   }
 
   /**
-   * Writes out batches until nothing is pending; objects first, then the refs naming them. Each
-   * batch waits `intervalMs` first, so that a stream of small writes costs a few synced batches a
-   * second rather than two syncs per write (which, on a busy machine, would take the CPU the
-   * daemon answers with).
+   * Writes one batch: objects first, then the refs naming them. It waits `intervalMs` first, so
+   * that a stream of small writes costs a few synced batches a second rather than two syncs per
+   * write (which, on a busy machine, would take the CPU the daemon answers with).
    */
-  private async writeOut(): Promise<void> {
+  private async writeBatch(): Promise<void> {
+    if (this.objects.size === 0 && this.dirty.size === 0) return
     try {
-      while (this.objects.size > 0 || this.dirty.size > 0) {
-        await new Promise(resolve => setTimeout(resolve, this.intervalMs))
-        this.writing = this.objects
-        this.objects = new Map()
-        const refs = [...this.dirty].map(name => [name, this.refs.get(name)] as const)
-        this.dirty.clear()
-        if (this.writing.size > 0) await this.inner.putObjects([...this.writing])
-        for (const [name, id] of refs) {
-          if (!(await this.inner.casRef(name, this.stored.get(name), id))) throw new Error(`ref ${name} moved under the xenstore daemon: another process writes this store`)
-          this.stored.set(name, id)
-        }
-        this.writing = new Map()
-        this.flushes++
+      await new Promise(resolve => setTimeout(resolve, this.intervalMs))
+      const covers = this.epoch
+      this.writing = this.objects
+      this.objects = new Map()
+      const refs = [...this.dirty].map(name => [name, this.refs.get(name)] as const)
+      this.dirty.clear()
+      if (this.writing.size > 0) await this.inner.putObjects([...this.writing])
+      for (const [name, id] of refs) {
+        if (!(await this.inner.casRef(name, this.stored.get(name), id))) throw new Error(`ref ${name} moved under the xenstore daemon: another process writes this store`)
+        this.stored.set(name, id)
       }
+      this.writing = new Map()
+      this.durable = covers
+      this.flushes++
     } catch (error) {
       this.failure ??= error
     }
