@@ -26,6 +26,14 @@ export class XenstoreProtocolError extends IrminError {
   }
 }
 
+/** The socket path given to the daemon answers: another daemon is serving there. */
+export class SocketInUseError extends IrminError {
+  override readonly code = 'ESOCKETINUSE'
+  constructor(readonly path: string) {
+    super(`${path} is in use: another daemon is listening there (stop it, or choose another --socket)`)
+  }
+}
+
 export const fail = (code: ErrnoName, reason: string): never => {
   throw new XenstoreError(code, reason)
 }

@@ -10,9 +10,10 @@
  * `OUTPUT_MAX` bytes waiting) is closed.
  */
 import { existsSync, mkdirSync, unlinkSync } from 'node:fs'
-import { createServer, type Server, type Socket } from 'node:net'
+import { connect, createServer, type Server, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { XenstoreDaemon, type DaemonOptions } from './daemon.js'
+import { SocketInUseError } from './errors.js'
 import { FrameReader } from './wire.js'
 
 export const OUTPUT_MAX = 16 * 1024 * 1024
@@ -52,7 +53,10 @@ export class XenstoreServer {
 
   private async listenFor(domid: number, path: string): Promise<void> {
     if (domid !== 0 && this.options.domainSockets === undefined) return
-    if (existsSync(path)) unlinkSync(path) // a stale socket of an earlier run
+    if (existsSync(path)) {
+      if (await answers(path)) throw new SocketInUseError(path)
+      unlinkSync(path) // a stale socket of an earlier run
+    }
     const server = createServer(socket => this.accept(domid, socket))
     this.listeners.set(domid, server)
     await new Promise<void>((resolve, reject) => {
@@ -103,4 +107,15 @@ export class XenstoreServer {
     await this.daemon.close()
     for (const socket of this.sockets) socket.destroy()
   }
+}
+
+function answers(path: string): Promise<boolean> {
+  return new Promise(resolve => {
+    const probe = connect(path)
+    probe.once('connect', () => {
+      probe.destroy()
+      resolve(true)
+    })
+    probe.once('error', () => resolve(false))
+  })
 }

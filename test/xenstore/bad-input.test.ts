@@ -6,7 +6,10 @@
  */
 import { connect, type Socket } from 'node:net'
 import { afterAll, beforeAll, expect, test } from 'vitest'
+import { Contents, openMemoryBackend, Repo } from '../../index.js'
 import { XsClient } from '../../xenstore/client.js'
+import { SocketInUseError } from '../../xenstore/errors.js'
+import { XenstoreServer } from '../../xenstore/server.js'
 import { encodeMessage, PAYLOAD_MAX, strings, XS } from '../../xenstore/wire.js'
 import { type RunningDaemon, startDaemon } from '../helpers/xenstore-daemon.js'
 
@@ -125,3 +128,10 @@ test('a flooding connection delays only itself; one that never reads its replies
   expect(Math.max(...latencies)).toBeLessThan(1000)
   await stillServing()
 }, 60_000)
+
+test("a second daemon on a socket that answers is refused; the first keeps serving", async () => {
+  const repo = await Repo.open({ backend: openMemoryBackend(), contents: Contents.bytes })
+  await expect(XenstoreServer.start({ repo, socket: daemon.socket })).rejects.toThrow(SocketInUseError)
+  await repo.close()
+  await stillServing()
+})
