@@ -8,3 +8,5 @@ export { XenstoreDaemon, DEFAULT_QUOTAS, type Quotas, type DaemonOptions } from 
 export { XenstoreServer, type ServerOptions } from './server.js'
 export { WriteBehindBackend } from './write-behind.js'
 export { canonicalize, type XsPath } from './paths.js'
+export { XsClient, type Reply } from './client.js'
+export { SocketInUseError } from './errors.js'
