@@ -66,6 +66,7 @@ export class XsClient {
   /** Sends one request and waits for its reply. */
   request(type: number, payload: Uint8Array | string, txId = 0): Promise<Reply> {
     const reqId = this.nextId++
+    if (this.socket.destroyed) return Promise.resolve({ type: -1, payload: new Uint8Array(0), text: '', error: 'ECLOSED' })
     return new Promise(resolve => {
       this.waiting.set(reqId, resolve)
       this.socket.write(encodeMessage(type, reqId, txId, payload))

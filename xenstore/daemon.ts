@@ -12,7 +12,7 @@ import type { Repo } from '../core/repo.js'
 import type { Store } from '../core/store.js'
 import { latin1Bytes, type Message } from './wire.js'
 import { Effects, type Limits, type NodeAccess, type NodeEvent, type NodeReader, PERMS, VALUE, watchMatches } from './nodes.js'
-import { accessFor, decodePerms, formatPerms, isPrivileged, ownerOf, READ } from './perms.js'
+import { accessFor, type Caller, decodePerms, formatPerms, isPrivileged, OWNER, ownerOf, type Perm, READ, WRITE } from './perms.js'
 import { handleRequest } from './requests.js'
 import { type OpenTransaction, Session, type Transport } from './session.js'
 import { fail, XenstoreError } from './errors.js'
@@ -58,7 +58,8 @@ export const QUEUE_HIGH = 256
 const YIELD_EVERY = 32
 
 const AUTHOR = (domid: number) => `dom${domid} <dom${domid}@xenstore>`
-const ROOT_PERMS = latin1Bytes(formatPerms([{ kind: 'n', domid: 0 }]))
+const SPECIAL_DEFAULT: Perm[] = [{ kind: 'n', domid: 0 }]
+const ROOT_PERMS = latin1Bytes(formatPerms(SPECIAL_DEFAULT))
 
 export class XenstoreDaemon {
   readonly sessions = new Set<Session>()
@@ -67,6 +68,8 @@ export class XenstoreDaemon {
   readonly readOnly: boolean
   /** Entries owned per domain, as committed. */
   private readonly entries = new Map<number, number>()
+  /** Perms of the special watch nodes, by name. */
+  private readonly special = new Map<string, Perm[]>()
   private nextTransaction = 1
   private nextSession = 1
   private readonly ready: Session[] = []
@@ -242,9 +245,24 @@ export class XenstoreDaemon {
     }
   }
 
-  /** `@introduceDomain` / `@releaseDomain`: only privileged watchers see them. */
+  /**
+   * `@introduceDomain` / `@releaseDomain`: watchers see them when the special node's perms let
+   * them read it (`n0` until dom0 sets others, as C xenstored; kept in memory, not in the store).
+   */
   fireSpecial(name: string): void {
-    this.fire([{ name, exact: true, perms: [[{ kind: 'n', domid: 0 }]] }])
+    this.fire([{ name, exact: true, perms: [this.special.get(name) ?? SPECIAL_DEFAULT] }])
+  }
+
+  specialPerms(caller: Caller, name: string, need: number): Perm[] {
+    const perms = this.special.get(name) ?? SPECIAL_DEFAULT
+    if ((accessFor(caller, perms) & need) !== need) fail('EACCES', `no access to ${name}`)
+    return perms
+  }
+
+  setSpecialPerms(caller: Caller, name: string, perms: Perm[]): void {
+    const old = this.specialPerms(caller, name, WRITE | OWNER)
+    if (!isPrivileged(caller) && ownerOf(perms) !== ownerOf(old)) fail('EPERM', 'only dom0 may change the owner')
+    this.special.set(name, perms)
   }
 
   async close(): Promise<void> {

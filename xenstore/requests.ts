@@ -6,7 +6,7 @@ import type { XenstoreDaemon } from './daemon.js'
 import { fail, XenstoreError } from './errors.js'
 import { childrenOf, getPerms, makeNode, readValue, removeNode, setPerms, writeNode } from './nodes.js'
 import { canonicalize, domainPath, type XsPath } from './paths.js'
-import { formatPerms, isPrivileged, parsePerms } from './perms.js'
+import { formatPerms, isPrivileged, parsePerms, READ } from './perms.js'
 import type { OpenTransaction, Session } from './session.js'
 import { type Message, PAYLOAD_MAX, splitStrings, strings, TYPE_NAMES, XS } from './wire.js'
 
@@ -85,7 +85,8 @@ async function dispatch(daemon: XenstoreDaemon, session: Session, message: Messa
       return session.reply(message, XS.DIRECTORY_PART, `${generation}\0${part}`)
     }
     case XS.GET_PERMS: {
-      const perms = await getPerms(reader, session, path(daemon, session, args(message, 1)[0]))
+      const at = path(daemon, session, args(message, 1)[0], true)
+      const perms = at.special ? daemon.specialPerms(session, at.name, READ) : await getPerms(reader, session, at)
       return session.reply(message, XS.GET_PERMS, formatPerms(perms))
     }
     case XS.WRITE: {
@@ -111,8 +112,9 @@ async function dispatch(daemon: XenstoreDaemon, session: Session, message: Messa
       if (!terminated || parts.length < 2) fail('EINVAL', 'SET_PERMS takes a path and at least one permission')
       const perms = parsePerms(parts.slice(1))
       if (!isPrivileged(session) && perms.length > daemon.quotas.perms) fail('ENOSPC', `more than ${daemon.quotas.perms} permissions`)
-      const at = path(daemon, session, parts[0])
-      await daemon.change(session, open, `SET_PERMS ${at.name} ${parts.slice(1).join(',')}`, (access, effects) => setPerms(access, session, at, perms, effects))
+      const at = path(daemon, session, parts[0], true)
+      if (at.special) daemon.setSpecialPerms(session, at.name, perms)
+      else await daemon.change(session, open, `SET_PERMS ${at.name} ${parts.slice(1).join(',')}`, (access, effects) => setPerms(access, session, at, perms, effects))
       return session.reply(message, XS.SET_PERMS, OK)
     }
     case XS.WATCH: {

@@ -150,6 +150,8 @@ describe('permissions and domains', () => {
     expect(await dom0.request(XS.RELEASE, strings('8'))).toMatchObject(ok)
     await eight.closed // released: its connection goes
     expect((await dom0.request(XS.RELEASE, strings('8'))).error).toBe('ENOENT')
+    expect((await dom0.getPerms('@releaseDomain')).text).toBe(strings('n0'))
+    expect((await eight.getPerms('@releaseDomain')).error).toBe('ECLOSED') // released already
     expect(await watcher.waitForEvents(4)).toEqual([
       ['@introduceDomain', 'in'],
       ['@releaseDomain', 'out'],
@@ -157,6 +159,23 @@ describe('permissions and domains', () => {
       ['@releaseDomain', 'out'],
     ])
     await watcher.close()
+  })
+
+  test('special nodes have perms: a domain granted read on @releaseDomain is told of releases', async () => {
+    const nine = await guest(9)
+    expect((await nine.watch('@releaseDomain', 'r')).error).toBeUndefined()
+    expect((await nine.getPerms('@releaseDomain')).error).toBe('EACCES')
+    expect((await nine.setPerms('@releaseDomain', ['n9'])).error).toBe('EACCES')
+    expect(await dom0.setPerms('@releaseDomain', ['n0', 'r9'])).toMatchObject(ok)
+    expect((await nine.getPerms('@releaseDomain')).text).toBe(strings('n0', 'r9'))
+    await dom0.request(XS.INTRODUCE, strings('10', '1', '1'))
+    await dom0.request(XS.RELEASE, strings('10'))
+    expect(await nine.waitForEvents(2)).toEqual([
+      ['@releaseDomain', 'r'],
+      ['@releaseDomain', 'r'],
+    ])
+    await dom0.setPerms('@releaseDomain', ['n0'])
+    await nine.close()
   })
 
   test('quotas: entries, value size, watches, transactions', async () => {
