@@ -109,7 +109,8 @@ export class XenstoreServer {
   }
 }
 
-function answers(path: string): Promise<boolean> {
+/** Whether something accepts connections on the Unix socket `path`. */
+export function answers(path: string): Promise<boolean> {
   return new Promise(resolve => {
     const probe = connect(path)
     probe.once('connect', () => {

@@ -9,9 +9,9 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { existsSync, mkdirSync, rmdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { connect } from 'node:net'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import { answers } from '../../xenstore/server.js'
 import { PACKAGE_ROOT } from './irmin-cli.js'
 
 const run = promisify(execFile)
@@ -69,7 +69,7 @@ export async function startReference(kind: 'c' | 'ocaml', dir: string): Promise<
 export async function spawnDaemon(program: string, args: string[], socket: string, label: string, signal: NodeJS.Signals): Promise<ReferenceDaemon> {
   const child: ChildProcess = spawn(program, args, { stdio: 'ignore' })
   const deadline = Date.now() + 30_000
-  while (!(await accepts(socket))) {
+  while (!(await answers(socket))) {
     if (Date.now() > deadline || child.exitCode !== null) throw new Error(`${label} did not start (socket ${socket})`)
     await new Promise(resolve => setTimeout(resolve, 50))
   }
@@ -82,17 +82,6 @@ export async function spawnDaemon(program: string, args: string[], socket: strin
       await exited
     },
   }
-}
-
-function accepts(path: string): Promise<boolean> {
-  return new Promise(resolve => {
-    const socket = connect(path)
-    socket.once('connect', () => {
-      socket.destroy()
-      resolve(true)
-    })
-    socket.once('error', () => resolve(false))
-  })
 }
 
 /** Runs a program with XENSTORED_PATH set; returns status and output. */
