@@ -13,6 +13,7 @@ const SUITES: Record<string, () => Promise<{ run(report: Report): Promise<void> 
   git: () => import('./suites/git-backend.js'),
   gc: () => import('./suites/gc.js'),
   sync: () => import('./suites/sync.js'),
+  xenstore: () => import('./suites/xenstore.js'),
 }
 
 const wanted = process.argv.slice(2)

@@ -30,6 +30,7 @@ import { snapshot } from './commands/snapshot.js'
 import { stats } from './commands/stats.js'
 import { tree } from './commands/tree.js'
 import { watch } from './commands/watch.js'
+import { xenstored } from './commands/xenstored.js'
 
 export const COMMANDS: readonly Command[] = [
   init,
@@ -58,6 +59,7 @@ export const COMMANDS: readonly Command[] = [
   pull,
   push,
   remote,
+  xenstored,
   help,
 ]
 

@@ -41,17 +41,21 @@ export function storeBackend(globals: GlobalOptions): StoredBackend {
 }
 
 /** Opens the existing store at `--root`; `contents` decides how values merge (default: as bytes). */
-export async function openStore(globals: GlobalOptions, contents: Codec<Uint8Array> = Contents.bytes): Promise<OpenStore> {
+export async function openStore(globals: GlobalOptions, contents: Codec<Uint8Array> = Contents.bytes, wrap: Wrap = same): Promise<OpenStore> {
   const backend = storeBackend(globals)
-  return openAs(globals.root, backend, await openBackend(globals.root, backend, false), contents)
+  return openAs(globals.root, backend, wrap(await openBackend(globals.root, backend, false), backend), contents)
 }
+
+/** A layer over the opened backend (the xenstore daemon's write-behind on LevelDB). */
+export type Wrap = (opened: Backend, kind: StoredBackend) => Backend
+const same: Wrap = opened => opened
 
 /**
  * Opens the store at `root` as `backend`, creating it when it is not there; `lazy`: on a lazy
- * backend from the start (a lazy clone, before its remote is remembered).
+ * backend from the start (a lazy clone, before its remote is remembered); `wrap`: a layer over it.
  */
-export async function createStore(root: string, backend: StoredBackend, options: { lazy?: boolean } = {}): Promise<OpenStore> {
-  const opened = await openBackend(root, backend, true)
+export async function createStore(root: string, backend: StoredBackend, options: { lazy?: boolean; wrap?: Wrap } = {}): Promise<OpenStore> {
+  const opened = (options.wrap ?? same)(await openBackend(root, backend, true), backend)
   return openAs(root, backend, options.lazy ? lazyBackend(opened, { token: promisorToken() }) : opened)
 }
 

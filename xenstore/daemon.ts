@@ -1,0 +1,272 @@
+/**
+ * The Xenstore daemon's state on the store: the Xenstore is the branch `xenstore` (by default) of
+ * a repo, one commit per write or transaction (message: operation, path, domain; author: the
+ * domain). A transaction is a fork of the branch taken at TRANSACTION_START (`store.transaction()`,
+ * its base commit pinned) and merged back at TRANSACTION_END, serializably: EAGAIN only when a
+ * node it read changed meanwhile. Requests are served one at a time, taking turns between
+ * connections, so every request sees the effects of the ones before it.
+ *
+ * Not here: sockets (server.ts) and the meaning of each request (requests.ts).
+ */
+import type { Repo } from '../core/repo.js'
+import type { Store } from '../core/store.js'
+import { latin1Bytes, type Message } from './wire.js'
+import { Effects, type Limits, type NodeAccess, type NodeEvent, type NodeReader, PERMS, VALUE, watchMatches } from './nodes.js'
+import { accessFor, type Caller, decodePerms, formatPerms, isPrivileged, OWNER, ownerOf, type Perm, READ, WRITE } from './perms.js'
+import { handleRequest } from './requests.js'
+import { type OpenTransaction, Session, type Transport } from './session.js'
+import { fail, XenstoreError } from './errors.js'
+
+export interface Quotas {
+  /** Entries (nodes) a domain other than dom0 may own. */
+  readonly entries: number
+  /** Largest value a domain other than dom0 may write, in bytes. */
+  readonly value: number
+  readonly watches: number
+  /** Open transactions per connection. */
+  readonly transactions: number
+  /** Longest path below `/local/domain/<n>/`. */
+  readonly pathMax: number
+  /** Entries in one permission list. */
+  readonly perms: number
+}
+
+/** C xenstored's defaults. */
+export const DEFAULT_QUOTAS: Quotas = { entries: 1000, value: 2048, watches: 128, transactions: 10, pathMax: 2048, perms: 5 }
+
+export interface DaemonOptions {
+  readonly repo: Repo<Uint8Array>
+  /** The branch holding the Xenstore (default `xenstore`). */
+  readonly branch?: string
+  /** Serve this commit read-only (every change answers EROFS). */
+  readonly at?: string
+  readonly quotas?: Partial<Quotas>
+  /** Told when dom0 introduces or releases a domain (the server opens or closes its socket). */
+  readonly onIntroduce?: (domid: number) => void
+  readonly onRelease?: (domid: number) => void
+}
+
+export interface DomainInfo {
+  readonly domid: number
+  readonly mfn: string
+  readonly port: string
+}
+
+/** Requests a session may have waiting before its socket stops being read. */
+export const QUEUE_HIGH = 256
+/** Requests served between two looks at the sockets. */
+const YIELD_EVERY = 32
+
+const AUTHOR = (domid: number) => `dom${domid} <dom${domid}@xenstore>`
+const SPECIAL_DEFAULT: Perm[] = [{ kind: 'n', domid: 0 }]
+const ROOT_PERMS = latin1Bytes(formatPerms(SPECIAL_DEFAULT))
+
+export class XenstoreDaemon {
+  readonly sessions = new Set<Session>()
+  readonly domains = new Map<number, DomainInfo>()
+  readonly quotas: Quotas
+  readonly readOnly: boolean
+  /** Entries owned per domain, as committed. */
+  private readonly entries = new Map<number, number>()
+  /** Perms of the special watch nodes, by name. */
+  private readonly special = new Map<string, Perm[]>()
+  private nextTransaction = 1
+  private nextSession = 1
+  private readonly ready: Session[] = []
+  private running: Promise<void> | undefined
+  readonly limits: Limits
+
+  private constructor(
+    readonly options: DaemonOptions,
+    readonly store: Store<Uint8Array>,
+  ) {
+    this.quotas = { ...DEFAULT_QUOTAS, ...options.quotas }
+    this.readOnly = options.at !== undefined
+    const { quotas, entries } = this
+    this.limits = { entries: domid => entries.get(domid) ?? 0, maxEntries: quotas.entries, maxValue: quotas.value }
+  }
+
+  static async open(options: DaemonOptions): Promise<XenstoreDaemon> {
+    const branch = options.branch ?? 'xenstore'
+    const store = options.at !== undefined ? options.repo.commit(options.at) : options.repo.branch(branch)
+    const daemon = new XenstoreDaemon(options, store)
+    if (options.at === undefined && (await store.find([PERMS])) === undefined) {
+      // A new Xenstore: `/` and `/tool/xenstored`, as C xenstored starts with.
+      await store.batch(
+        b => {
+          for (const steps of [[], ['tool'], ['tool', 'xenstored']]) {
+            b.set([...steps, PERMS], ROOT_PERMS)
+            b.set([...steps, VALUE], new Uint8Array(0))
+          }
+        },
+        { message: 'xenstored: create the root', author: AUTHOR(0) },
+      )
+    }
+    await daemon.countEntries()
+    return daemon
+  }
+
+  private async countEntries(): Promise<void> {
+    const tree = await this.store.tree()
+    const text = new TextDecoder('latin1')
+    for await (const [path, bytes] of tree.walk()) {
+      if (path[path.length - 1] !== PERMS) continue
+      const owner = ownerOf(decodePerms(text.decode(bytes)))
+      this.entries.set(owner, (this.entries.get(owner) ?? 0) + 1)
+    }
+  }
+
+  /** Entries owned by `domid` (committed state). */
+  entriesOf(domid: number): number {
+    return this.entries.get(domid) ?? 0
+  }
+
+  connect(domid: number, transport: Transport): Session {
+    const session = new Session(this.nextSession++, domid, transport)
+    this.sessions.add(session)
+    return session
+  }
+
+  disconnect(session: Session): void {
+    session.close()
+    this.sessions.delete(session)
+  }
+
+  /** Queues a request; returns whether the session may send more before it is served. */
+  receive(session: Session, message: Message): boolean {
+    if (session.closed) return false
+    session.queue.push(message)
+    if (!session.scheduled) {
+      session.scheduled = true
+      this.ready.push(session)
+    }
+    this.running ??= this.serve().finally(() => (this.running = undefined))
+    return session.queue.length < QUEUE_HIGH
+  }
+
+  /** Resolves when every queued request has been answered. */
+  async idle(): Promise<void> {
+    while (this.running) await this.running
+  }
+
+  private async serve(): Promise<void> {
+    let served = 0
+    for (let session = this.ready.shift(); session; session = this.ready.shift()) {
+      // Requests already read take turns; now and then let the sockets be read too, so that a
+      // connection with a long queue cannot keep the others' requests from being seen at all.
+      if (++served % YIELD_EVERY === 0) await new Promise(resolve => setImmediate(resolve))
+      const message = session.queue.shift()
+      if (message === undefined || session.closed) {
+        session.scheduled = false
+        continue
+      }
+      await handleRequest(this, session, message)
+      if (session.queue.length > 0) this.ready.push(session)
+      else session.scheduled = false
+      if (session.queue.length === QUEUE_HIGH / 4) session.resume?.()
+    }
+  }
+
+  /** What requests outside a transaction read. */
+  get reader(): NodeReader {
+    return this.store
+  }
+
+  /**
+   * Runs one change: inside the transaction `open` (recorded there, committed at its end), or as
+   * a commit of its own. Effects (watch events, entry counts) apply once it has committed.
+   */
+  async change(session: Session, open: OpenTransaction | undefined, label: string, fn: (access: NodeAccess, effects: Effects) => Promise<void>): Promise<void> {
+    if (this.readOnly) fail('EROFS', `read-only: serving ${this.options.at}`)
+    if (open) {
+      const effects = new Effects()
+      await fn(open.access, effects)
+      open.effects.merge(effects)
+      open.ops.push(label)
+      return
+    }
+    let effects = new Effects()
+    await this.store.batch(
+      async b => {
+        effects = new Effects()
+        await fn(b, effects)
+      },
+      { message: `${label} (dom${session.domid})`, author: AUTHOR(session.domid) },
+    )
+    this.apply(effects)
+  }
+
+  /** Forks the branch for a new transaction. */
+  async startTransaction(session: Session): Promise<OpenTransaction> {
+    const id = this.nextTransaction++
+    if (this.readOnly) {
+      const reader = this.store
+      const refuse = (): never => fail('EROFS', `read-only: serving ${this.options.at}`)
+      return { id, tx: undefined, access: { find: p => reader.find(p), list: p => reader.list(p), findTree: p => reader.findTree(p), set: refuse, remove: refuse }, effects: new Effects(), ops: [] }
+    }
+    const tx = await this.store.transaction()
+    return { id, tx, access: tx, effects: new Effects(), ops: [] }
+  }
+
+  /** Merges a transaction back (throws EAGAIN when something it read changed). */
+  async commitTransaction(session: Session, open: OpenTransaction): Promise<void> {
+    if (!open.tx) return
+    const shown = open.ops.length > 20 ? [...open.ops.slice(0, 20), `… ${open.ops.length - 20} more`] : open.ops
+    try {
+      await open.tx.commit({ message: `transaction ${open.id}: ${shown.join('; ') || 'no change'} (dom${session.domid})`, author: AUTHOR(session.domid) })
+    } catch (error) {
+      if ((error as { code?: string }).code === 'ETXCONFLICT') throw new XenstoreError('EAGAIN', (error as Error).message)
+      throw error
+    }
+    // As C xenstored: one event per node the transaction changed (a subtree match wins over an exact one).
+    const events = new Map<string, NodeEvent>()
+    for (const event of open.effects.events) {
+      const seen = events.get(event.name)
+      if (!seen || (seen.exact && !event.exact)) events.set(event.name, { ...event, perms: [...(seen?.perms ?? []), ...event.perms] })
+    }
+    open.effects.events.splice(0, open.effects.events.length, ...events.values())
+    this.apply(open.effects)
+  }
+
+  private apply(effects: Effects): void {
+    for (const [domid, delta] of effects.owners) this.entries.set(domid, (this.entries.get(domid) ?? 0) + delta)
+    this.fire(effects.events)
+  }
+
+  /** Sends each event to every watch that matches it and whose session may read the node. */
+  fire(events: readonly NodeEvent[]): void {
+    if (events.length === 0) return
+    for (const session of this.sessions) {
+      if (session.watches.size === 0) continue
+      for (const event of events) {
+        if (!isPrivileged(session) && !event.perms.some(perms => accessFor(session, perms) & READ)) continue
+        for (const watch of session.watches.values()) if (watchMatches(watch.name, event)) session.event(watch, event.name)
+      }
+    }
+  }
+
+  /**
+   * `@introduceDomain` / `@releaseDomain`: watchers see them when the special node's perms let
+   * them read it (`n0` until dom0 sets others, as C xenstored; kept in memory, not in the store).
+   */
+  fireSpecial(name: string): void {
+    this.fire([{ name, exact: true, perms: [this.special.get(name) ?? SPECIAL_DEFAULT] }])
+  }
+
+  specialPerms(caller: Caller, name: string, need: number): Perm[] {
+    const perms = this.special.get(name) ?? SPECIAL_DEFAULT
+    if ((accessFor(caller, perms) & need) !== need) fail('EACCES', `no access to ${name}`)
+    return perms
+  }
+
+  setSpecialPerms(caller: Caller, name: string, perms: Perm[]): void {
+    const old = this.specialPerms(caller, name, WRITE | OWNER)
+    if (!isPrivileged(caller) && ownerOf(perms) !== ownerOf(old)) fail('EPERM', 'only dom0 may change the owner')
+    this.special.set(name, perms)
+  }
+
+  async close(): Promise<void> {
+    await this.idle()
+    for (const session of [...this.sessions]) this.disconnect(session)
+  }
+}

@@ -1,0 +1,199 @@
+/**
+ * Xenstore nodes on the store. A node `/a/b` is the tree `a/b`; its value is the blob `a/b/.v`
+ * and its permissions the blob `a/b/.p` (their wire form, `n0\0r5\0`). Names starting with `.`
+ * can never be Xenstore path elements, so they cannot clash with children. Every node has a
+ * `.p`, which is also what keeps an empty node's tree from vanishing (git has no empty trees).
+ *
+ * The operations run on a `NodeAccess`: a batch (one request) or an open transaction, so that
+ * the transaction records what it read. What an operation does beyond the tree (watch events to
+ * fire, entries gained or lost per owner) is collected in `Effects`, applied by the caller only
+ * when the change has committed.
+ */
+import type { Path } from '../core/path.js'
+import type { Tree } from '../core/tree.js'
+import { fail } from './errors.js'
+import { isAtOrBelow, type XsPath } from './paths.js'
+import { accessFor, type Caller, decodePerms, formatPerms, isPrivileged, ownerOf, OWNER, type Perm, READ, WRITE } from './perms.js'
+import { latin1Bytes } from './wire.js'
+
+export const VALUE = '.v'
+export const PERMS = '.p'
+
+export interface NodeReader {
+  find(path: Path): Promise<Uint8Array | undefined>
+  list(path: Path): Promise<string[]>
+  findTree(path: Path): Promise<Tree<Uint8Array> | undefined>
+}
+export interface NodeAccess extends NodeReader {
+  set(path: Path, value: Uint8Array): void
+  remove(path: Path): void
+}
+
+/** A watch event to fire once the change commits: `exact` matches only watches on `name` itself. */
+export interface NodeEvent {
+  readonly name: string
+  readonly exact: boolean
+  /** Who may see it: a watcher that may read the node under any of these. */
+  readonly perms: readonly Perm[][]
+}
+
+export class Effects {
+  readonly events: NodeEvent[] = []
+  /** Entries gained (or lost) per owning domain. */
+  readonly owners = new Map<number, number>()
+
+  count(domid: number, delta: number): void {
+    this.owners.set(domid, (this.owners.get(domid) ?? 0) + delta)
+  }
+
+  merge(other: Effects): void {
+    this.events.push(...other.events)
+    for (const [domid, delta] of other.owners) this.count(domid, delta)
+  }
+}
+
+export interface Limits {
+  /** Entries a domain owns now (committed), for the entries quota. */
+  entries(domid: number): number
+  readonly maxEntries: number
+  readonly maxValue: number
+}
+
+const text = new TextDecoder('latin1')
+const EMPTY = new Uint8Array(0)
+const at = (steps: readonly string[], leaf: string): Path => [...steps, leaf]
+
+/** The node's perms, or undefined when there is no such node. */
+export async function permsOf(reader: NodeReader, steps: readonly string[]): Promise<Perm[] | undefined> {
+  const stored = await reader.find(at(steps, PERMS))
+  return stored === undefined ? undefined : decodePerms(text.decode(stored))
+}
+
+/**
+ * The perms of the node at `path` when `caller` may access it as `need` asks. A missing node is
+ * ENOENT, unless its nearest existing ancestor would not grant `need` (EACCES then, so that a
+ * domain learns nothing about where it may not look), as C xenstored answers.
+ */
+export async function checkedNode(reader: NodeReader, caller: Caller, path: XsPath, need: number): Promise<Perm[]> {
+  const perms = await permsOf(reader, path.steps)
+  if (perms === undefined) {
+    const ancestor = await nearestAncestor(reader, path.steps)
+    if ((accessFor(caller, ancestor.perms) & need) !== need) return fail('EACCES', `no access to ${path.name}`)
+    return fail('ENOENT', `no node ${path.name}`)
+  }
+  if ((accessFor(caller, perms) & need) !== need) return fail('EACCES', `no access to ${path.name}`)
+  return perms
+}
+
+async function nearestAncestor(reader: NodeReader, steps: readonly string[]): Promise<{ depth: number; perms: Perm[] }> {
+  for (let depth = steps.length - 1; depth >= 0; depth--) {
+    const perms = await permsOf(reader, steps.slice(0, depth))
+    if (perms !== undefined) return { depth, perms }
+  }
+  return fail('EIO', 'the root node has no permissions')
+}
+
+export async function readValue(reader: NodeReader, caller: Caller, path: XsPath): Promise<Uint8Array> {
+  await checkedNode(reader, caller, path, READ)
+  return (await reader.find(at(path.steps, VALUE))) ?? EMPTY
+}
+
+/** The children's names, in the store's (stable, sorted) order. */
+export async function childrenOf(reader: NodeReader, caller: Caller, path: XsPath): Promise<string[]> {
+  await checkedNode(reader, caller, path, READ)
+  return (await reader.list(path.steps)).filter(name => !name.startsWith('.'))
+}
+
+export async function getPerms(reader: NodeReader, caller: Caller, path: XsPath): Promise<Perm[]> {
+  return checkedNode(reader, caller, path, READ)
+}
+
+/** WRITE: sets the value, creating the node and missing parents (empty values, inherited perms). */
+export async function writeNode(access: NodeAccess, caller: Caller, path: XsPath, value: Uint8Array, limits: Limits, effects: Effects): Promise<void> {
+  if (!isPrivileged(caller) && value.length > limits.maxValue) fail('ENOSPC', `value of ${value.length} bytes (quota ${limits.maxValue})`)
+  const perms = await existingOrCreatable(access, caller, path, WRITE)
+  const own = perms ?? (await create(access, caller, path, limits, effects))
+  access.set(at(path.steps, VALUE), value)
+  effects.events.push({ name: path.name, exact: false, perms: [own] })
+}
+
+/** MKDIR: creates the node (empty value) unless it exists. */
+export async function makeNode(access: NodeAccess, caller: Caller, path: XsPath, limits: Limits, effects: Effects): Promise<void> {
+  const perms = await existingOrCreatable(access, caller, path, WRITE)
+  if (perms !== undefined) return
+  const own = await create(access, caller, path, limits, effects)
+  effects.events.push({ name: path.name, exact: false, perms: [own] })
+}
+
+/** The node's perms when it exists, undefined when it may be created; throws otherwise. */
+async function existingOrCreatable(reader: NodeReader, caller: Caller, path: XsPath, need: number): Promise<Perm[] | undefined> {
+  try {
+    return await checkedNode(reader, caller, path, need)
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ENOENT') return undefined
+    throw error
+  }
+}
+
+/** Creates the node and its missing parents, each inheriting its parent's perms; unprivileged callers own what they create. */
+async function create(access: NodeAccess, caller: Caller, path: XsPath, limits: Limits, effects: Effects): Promise<Perm[]> {
+  const ancestor = await nearestAncestor(access, path.steps)
+  let perms = ancestor.perms
+  if (!isPrivileged(caller)) perms = [{ kind: perms[0]!.kind, domid: caller.domid }, ...perms.slice(1)]
+  const stored = latin1Bytes(formatPerms(perms))
+  const owner = ownerOf(perms)
+  const fresh = path.steps.length - ancestor.depth
+  if (!isPrivileged(caller) && limits.entries(caller.domid) + (effects.owners.get(caller.domid) ?? 0) + fresh > limits.maxEntries) {
+    fail('ENOSPC', `domain ${caller.domid} would own more than ${limits.maxEntries} entries`)
+  }
+  for (let depth = ancestor.depth + 1; depth <= path.steps.length; depth++) {
+    const steps = path.steps.slice(0, depth)
+    access.set(at(steps, PERMS), stored)
+    access.set(at(steps, VALUE), EMPTY)
+  }
+  effects.count(owner, fresh)
+  return perms
+}
+
+/** RM: removes the node and everything below it; a missing node whose parent exists is fine. */
+export async function removeNode(access: NodeAccess, caller: Caller, path: XsPath, effects: Effects): Promise<void> {
+  let perms: Perm[]
+  try {
+    perms = await checkedNode(access, caller, path, WRITE)
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'ENOENT') throw error
+    if (path.steps.length > 0 && (await permsOf(access, path.steps.slice(0, -1))) !== undefined) return
+    throw error
+  }
+  if (path.steps.length === 0) fail('EINVAL', 'cannot remove /')
+  const subtree = await access.findTree(path.steps)
+  const below: NodeEvent[] = []
+  if (subtree !== undefined) {
+    for await (const [steps, bytes] of subtree.walk()) {
+      if (steps[steps.length - 1] !== PERMS) continue
+      const nodePerms = decodePerms(text.decode(bytes))
+      effects.count(ownerOf(nodePerms), -1)
+      if (steps.length > 1) below.push({ name: `${path.name}/${steps.slice(0, -1).join('/')}`, exact: true, perms: [nodePerms] })
+    }
+  }
+  // Deepest first, then the node itself: the order C xenstored fires them in.
+  below.sort((a, b) => b.name.split('/').length - a.name.split('/').length)
+  effects.events.push(...below, { name: path.name, exact: false, perms: [perms] })
+  access.remove(path.steps)
+}
+
+/** SET_PERMS: the owner (or dom0) sets the list; only dom0 may give the node away. */
+export async function setPerms(access: NodeAccess, caller: Caller, path: XsPath, perms: Perm[], effects: Effects): Promise<void> {
+  const old = await checkedNode(access, caller, path, WRITE | OWNER)
+  if (!isPrivileged(caller) && ownerOf(perms) !== ownerOf(old)) fail('EPERM', 'only dom0 may change the owner')
+  access.set(at(path.steps, PERMS), latin1Bytes(formatPerms(perms)))
+  effects.count(ownerOf(old), -1)
+  effects.count(ownerOf(perms), 1)
+  effects.events.push({ name: path.name, exact: false, perms: [perms, old] })
+}
+
+/** Whether a watch on `watched` sees an event for `event`. */
+export function watchMatches(watched: string, event: NodeEvent): boolean {
+  return event.exact ? watched === event.name : isAtOrBelow(event.name, watched)
+}
+

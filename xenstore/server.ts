@@ -1,0 +1,122 @@
+/**
+ * The daemon on Unix sockets. Connections on the main socket act as dom0. With `domainSockets`
+ * set, introducing domain N (INTRODUCE) opens `DIR/N`, whose connections act as domain N, until
+ * RELEASE: Xen's shared-ring transport, replaced by one socket per guest, so that tests (and
+ * Debian's tools, via XENSTORED_PATH) can act as another domain.
+ *
+ * A connection that sends a frame the protocol cannot resynchronise after (a header announcing
+ * more than 4096 bytes) is closed; all others keep being served. A connection with a full queue
+ * of requests is not read from until it drains; one that does not read its replies (more than
+ * `OUTPUT_MAX` bytes waiting) is closed.
+ */
+import { existsSync, mkdirSync, unlinkSync } from 'node:fs'
+import { connect, createServer, type Server, type Socket } from 'node:net'
+import { join } from 'node:path'
+import { XenstoreDaemon, type DaemonOptions } from './daemon.js'
+import { SocketInUseError } from './errors.js'
+import { FrameReader } from './wire.js'
+
+export const OUTPUT_MAX = 16 * 1024 * 1024
+
+export interface ServerOptions extends Omit<DaemonOptions, 'onIntroduce' | 'onRelease'> {
+  readonly socket: string
+  /** A directory for per-domain sockets (see above); none by default. */
+  readonly domainSockets?: string
+}
+
+export class XenstoreServer {
+  private readonly listeners = new Map<number, Server>()
+  private readonly sockets = new Set<Socket>()
+
+  private constructor(
+    private readonly options: ServerOptions,
+    readonly daemon: XenstoreDaemon,
+  ) {}
+
+  static async start(options: ServerOptions): Promise<XenstoreServer> {
+    let server: XenstoreServer | undefined
+    const daemon = await XenstoreDaemon.open({
+      ...options,
+      onIntroduce: domid => void server?.listenFor(domid, join(options.domainSockets!, String(domid))).catch(() => {}),
+      onRelease: domid => server?.stopListening(domid),
+    })
+    server = new XenstoreServer(options, daemon)
+    if (options.domainSockets !== undefined) mkdirSync(options.domainSockets, { recursive: true })
+    await server.listenFor(0, options.socket)
+    return server
+  }
+
+  /** The socket path domain `domid` connects to. */
+  socketOf(domid: number): string {
+    return domid === 0 ? this.options.socket : join(this.options.domainSockets ?? '', String(domid))
+  }
+
+  private async listenFor(domid: number, path: string): Promise<void> {
+    if (domid !== 0 && this.options.domainSockets === undefined) return
+    if (existsSync(path)) {
+      if (await answers(path)) throw new SocketInUseError(path)
+      unlinkSync(path) // a stale socket of an earlier run
+    }
+    const server = createServer(socket => this.accept(domid, socket))
+    this.listeners.set(domid, server)
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(path, () => resolve())
+    })
+  }
+
+  private stopListening(domid: number): void {
+    const server = this.listeners.get(domid)
+    this.listeners.delete(domid)
+    server?.close()
+    const path = this.socketOf(domid)
+    if (existsSync(path)) unlinkSync(path)
+  }
+
+  private accept(domid: number, socket: Socket): void {
+    this.sockets.add(socket)
+    const reader = new FrameReader()
+    const session = this.daemon.connect(domid, {
+      send: bytes => {
+        socket.write(bytes)
+        if (socket.writableLength > OUTPUT_MAX) socket.destroy()
+      },
+      close: () => socket.destroy(),
+    })
+    session.resume = () => socket.resume()
+    socket.on('data', chunk => {
+      let messages
+      try {
+        messages = reader.push(chunk)
+      } catch {
+        this.daemon.disconnect(session)
+        return
+      }
+      for (const message of messages) if (!this.daemon.receive(session, message)) socket.pause()
+    })
+    socket.on('error', () => {})
+    socket.on('close', () => {
+      this.sockets.delete(socket)
+      this.daemon.disconnect(session)
+    })
+  }
+
+  /** Stops listening, answers what is queued, closes every connection. */
+  async close(): Promise<void> {
+    for (const domid of [...this.listeners.keys()]) this.stopListening(domid)
+    await this.daemon.close()
+    for (const socket of this.sockets) socket.destroy()
+  }
+}
+
+/** Whether something accepts connections on the Unix socket `path`. */
+export function answers(path: string): Promise<boolean> {
+  return new Promise(resolve => {
+    const probe = connect(path)
+    probe.once('connect', () => {
+      probe.destroy()
+      resolve(true)
+    })
+    probe.once('error', () => resolve(false))
+  })
+}

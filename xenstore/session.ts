@@ -1,0 +1,80 @@
+/**
+ * One client connection's state: which domain it acts as, its watches, its open transactions and
+ * the requests it sent that wait for their turn. The daemon serves sessions in turns (one request
+ * each), so that a connection flooding requests delays only itself.
+ */
+import type { Transaction } from '../core/transaction.js'
+import type { Effects, NodeAccess } from './nodes.js'
+import { domainPath } from './paths.js'
+import type { Caller } from './perms.js'
+import { encodeMessage, type Message, strings, XS } from './wire.js'
+
+export interface Watch {
+  /** The canonical path (or special name) watched. */
+  readonly name: string
+  readonly token: string
+  /** Given relative: events report paths relative to the domain's home. */
+  readonly relative: boolean
+}
+
+export interface OpenTransaction {
+  readonly id: number
+  /** The transaction's fork of the Xenstore branch (undefined on a read-only daemon). */
+  readonly tx: Transaction<Uint8Array> | undefined
+  readonly access: NodeAccess
+  readonly effects: Effects
+  /** What it did, for the commit message. */
+  readonly ops: string[]
+}
+
+export interface Transport {
+  send(bytes: Uint8Array): void
+  close(): void
+}
+
+export class Session implements Caller {
+  readonly watches = new Map<string, Watch>()
+  readonly transactions = new Map<number, OpenTransaction>()
+  readonly queue: Message[] = []
+  target: number | undefined
+  closed = false
+  /** Whether it is in the daemon's turn list (or being served). */
+  scheduled = false
+  /** Set by the server: starts reading the socket again after a full queue drained. */
+  resume: (() => void) | undefined
+
+  constructor(
+    readonly id: number,
+    readonly domid: number,
+    private readonly transport: Transport,
+  ) {}
+
+  reply(request: Message, type: number, payload: Uint8Array | string): void {
+    this.send(encodeMessage(type, request.reqId, request.txId, payload))
+  }
+
+  error(request: Message, code: string): void {
+    this.reply(request, XS.ERROR, strings(code))
+  }
+
+  /** A watch event for `name` (made relative when the watch was given relative). */
+  event(watch: Watch, name: string): void {
+    const home = `${domainPath(this.domid)}/`
+    const shown = watch.relative && name.startsWith(home) ? name.slice(home.length) : name
+    this.send(encodeMessage(XS.WATCH_EVENT, 0, 0, strings(shown, watch.token)))
+  }
+
+  send(bytes: Uint8Array): void {
+    if (!this.closed) this.transport.send(bytes)
+  }
+
+  close(): void {
+    if (this.closed) return
+    this.closed = true
+    for (const open of this.transactions.values()) open.tx?.abort()
+    this.transactions.clear()
+    this.watches.clear()
+    this.queue.length = 0
+    this.transport.close()
+  }
+}
