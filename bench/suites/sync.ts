@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Contents, openMemoryBackend, Repo } from '../../index.js'
 import { lazyBackend, SyncTransport } from '../../sync/index.js'
-import { ensureBuilt, IRMIN_BIN, startIrmin } from '../../test/helpers/irmin-cli.js'
+import { ensureBuilt, IRMIN_BIN, startIrmin } from '../../tools/irmin-cli.js'
 import { startGitHttpBackend } from '../../tools/git-http-backend.js'
 import { type Report, time } from '../report.js'
 

@@ -1,6 +1,6 @@
 /**
  * `irmin xenstored` beside Debian's C xenstored and oxenstored (the reference daemons, run without
- * Xen through test/peers/xenstored/), each in its own process on its own socket, driven by the
+ * Xen through tools/peers/xenstored/), each in its own process on its own socket, driven by the
  * same closed-loop client (bench/xenstore-load.ts) in a third process: reads/s, writes/s and
  * transactions/s with 1 and 4 connections, as ratios against C xenstored (target ≥ 1×), and the
  * EAGAINs each daemon answers to disjoint transactions under contention (target: 0 for ours).
@@ -9,8 +9,8 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ensureBuilt, IRMIN_BIN } from '../../test/helpers/irmin-cli.js'
-import { type ReferenceDaemon, spawnDaemon, startReference } from '../../test/helpers/xenstore-peers.js'
+import { ensureBuilt, IRMIN_BIN } from '../../tools/irmin-cli.js'
+import { type ReferenceDaemon, spawnDaemon, startReference } from '../../tools/xenstore-peers.js'
 import { isolated } from '../isolate.js'
 import type { Report, Row } from '../report.js'
 import type { Load, LoadResult } from '../xenstore-load.js'

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process'
 import { XsClient } from '../../xenstore/client.js'
 import { strings, XS } from '../../xenstore/wire.js'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { debianTool, ensurePeers, PEER_LIBS, runWith, TEST_XENSTORE } from '../helpers/xenstore-peers.js'
+import { debianTool, ensurePeers, PEER_LIBS, runWith, TEST_XENSTORE } from '../../tools/xenstore-peers.js'
 import { type RunningDaemon, startDaemon } from '../helpers/xenstore-daemon.js'
 
 let daemon: RunningDaemon

@@ -1,6 +1,6 @@
 /**
  * Differential test: the same random operation sequences against irminsule's daemon and Debian's
- * C xenstored (test/peers/xenstored/, run without Xen), over three connections each, with
+ * C xenstored (tools/peers/xenstored/, run without Xen), over three connections each, with
  * transactions, conflicts, permissions, bad paths, relative paths and watches. Replies must agree
  * after normalising what the protocol leaves open (README, "Differences from C xenstored"):
  * - transaction ids are compared by position, directory listings as sets (C lists children in
@@ -23,7 +23,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest'
 import { type Reply, XsClient } from '../../xenstore/client.js'
 import { strings, XS } from '../../xenstore/wire.js'
 import { type RunningDaemon, startDaemon } from '../helpers/xenstore-daemon.js'
-import { type ReferenceDaemon, startReference } from '../helpers/xenstore-peers.js'
+import { type ReferenceDaemon, startReference } from '../../tools/xenstore-peers.js'
 
 const SEQUENCES = Number(process.env.XS_DIFF_SEQUENCES ?? 2000)
 const STEPS = 24

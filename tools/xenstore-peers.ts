@@ -2,7 +2,7 @@
  * Debian's Xenstore programs for the tests: the `xenstore-*` clients (package xenstore-utils,
  * installed system-wide by .ci/run), and, unpacked from Debian's packages without installing
  * them, `test-xenstore` and the reference daemons C xenstored and oxenstored, which run without
- * Xen through an LD_PRELOAD shim (test/peers/xenstored/: setup.sh unpacks and builds it once, into
+ * Xen through an LD_PRELOAD shim (tools/peers/xenstored/: setup.sh unpacks and builds it once, into
  * $XENSTORE_PEERS_DIR or $TMPDIR/irminsule-xenstore-peers). A missing piece fails at once with
  * one line naming what to install.
  */
@@ -11,11 +11,11 @@ import { existsSync, mkdirSync, rmdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { answers } from '../../xenstore/server.js'
+import { answers } from '../xenstore/server.js'
 import { PACKAGE_ROOT } from './irmin-cli.js'
 
 const run = promisify(execFile)
-const PEERS_SCRIPTS = join(PACKAGE_ROOT, 'test/peers/xenstored')
+const PEERS_SCRIPTS = join(PACKAGE_ROOT, 'tools/peers/xenstored')
 export const PEERS_DIR = process.env.XENSTORE_PEERS_DIR ?? join(tmpdir(), 'irminsule-xenstore-peers')
 const DAEMON_BIN = join(PEERS_DIR, 'root/usr/lib/xen-4.17/bin')
 export const TEST_XENSTORE = join(DAEMON_BIN, 'test-xenstore')
@@ -46,7 +46,7 @@ export async function ensurePeers(): Promise<void> {
     try {
       await run('sh', [join(PEERS_SCRIPTS, 'setup.sh'), PEERS_DIR], { timeout: 300_000 })
     } catch (error) {
-      throw new Error(`cannot unpack Debian's xen-utils-4.17 and build the shim (test/peers/xenstored/setup.sh ${PEERS_DIR}): needs apt-get download access and gcc; ${(error as Error).message.split('\n')[0]}`)
+      throw new Error(`cannot unpack Debian's xen-utils-4.17 and build the shim (tools/peers/xenstored/setup.sh ${PEERS_DIR}): needs apt-get download access and gcc; ${(error as Error).message.split('\n')[0]}`)
     }
   } finally {
     rmdirSync(lock)
