@@ -17,6 +17,7 @@ import { init } from './commands/init.js'
 import { list } from './commands/list.js'
 import { log } from './commands/log.js'
 import { merge } from './commands/merge.js'
+import { nfs } from './commands/nfs.js'
 import { remove } from './commands/remove.js'
 import { revert } from './commands/revert.js'
 import { serve } from './commands/serve.js'
@@ -48,6 +49,7 @@ export const COMMANDS: readonly Command[] = [
   gc,
   fsck,
   serve,
+  nfs,
   help,
 ]
 
