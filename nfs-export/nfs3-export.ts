@@ -31,6 +31,7 @@ export class NfsExport {
   /** When the served commit was made: the time of everything nobody changed here. */
   epoch = Date.now()
   private refreshedAt = 0
+  stopWatching: () => void = () => {}
 
   constructor(
     readonly wt: WorkingTree,
@@ -44,6 +45,12 @@ export class NfsExport {
     const saved = await stateStore?.find([HANDLE_STATE_FILE])
     if (saved) handles.load(new TextDecoder().decode(saved))
     const x = new NfsExport(wt, handles, stateStore)
+    // Writers in this process are seen at once; those in others within the refresh interval.
+    if (exported.branch !== undefined) {
+      x.stopWatching = exported.watch(() => {
+        x.refreshedAt = 0
+      })
+    }
     const head = await exported.head()
     if (head) x.epoch = head.date.getTime()
     return x

@@ -89,6 +89,7 @@ export async function startNfsServer(options: NfsServerOptions): Promise<NfsServ
     flush: () => wt.flush(),
     async close() {
       await Promise.all(servers.map(s => s.close()))
+      x.stopWatching()
       await wt.close()
     },
   }

@@ -7,6 +7,7 @@
  *   driver URL handle PATH         prints PATH's file handle in hex
  *   driver URL getattr HEX         GETATTR of a raw handle: prints "status N size S"
  *   driver URL rofs                every change answers ROFS (a read-only export)
+ *   driver URL rename FROM TO      renames over NFS
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -262,6 +263,8 @@ int main(int argc, char **argv) {
     nfs_fh3 fh = { .data = { .data_len = len, .data_val = bytes } };
     struct call c = getattr(fh);
     printf("status %d size %llu\n", c.status, (unsigned long long)c.u64);
+  } else if (!strcmp(mode, "rename") && argc > 4) {
+    CHECK("rename", nfs_rename(nfs, argv[3], argv[4]) == 0, "rename %s %s", argv[3], argv[4]);
   } else { fprintf(stderr, "unknown mode %s\n", mode); return 2; }
   nfs_umount(nfs);
   nfs_destroy_context(nfs);
