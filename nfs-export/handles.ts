@@ -86,10 +86,14 @@ export class Handles {
     if (old === key) return false
     if (old !== undefined) this.overrides.delete(old)
     this.claimed.delete(id)
-    // Back where it was born, and nothing else claims it: no override needed.
-    if (old !== undefined && derive(parent, name) === id) return true
+    // Whatever held the target name is replaced: its override goes.
     const displaced = this.overrides.get(key)
-    if (displaced !== undefined) this.claimed.delete(displaced)
+    if (displaced !== undefined) {
+      this.overrides.delete(key)
+      this.claimed.delete(displaced)
+    }
+    // Back where it was born: its derived id needs no override.
+    if (derive(parent, name) === id) return true
     this.overrides.set(key, id)
     this.claimed.set(id, key)
     return true

@@ -113,7 +113,7 @@ export function readProcedures(x: NfsExport): Array<[number, Procedure]> {
           return ok(w => {
             x.writePostOp(w, r)
             w.u32(MAX_IO).u32(MAX_IO).u32(4096).u32(MAX_IO).u32(MAX_IO).u32(4096).u32(64 * 1024)
-            w.u64(Number.MAX_SAFE_INTEGER).u32(0).u32(1_000_000)
+            w.u64(x.wt.maxFileSize).u32(0).u32(1_000_000)
             w.u32(FSF3_SYMLINK | FSF3_HOMOGENEOUS | FSF3_CANSETTIME)
           })
         })

@@ -3,6 +3,7 @@
  * commit) of a repo. With `port === mountPort` both programs share one listener.
  */
 import type { Repo } from '../core/repo.js'
+import { DEFAULT_MAX_OBJECT_SIZE } from '../backends/contract.js'
 import { MAX_IO, NFS_PROGRAM, NFS_V3 } from './nfs3-constants.js'
 import { NfsExport } from './nfs3-export.js'
 import { readProcedures } from './nfs3-read.js'
@@ -28,6 +29,11 @@ export interface NfsServerOptions {
   /** Commit this long after the last change (default 1000 ms). */
   idleMs?: number
   author?: string
+  /**
+   * The largest file clients may write (FBIG past it): the backend's object limit less a blob's
+   * header. Default: what a backend opened with the default limit (64 MiB) stores.
+   */
+  maxFileSize?: number
   onError?: (error: unknown) => void
 }
 
@@ -56,7 +62,7 @@ export async function startNfsServer(options: NfsServerOptions): Promise<NfsServ
   const fixed = options.commit !== undefined
   const store = fixed ? repo.commit(options.commit!) : repo.branch(branch)
   const readOnly = fixed || options.readOnly === true
-  const wt = await WorkingTree.open({ store, readOnly, author: options.author ?? 'irmin nfs <nfs@localhost>', idleMs: options.idleMs ?? 1000, onError })
+  const wt = await WorkingTree.open({ store, treeOf: id => repo.treeOf(id), readOnly, author: options.author ?? 'irmin nfs <nfs@localhost>', idleMs: options.idleMs ?? 1000, maxFileSize: options.maxFileSize ?? DEFAULT_MAX_OBJECT_SIZE - 32, onError })
   const stateStore = readOnly ? undefined : repo.branch(handlesBranch(branch))
   const exportName = fixed ? `commit:${options.commit}` : `branch:${branch}`
   const x = await NfsExport.open(wt, store, stateStore, exportName)
@@ -89,7 +95,6 @@ export async function startNfsServer(options: NfsServerOptions): Promise<NfsServ
     flush: () => wt.flush(),
     async close() {
       await Promise.all(servers.map(s => s.close()))
-      x.stopWatching()
       await wt.close()
     },
   }

@@ -13,7 +13,7 @@ import type { Store } from '../core/store.js'
 import type { Tree, TreeOp } from '../core/tree.js'
 import { NfsStatusError } from './errors.js'
 import { FileBuffer } from './file-buffer.js'
-import { NFS3ERR_EXIST, NFS3ERR_ISDIR, NFS3ERR_NOENT, NFS3ERR_NOTDIR, NFS3ERR_NOTEMPTY, NFS3ERR_ROFS, NFS3ERR_INVAL } from './nfs3-constants.js'
+import { NFS3ERR_EXIST, NFS3ERR_FBIG, NFS3ERR_ISDIR, NFS3ERR_NOENT, NFS3ERR_NOTDIR, NFS3ERR_NOTEMPTY, NFS3ERR_ROFS, NFS3ERR_INVAL } from './nfs3-constants.js'
 
 export const FILE_MODE = '100644'
 export const EXEC_MODE = '100755'
@@ -32,10 +32,17 @@ export interface WorkingTreeOptions {
   author: string
   /** Commit this long after the last change when nothing asks sooner. */
   idleMs: number
+  /** Writes past this size fail with FBIG: the backend could not store the blob. */
+  maxFileSize: number
   onError: (error: unknown) => void
+  /** The tree of a tree id (`repo.treeOf`). */
+  treeOf: (id: string) => Tree<Uint8Array>
   /** Called after each commit (the NFS layer persists its handle overrides there). */
   onCommit?: (id: string) => void
 }
+
+/** Clean write buffers at least this large stay after a commit (see `rebase`). */
+const KEEP_BUFFER_SIZE = 1 << 20
 
 const key = (path: readonly string[]) => path.join('/')
 const fail = (status: number, why: string): never => {
@@ -113,7 +120,12 @@ export class WorkingTree {
     return new TextDecoder().decode(await this.tree.get(path))
   }
 
+  get maxFileSize(): number {
+    return this.options.maxFileSize
+  }
+
   write(path: string[], offset: number, data: Uint8Array): Promise<void> {
+    if (offset + data.length > this.options.maxFileSize) return Promise.reject(tooBig(path, offset + data.length, this.options.maxFileSize))
     return this.change(async () => {
       const buffer = await this.buffer(path)
       buffer.write(offset, data)
@@ -121,6 +133,7 @@ export class WorkingTree {
   }
 
   setSize(path: string[], size: number): Promise<void> {
+    if (size > this.options.maxFileSize) return Promise.reject(tooBig(path, size, this.options.maxFileSize))
     return this.change(async () => {
       const buffer = await this.buffer(path)
       if (buffer.size !== size) buffer.truncate(size)
@@ -233,7 +246,8 @@ export class WorkingTree {
   }
 
   /** Takes in commits another writer made on the branch meanwhile. */
-  refresh(): Promise<void> {
+  async refresh(): Promise<void> {
+    if ((await this.options.store.headId()) === this.baseId) return
     return this.locked(async () => {
       const head = await this.options.store.headId()
       if (head !== this.baseId) await this.rebase(head)
@@ -338,7 +352,8 @@ export class WorkingTree {
     for (const [k, buffer] of this.files) {
       if (!buffer.dirty) continue
       written.push([k, buffer])
-      ops.push({ op: 'set', path: k.split('/'), value: buffer.snapshot(), mode: buffer.mode })
+      // A view, not a copy: the lock keeps writes out until the commit has framed (copied) it.
+      ops.push({ op: 'set', path: k.split('/'), value: buffer.read(0, buffer.size), mode: buffer.mode })
       if (!changes.some(c => c.endsWith(` ${k}`) && c.startsWith('chmod'))) changes.push(`write ${k} (${buffer.size} bytes)`)
     }
     if (ops.length === 0) return
@@ -356,7 +371,9 @@ export class WorkingTree {
       )
       this.pending = []
       this.changes = []
-      await this.rebase(head?.id ?? (await this.options.store.headId()), true)
+      // Straight on top of what we had, the commit's tree is the new view: no need to read the head.
+      const direct = head !== undefined && head.parents.length === 1 && head.parents[0] === this.baseId
+      await this.rebase(head?.id ?? (await this.options.store.headId()), true, direct ? this.options.treeOf(head.tree) : undefined)
       if (head) this.options.onCommit?.(head.id)
     } catch (error) {
       // Nothing was committed: keep everything for the next attempt, and tell clients (via the
@@ -368,16 +385,17 @@ export class WorkingTree {
   }
 
   /** Rebuilds the view on `head`: its tree, then what is still pending. `own`: the head is our commit. */
-  private async rebase(head: string | undefined, own = false): Promise<void> {
+  private async rebase(head: string | undefined, own = false, headTree?: Tree<Uint8Array>): Promise<void> {
     this.baseId = head
-    let tree = await this.options.store.tree()
+    let tree = headTree ?? (await this.options.store.tree())
     if (this.pending.length > 0) tree = await tree.update(this.pending)
     for (const [k, buffer] of [...this.files]) {
       const path = k.split('/')
       // A clean buffer may be older than what another writer committed; a dirty one is kept (and
       // re-creates its file should another writer have removed it: it is newer).
       if (!buffer.dirty) {
-        if (!own) this.files.delete(k)
+        // Kept only to spare a large file a copy of its blob per later WRITE; small ones go.
+        if (!own || buffer.size < KEEP_BUFFER_SIZE) this.files.delete(k)
       } else if ((await tree.kind(path)) !== 'file') tree = await tree.set(path, new Uint8Array(0), buffer.mode)
     }
     this.tree = tree
@@ -390,6 +408,10 @@ function commitMessage(changes: string[]): string {
   const more = changes.length > shown.length ? `\n… and ${changes.length - shown.length} more` : ''
   const subject = changes.length === 1 ? `nfs: ${changes[0]}` : `nfs: ${changes.length} changes`
   return changes.length === 1 ? subject : `${subject}\n\n${shown.join('\n')}${more}`
+}
+
+function tooBig(path: string[], size: number, limit: number): NfsStatusError {
+  return new NfsStatusError(NFS3ERR_FBIG, `${key(path)} would be ${size} bytes; the store takes files up to ${limit}`)
 }
 
 function randomVerifier(): Uint8Array {

@@ -8,6 +8,7 @@
  *   driver URL getattr HEX         GETATTR of a raw handle: prints "status N size S"
  *   driver URL rofs                every change answers ROFS (a read-only export)
  *   driver URL rename FROM TO      renames over NFS
+ *   driver URL mkfiles DIR N       creates N small files in DIR (the benchmark's small-file load)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -263,6 +264,18 @@ int main(int argc, char **argv) {
     nfs_fh3 fh = { .data = { .data_len = len, .data_val = bytes } };
     struct call c = getattr(fh);
     printf("status %d size %llu\n", c.status, (unsigned long long)c.u64);
+  } else if (!strcmp(mode, "mkfiles") && argc > 4) {
+    /* N small files in DIR, each created, written and closed as a program saving files does. */
+    int n = atoi(argv[4]);
+    char path[512], body[64];
+    nfs_mkdir(nfs, argv[3]);
+    for (int i = 0; i < n; i++) {
+      struct nfsfh *f;
+      snprintf(path, sizeof path, "%s/file-%05d", argv[3], i);
+      int len = snprintf(body, sizeof body, "small file %d\n", i);
+      if (nfs_creat(nfs, path, 0644, &f) != 0 || nfs_write(nfs, f, len, body) != len || nfs_close(nfs, f) != 0) { printf("FAIL mkfiles %s: %s\n", path, nfs_get_error(nfs)); return 1; }
+    }
+    printf("ok mkfiles\n");
   } else if (!strcmp(mode, "rename") && argc > 4) {
     CHECK("rename", nfs_rename(nfs, argv[3], argv[4]) == 0, "rename %s %s", argv[3], argv[4]);
   } else { fprintf(stderr, "unknown mode %s\n", mode); return 2; }
