@@ -64,8 +64,9 @@ export class NfsExport {
 
   /** A handle's node; BADHANDLE when it does not decode, STALE when its node is gone. */
   async resolve(handle: Uint8Array): Promise<Resolved> {
-    // Another writer may have moved the branch: one ref read, at most every 25 ms (a store.watch
-    // would diff the trees of every commit, which costs more than the commit).
+    // Another writer may have moved the branch: one ref read, at most every 25 ms unless the
+    // backend said the ref moved (a store.watch would diff the trees of every commit, which
+    // costs more than the commit).
     const now = performance.now()
     if (now - this.refreshedAt > 25) {
       this.refreshedAt = now
@@ -115,6 +116,11 @@ export class NfsExport {
     }
     this.walkedAt = version
     return undefined
+  }
+
+  /** The exported ref moved (the backend says so): look at it on the next request. */
+  refMoved(): void {
+    this.refreshedAt = -Infinity
   }
 
   timesOf(id: bigint): Times {

@@ -4,6 +4,7 @@
  */
 import type { Repo } from '../core/repo.js'
 import { DEFAULT_MAX_OBJECT_SIZE } from '../backends/contract.js'
+import { branchRef } from '../core/ref-name.js'
 import { MAX_IO, NFS_PROGRAM, NFS_V3 } from './nfs3-constants.js'
 import { NfsExport } from './nfs3-export.js'
 import { readProcedures } from './nfs3-read.js'
@@ -71,6 +72,8 @@ export async function startNfsServer(options: NfsServerOptions): Promise<NfsServ
     const saved = await repo.branch(handlesBranch(branch)).find(['handles.json'])
     if (saved) x.handles.load(new TextDecoder().decode(saved))
   }
+  const ref = branchRef(branch)
+  const stopWatching = fixed ? undefined : repo.backend.watchRefs?.(name => name === ref && x.refMoved())
   const nfs: RpcProgram = { prog: NFS_PROGRAM, vers: NFS_V3, procs: new Map([...readProcedures(x), ...writeProcedures(x)]) }
   const mount = mountProgram(exportPath, steps => x.directoryHandle(steps))
   const rpcOptions = { maxRecord: MAX_RECORD, onError }
@@ -85,6 +88,7 @@ export async function startNfsServer(options: NfsServerOptions): Promise<NfsServ
       servers.push(await startRpcServer([mount], host, mountPort, rpcOptions))
     }
   } catch (error) {
+    stopWatching?.()
     await Promise.all(servers.map(s => s.close()))
     throw error
   }
@@ -94,6 +98,7 @@ export async function startNfsServer(options: NfsServerOptions): Promise<NfsServ
     exportPath,
     flush: () => wt.flush(),
     async close() {
+      stopWatching?.()
       await Promise.all(servers.map(s => s.close()))
       await wt.close()
     },
