@@ -2,6 +2,7 @@
  * One exported branch as NFS sees it: handles resolved to paths, attributes of nodes, and the
  * times clients set. Shared by the read and write procedures (nfs3-read.ts, nfs3-write.ts).
  */
+import { createHash } from 'node:crypto'
 import type { Store } from '../core/store.js'
 import { NfsStatusError } from './errors.js'
 import { Handles, ROOT_ID } from './handles.js'
@@ -30,6 +31,7 @@ export class NfsExport {
   private walkedAt: string | undefined
   /** When the served commit was made: the time of everything nobody changed here. */
   epoch = Date.now()
+  private lastListing: { version: string; names: string[]; verifier: Uint8Array } | undefined
   private refreshedAt = -Infinity
 
   constructor(
@@ -121,6 +123,19 @@ export class NfsExport {
   /** The exported ref moved (the backend says so): look at it on the next request. */
   refMoved(): void {
     this.refreshedAt = -Infinity
+  }
+
+  /**
+   * A directory's sorted names and its cookie verifier (a digest of its version), kept for the
+   * last directory listed: paging through 10,000 entries lists and sorts them once.
+   */
+  async listing(path: string[]): Promise<{ names: string[]; verifier: Uint8Array }> {
+    const version = `${path.join('/')}\0${await this.wt.versionOf(path)}`
+    if (this.lastListing?.version !== version) {
+      const names = await this.wt.list(path)
+      this.lastListing = { version, names, verifier: createHash('sha1').update(version).digest().subarray(0, 8) }
+    }
+    return this.lastListing
   }
 
   timesOf(id: bigint): Times {

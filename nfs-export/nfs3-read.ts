@@ -1,5 +1,4 @@
 /** NFSv3 procedures that only read: GETATTR, LOOKUP, ACCESS, READLINK, READ, READDIR(PLUS), FSSTAT, FSINFO, PATHCONF. */
-import { createHash } from 'node:crypto'
 import { NfsStatusError } from './errors.js'
 import {
   ACCESS_DELETE, ACCESS_EXTEND, ACCESS_MODIFY, FSF3_CANSETTIME, FSF3_HOMOGENEOUS, FSF3_SYMLINK, MAX_IO,
@@ -157,27 +156,27 @@ async function readdir(x: NfsExport, args: XdrReader, plus: boolean) {
   const maxcount = plus ? args.u32() : dircount
   return guarded(1, async () => {
     const dir = await x.resolveDir(fh)
-    const names = await x.wt.list(dir.path)
-    const current = createHash('sha1').update(await x.wt.versionOf(dir.path)).digest().subarray(0, 8)
+    const { names, verifier: current } = await x.listing(dir.path)
     if (cookie !== 0n && verifier.some(b => b !== 0) && !verifier.every((b, i) => b === current[i])) {
       throw new NfsStatusError(NFS3ERR_BAD_COOKIE, 'the directory changed since the cookie was given')
     }
     if (cookie > BigInt(names.length)) throw new NfsStatusError(NFS3ERR_BAD_COOKIE, `cookie ${cookie} past the end`)
-    const entries: Array<{ r: Resolved; cookie: bigint }> = []
+    // Which names fit depends on the names alone; then their nodes load together (one batch).
+    const chosen: number[] = []
     let size = 128
     let dirSize = 0
     let index = Number(cookie)
     for (; index < names.length; index++) {
-      const name = names[index]
-      const padded = (Buffer.byteLength(name) + 3) & ~3
+      const padded = (Buffer.byteLength(names[index]) + 3) & ~3
       const entrySize = 24 + padded + (plus ? 8 + 84 + 4 + 4 + 16 : 0)
       if (size + entrySize > maxcount || (plus && dirSize + 24 + padded > dircount)) break
-      const child = await x.child(dir, name)
-      if (!child) continue
-      entries.push({ r: child, cookie: BigInt(index + 1) })
+      chosen.push(index)
       size += entrySize
       dirSize += 24 + padded
     }
+    const children = await Promise.all(chosen.map(i => x.child(dir, names[i])))
+    const entries: Array<{ r: Resolved; cookie: bigint }> = []
+    children.forEach((child, k) => child && entries.push({ r: child, cookie: BigInt(chosen[k] + 1) }))
     if (entries.length === 0 && index < names.length) throw new NfsStatusError(NFS3ERR_TOOSMALL, 'count too small for one entry')
     const eof = index >= names.length
     return ok(w => {

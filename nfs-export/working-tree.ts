@@ -56,6 +56,8 @@ export class WorkingTree {
   private changes: string[] = []
   private readonly files = new Map<string, FileBuffer>()
   private readonly emptyDirs = new Set<string>()
+  /** Bumped on every change to `emptyDirs`, which listings (and their cookie verifiers) depend on. */
+  private emptyDirsVersion = 0
   private readonly sizes = new Map<string, number>()
   private lock: Promise<unknown> = Promise.resolve()
   private idle: ReturnType<typeof setTimeout> | undefined
@@ -77,7 +79,7 @@ export class WorkingTree {
 
   /** The id of the tree as it is now, for directory cookie verifiers. */
   async versionOf(path: string[]): Promise<string> {
-    return `${(await this.tree.entryKey(path)) ?? ''}|${this.emptyDirs.size}`
+    return `${(await this.tree.entryKey(path)) ?? ''}|${this.emptyDirsVersion}`
   }
 
   async stat(path: string[]): Promise<Node | undefined> {
@@ -173,7 +175,7 @@ export class WorkingTree {
     return this.change(async () => {
       if (await this.stat(path)) fail(NFS3ERR_EXIST, key(path))
       await this.parentMustBeDir(path)
-      this.emptyDirs.add(key(path))
+      this.addEmptyDir(key(path))
     })
   }
 
@@ -202,7 +204,7 @@ export class WorkingTree {
       if (!node) fail(NFS3ERR_NOENT, key(path))
       if (node!.kind !== 'dir') fail(NFS3ERR_NOTDIR, key(path))
       if ((await this.list(path)).length > 0) fail(NFS3ERR_NOTEMPTY, key(path))
-      this.emptyDirs.delete(key(path))
+      this.dropEmptyDir(key(path))
       await this.keepParents(path)
     })
   }
@@ -219,7 +221,7 @@ export class WorkingTree {
         if (node!.kind === 'dir' && target.kind !== 'dir') fail(NFS3ERR_NOTDIR, key(to))
         if (node!.kind !== 'dir' && target.kind === 'dir') fail(NFS3ERR_ISDIR, key(to))
         if (target.kind === 'dir' && (await this.list(to)).length > 0) fail(NFS3ERR_NOTEMPTY, key(to))
-        this.emptyDirs.delete(key(to))
+        this.dropEmptyDir(key(to))
         this.files.delete(key(to))
       }
       const what = `rename ${key(from)} -> ${key(to)}`
@@ -290,6 +292,15 @@ export class WorkingTree {
     for (const [k, buffer] of this.files) if (!buffer.dirty) this.files.delete(k)
   }
 
+  private addEmptyDir(k: string): void {
+    this.emptyDirs.add(k)
+    this.emptyDirsVersion++
+  }
+
+  private dropEmptyDir(k: string): void {
+    if (this.emptyDirs.delete(k)) this.emptyDirsVersion++
+  }
+
   private async apply(op: TreeOp<Uint8Array>, what: string): Promise<void> {
     this.tree = await this.tree.update([op])
     this.pending.push(op)
@@ -320,7 +331,7 @@ export class WorkingTree {
   private async keepParents(path: string[]): Promise<void> {
     for (let n = path.length - 1; n > 0; n--) {
       const dir = path.slice(0, n)
-      if ((await this.tree.kind(dir)) === undefined) this.emptyDirs.add(key(dir))
+      if ((await this.tree.kind(dir)) === undefined) this.addEmptyDir(key(dir))
       else return
     }
   }
@@ -339,8 +350,8 @@ export class WorkingTree {
     for (const d of [...this.emptyDirs]) {
       const next = moved(d)
       if (next === undefined) continue
-      this.emptyDirs.delete(d)
-      this.emptyDirs.add(next)
+      this.dropEmptyDir(d)
+      this.addEmptyDir(next)
     }
   }
 
@@ -399,7 +410,7 @@ export class WorkingTree {
       } else if ((await tree.kind(path)) !== 'file') tree = await tree.set(path, new Uint8Array(0), buffer.mode)
     }
     this.tree = tree
-    for (const d of [...this.emptyDirs]) if ((await tree.kind(d.split('/'))) === 'dir') this.emptyDirs.delete(d)
+    for (const d of [...this.emptyDirs]) if ((await tree.kind(d.split('/'))) === 'dir') this.dropEmptyDir(d)
   }
 }
 
