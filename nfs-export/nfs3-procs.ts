@@ -13,6 +13,11 @@ export function ok(body: (w: XdrWriter) => void, size?: number): ProcedureResult
   return { write: w => body(w.u32(NFS3_OK)), size }
 }
 
+/** A success whose results end with opaque `tail` (written by `body` up to its length). */
+export function okWithTail(body: (w: XdrWriter) => void, tail: Uint8Array): ProcedureResult {
+  return { write: w => body(w.u32(NFS3_OK)), tail }
+}
+
 /**
  * Runs a procedure's work; an `NfsStatusError` becomes that status followed by `failWords` zero
  * words (empty post_op_attr / wcc_data: "no attributes", which RFC 1813 always allows).

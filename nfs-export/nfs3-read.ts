@@ -5,7 +5,7 @@ import {
   NFS3ERR_BAD_COOKIE, NFS3ERR_INVAL, NFS3ERR_ISDIR, NFS3ERR_NOENT, NFS3_MAXNAMLEN, NFSPROC3,
 } from './nfs3-constants.js'
 import { checkName, type NfsExport, type Resolved } from './nfs3-export.js'
-import { guarded, idOfPath, ok, readHandle, readName } from './nfs3-procs.js'
+import { guarded, idOfPath, ok, okWithTail, readHandle, readName } from './nfs3-procs.js'
 import type { Procedure } from './rpc-server.js'
 import type { XdrReader } from './xdr.js'
 
@@ -80,10 +80,10 @@ export function readProcedures(x: NfsExport): Array<[number, Procedure]> {
           const r = await x.resolve(fh)
           if (r.node.kind === 'dir') throw new NfsStatusError(NFS3ERR_ISDIR, r.path.join('/'))
           const { data, eof } = await x.wt.read(r.path, Number(offset), count)
-          return ok(w => {
+          return okWithTail(w => {
             x.writePostOp(w, r)
-            w.u32(data.length).bool(eof).opaque(data)
-          }, data.length + 128)
+            w.u32(data.length).bool(eof).u32(data.length)
+          }, data)
         })
       },
     ],

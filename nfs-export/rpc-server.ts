@@ -7,7 +7,7 @@
  */
 import { createServer, type Server, type Socket } from 'node:net'
 import { GarbageArgsError, RecordTooLargeError } from './errors.js'
-import { acceptedReply, decodeCall, RecordDecoder, GARBAGE_ARGS, PROC_UNAVAIL, PROG_MISMATCH, PROG_UNAVAIL, type RpcCall, SUCCESS, SYSTEM_ERR } from './rpc.js'
+import { acceptedReply, acceptedReplyWithTail, decodeCall, RecordDecoder, GARBAGE_ARGS, PROC_UNAVAIL, PROG_MISMATCH, PROG_UNAVAIL, type RpcCall, SUCCESS, SYSTEM_ERR } from './rpc.js'
 import type { XdrWriter } from './xdr.js'
 
 /** A procedure: reads its arguments from `call.args`, writes its results. */
@@ -15,8 +15,10 @@ export type Procedure = (call: RpcCall) => Promise<ProcedureResult> | ProcedureR
 
 export interface ProcedureResult {
   write(w: XdrWriter): void
-  /** Roughly how many bytes the results take (a READ's data): sizes the reply buffer once. */
+  /** Roughly how many bytes the results take: sizes the reply buffer once. */
   size?: number
+  /** Opaque data that ends the results, sent without a copy (`write` writes its length last). */
+  tail?: Uint8Array
 }
 
 export interface RpcProgram {
@@ -93,7 +95,7 @@ function serveConnection(socket: Socket, programs: RpcProgram[], options: RpcSer
     while (queue.length > 0 && !socket.destroyed) {
       const record = queue.shift()!
       const reply = await answer(record, programs, options)
-      if (reply && !socket.destroyed && !socket.write(reply)) {
+      if (reply && !socket.destroyed && !writeAll(socket, reply)) {
         socket.pause()
         await new Promise<void>(resolve => socket.once('drain', resolve))
         socket.resume()
@@ -103,7 +105,17 @@ function serveConnection(socket: Socket, programs: RpcProgram[], options: RpcSer
   }
 }
 
-async function answer(record: Uint8Array, programs: RpcProgram[], options: RpcServerOptions): Promise<Uint8Array | undefined> {
+/** Writes a reply (one buffer or pieces, corked into one send); false when the socket is full. */
+function writeAll(socket: Socket, reply: Uint8Array | Uint8Array[]): boolean {
+  if (!Array.isArray(reply)) return socket.write(reply)
+  socket.cork()
+  let ok = true
+  for (const piece of reply) ok = socket.write(piece) && ok
+  socket.uncork()
+  return ok
+}
+
+async function answer(record: Uint8Array, programs: RpcProgram[], options: RpcServerOptions): Promise<Uint8Array | Uint8Array[] | undefined> {
   const call = decodeCall(record)
   if (call === undefined) return undefined
   if (!('prog' in call)) return call.reply
@@ -119,6 +131,7 @@ async function answer(record: Uint8Array, programs: RpcProgram[], options: RpcSe
   if (!procedure) return acceptedReply(xid, PROC_UNAVAIL)
   try {
     const result = await procedure(call)
+    if (result.tail) return acceptedReplyWithTail(xid, w => result.write(w), result.tail)
     return acceptedReply(xid, SUCCESS, w => result.write(w), result.size)
   } catch (error) {
     if (error instanceof GarbageArgsError) return acceptedReply(xid, GARBAGE_ARGS)

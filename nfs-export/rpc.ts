@@ -109,6 +109,21 @@ export function acceptedReply(xid: number, stat: number, body?: (w: XdrWriter) =
   return marked(w)
 }
 
+/**
+ * An accepted reply whose last field is opaque `tail` (a READ's data), as pieces to write in
+ * order: the tail is sent as it is, not copied into the reply. `body` writes up to and
+ * including the opaque's length.
+ */
+export function acceptedReplyWithTail(xid: number, body: (w: XdrWriter) => void, tail: Uint8Array): Uint8Array[] {
+  const w = new XdrWriter(256)
+  w.u32(0).u32(xid).u32(REPLY).u32(0).u32(AUTH_NONE).u32(0).u32(SUCCESS)
+  body(w)
+  const pad = (4 - (tail.length % 4)) % 4
+  const head = w.bytes()
+  new DataView(head.buffer, head.byteOffset).setUint32(0, (LAST_FRAGMENT | (head.length - 4 + tail.length + pad)) >>> 0)
+  return pad === 0 ? [head, tail] : [head, tail, new Uint8Array(pad)]
+}
+
 function deniedReply(xid: number, body: (w: XdrWriter) => void): Uint8Array {
   const w = new XdrWriter(64)
   w.u32(0).u32(xid).u32(REPLY).u32(1)

@@ -43,6 +43,8 @@ export interface WorkingTreeOptions {
 
 /** Clean write buffers at least this large stay after a commit (see `rebase`). */
 const KEEP_BUFFER_SIZE = 1 << 20
+/** How many bytes of clean buffers stay after an idle commit (the oldest go first). */
+const CLEAN_BUFFER_BUDGET = 256 << 20
 
 const key = (path: readonly string[]) => path.join('/')
 const fail = (status: number, why: string): never => {
@@ -288,8 +290,16 @@ export class WorkingTree {
     this.idle.unref?.()
   }
 
+  /** After an idle commit: clean buffers stay (reads of a file just written need no blob read) up to a budget. */
   private dropCleanBuffers(): void {
-    for (const [k, buffer] of this.files) if (!buffer.dirty) this.files.delete(k)
+    let kept = 0
+    for (const buffer of this.files.values()) if (!buffer.dirty) kept += buffer.size
+    for (const [k, buffer] of this.files) {
+      if (kept <= CLEAN_BUFFER_BUDGET) return
+      if (buffer.dirty) continue
+      this.files.delete(k)
+      kept -= buffer.size
+    }
   }
 
   private addEmptyDir(k: string): void {
