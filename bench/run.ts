@@ -12,6 +12,7 @@ const SUITES: Record<string, () => Promise<{ run(report: Report): Promise<void> 
   merge: () => import('./suites/merge.js'),
   git: () => import('./suites/git-backend.js'),
   gc: () => import('./suites/gc.js'),
+  nfs: () => import('./suites/nfs.js'),
 }
 
 const wanted = process.argv.slice(2)
