@@ -74,7 +74,7 @@ export function writeProcedures(x: NfsExport): Array<[number, Procedure]> {
       await x.wt.setSize(r.path, Number(s.size))
       x.touch(r.id)
     }
-    if (s.mode !== undefined) await x.wt.setExecutable(r.path, (s.mode & 0o100) !== 0)
+    if (s.mode !== undefined) await x.wt.setExecutable(r.path, (s.mode & 0o111) !== 0)
     const now = Date.now()
     const time = (t: number | 'now' | undefined) => (t === 'now' ? now : t)
     if (s.atime !== undefined || s.mtime !== undefined) x.setTimes(r.id, time(s.atime), time(s.mtime))
