@@ -23,6 +23,8 @@ export interface Times {
 }
 
 const HANDLE_STATE_FILE = 'handles.json'
+/** How many directory entries' attributes READDIRPLUS loads ahead, in one batch. */
+const PREFETCH = 1000
 
 export class NfsExport {
   /** Times set by SETATTR or by writes, kept for the life of the server (ms since the epoch). */
@@ -31,7 +33,7 @@ export class NfsExport {
   private walkedAt: string | undefined
   /** When the served commit was made: the time of everything nobody changed here. */
   epoch = Date.now()
-  private lastListing: { version: string; names: string[]; verifier: Uint8Array } | undefined
+  private lastListing: { version: string; names: string[]; verifier: Uint8Array; prefetched: number } | undefined
   private refreshedAt = -Infinity
 
   constructor(
@@ -129,13 +131,20 @@ export class NfsExport {
    * A directory's sorted names and its cookie verifier (a digest of its version), kept for the
    * last directory listed: paging through 10,000 entries lists and sorts them once.
    */
-  async listing(path: string[]): Promise<{ names: string[]; verifier: Uint8Array }> {
+  async listing(path: string[], from: number): Promise<{ names: string[]; verifier: Uint8Array }> {
     const version = `${path.join('/')}\0${await this.wt.versionOf(path)}`
     if (this.lastListing?.version !== version) {
       const names = await this.wt.list(path)
-      this.lastListing = { version, names, verifier: createHash('sha1').update(version).digest().subarray(0, 8) }
+      this.lastListing = { version, names, verifier: createHash('sha1').update(version).digest().subarray(0, 8), prefetched: 0 }
     }
-    return this.lastListing
+    // File sizes need the blobs: load the next thousand entries' in one batch rather than a
+    // page's worth per request.
+    const listing = this.lastListing
+    if (from >= listing.prefetched) {
+      listing.prefetched = from + PREFETCH
+      await Promise.all(listing.names.slice(from, from + PREFETCH).map(name => this.wt.stat([...path, name])))
+    }
+    return listing
   }
 
   timesOf(id: bigint): Times {

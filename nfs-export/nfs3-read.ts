@@ -156,7 +156,7 @@ async function readdir(x: NfsExport, args: XdrReader, plus: boolean) {
   const maxcount = plus ? args.u32() : dircount
   return guarded(1, async () => {
     const dir = await x.resolveDir(fh)
-    const { names, verifier: current } = await x.listing(dir.path)
+    const { names, verifier: current } = await x.listing(dir.path, Number(cookie))
     if (cookie !== 0n && verifier.some(b => b !== 0) && !verifier.every((b, i) => b === current[i])) {
       throw new NfsStatusError(NFS3ERR_BAD_COOKIE, 'the directory changed since the cookie was given')
     }
