@@ -166,6 +166,32 @@ describe('bad input from the network', () => {
     await stillServing()
   })
 
+  it('MOUNT: EXPORT lists the export, MNT shows in DUMP, UMNT and UMNTALL take mounts out', async () => {
+    const c = await Raw.open(server.mountPort)
+    const mountCall = async (proc: number, args: (w: XdrWriter) => void = () => {}) => {
+      c.send(encodeCall(proc, MOUNT_PROGRAM, 3, proc, args, { ...root, machine: 'dumper' }))
+      const r = (await c.reply())!
+      expect(status(r)).toEqual({ denied: false, stat: 0 })
+      return r
+    }
+    const dump = async () => {
+      const r = await mountCall(2)
+      const mounts: string[] = []
+      while (r.bool()) mounts.push(`${r.string(255)}:${r.string(1024)}`)
+      return mounts
+    }
+    const exports = await mountCall(5)
+    expect([exports.bool(), exports.string(1024), exports.bool(), exports.bool()]).toEqual([true, '/export', false, false])
+    await mountCall(1, w => void w.string('/export'))
+    expect(await dump()).toContain('dumper:/export')
+    await mountCall(3, w => void w.string('/export'))
+    expect(await dump()).not.toContain('dumper:/export')
+    await mountCall(1, w => void w.string('/export'))
+    await mountCall(4)
+    expect(await dump()).not.toContain('dumper:/export')
+    c.socket.destroy()
+  })
+
   it('paths never leave the export: "..", "/" and NUL in names, and MNT outside the export', async () => {
     const lookup = async (name: string) => {
       const r = (await call(NFSPROC3.LOOKUP, w => void w.opaque(rootHandle).string(name)))!
