@@ -3,8 +3,10 @@
  * times clients set. Shared by the read and write procedures (nfs3-read.ts, nfs3-write.ts).
  */
 import { createHash } from 'node:crypto'
+import type { Repo } from '../core/repo.js'
 import type { Store } from '../core/store.js'
 import { NfsStatusError } from './errors.js'
+import { CommitTimes } from './commit-times.js'
 import { Handles, ROOT_ID } from './handles.js'
 import { NF3DIR, NF3LNK, NF3REG, NFS3ERR_BADHANDLE, NFS3ERR_INVAL, NFS3ERR_NAMETOOLONG, NFS3ERR_NOTDIR, NFS3ERR_STALE, NFS3_MAXNAMLEN } from './nfs3-constants.js'
 import { EXEC_MODE, type Node, type WorkingTree } from './working-tree.js'
@@ -14,6 +16,8 @@ export interface Resolved {
   id: bigint
   path: string[]
   node: Node
+  /** When the commit that last changed it was made (ms), if it is in the served commit. */
+  committed?: number
 }
 
 export interface Times {
@@ -36,18 +40,23 @@ export class NfsExport {
   private lastListing: { version: string; names: string[]; verifier: Uint8Array; prefetched: number } | undefined
   private refreshedAt = -Infinity
 
+  private readonly commitTimes: CommitTimes
+
   constructor(
     readonly wt: WorkingTree,
     readonly handles: Handles,
+    exported: { repo: Repo<Uint8Array>; store: Store<Uint8Array> },
     /** Where the handle overrides are kept (a branch beside the exported one), or undefined when read-only. */
     private readonly stateStore: Store<Uint8Array> | undefined,
-  ) {}
+  ) {
+    this.commitTimes = new CommitTimes(exported.repo, exported.store)
+  }
 
-  static async open(wt: WorkingTree, exported: Store<Uint8Array>, stateStore: Store<Uint8Array> | undefined, exportName: string): Promise<NfsExport> {
+  static async open(wt: WorkingTree, repo: Repo<Uint8Array>, exported: Store<Uint8Array>, stateStore: Store<Uint8Array> | undefined, exportName: string): Promise<NfsExport> {
     const handles = new Handles(Handles.tagOf(exportName))
     const saved = await stateStore?.find([HANDLE_STATE_FILE])
     if (saved) handles.load(new TextDecoder().decode(saved))
-    const x = new NfsExport(wt, handles, stateStore)
+    const x = new NfsExport(wt, handles, { repo, store: exported }, stateStore)
     const head = await exported.head()
     if (head) x.epoch = head.date.getTime()
     return x
@@ -82,7 +91,7 @@ export class NfsExport {
     const { id } = decoded
     const path = (await this.check(id, this.handles.pathOf(id))) ?? (await this.walkFor(id))
     if (!path) throw new NfsStatusError(NFS3ERR_STALE, `no file with id ${id.toString(16)}`)
-    return { id, path, node: (await this.wt.stat(path))! }
+    return this.dated({ id, path, node: (await this.wt.stat(path))! })
   }
 
   /** The directory handle's node, which must be a directory. */
@@ -96,7 +105,15 @@ export class NfsExport {
   async child(dir: Resolved, name: string): Promise<Resolved | undefined> {
     const path = [...dir.path, name]
     const node = await this.wt.stat(path)
-    return node && { id: this.handles.childId(dir.id, name), path, node }
+    return node && this.dated({ id: this.handles.childId(dir.id, name), path, node })
+  }
+
+  /** Adds the date of the commit that last changed the node (the root: the served commit's). */
+  async dated(r: Resolved): Promise<Resolved> {
+    if (this.times.has(r.id)) return r // changed here: its own times win
+    const head = this.wt.headId
+    const committed = r.path.length === 0 ? this.epoch : await this.commitTimes.of(head, r.path.slice(0, -1), r.path[r.path.length - 1])
+    return committed === undefined ? r : { ...r, committed }
   }
 
   private async check(id: bigint, path: string[] | undefined): Promise<string[] | undefined> {
@@ -147,8 +164,9 @@ export class NfsExport {
     return listing
   }
 
-  timesOf(id: bigint): Times {
-    return this.times.get(id) ?? { atime: this.epoch, mtime: this.epoch, ctime: this.epoch }
+  /** Times set here (by SETATTR or a change), else those of the commit that last changed it. */
+  timesOf(id: bigint, committed = this.epoch): Times {
+    return this.times.get(id) ?? { atime: committed, mtime: committed, ctime: committed }
   }
 
   /** Notes a change to `id` now (and to its directory's listing, when `dir` is given). */
@@ -169,7 +187,7 @@ export class NfsExport {
     const { node, id } = r
     const type = node.kind === 'dir' ? NF3DIR : node.kind === 'symlink' ? NF3LNK : NF3REG
     const mode = node.kind === 'dir' ? 0o755 : node.kind === 'symlink' ? 0o777 : node.mode === EXEC_MODE ? 0o755 : 0o644
-    const t = this.timesOf(id)
+    const t = this.timesOf(id, r.committed)
     w.u32(type).u32(mode).u32(node.kind === 'dir' ? 2 : 1).u32(0).u32(0)
     w.u64(node.size).u64(node.size).u32(0).u32(0).u64(1).u64(id)
     writeTime(w, t.atime)

@@ -138,7 +138,7 @@ async function lookup(x: NfsExport, dir: Resolved, name: string): Promise<Resolv
   if (name === '.') return dir
   if (name === '..') {
     const path = dir.path.slice(0, -1)
-    return { id: idOfPath(x, path), path, node: (await x.wt.stat(path))! }
+    return x.dated({ id: idOfPath(x, path), path, node: (await x.wt.stat(path))! })
   }
   if (name === '' || name.includes('/') || name.includes('\0')) throw new NfsStatusError(NFS3ERR_NOENT, name)
   checkName(name)

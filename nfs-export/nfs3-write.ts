@@ -95,7 +95,7 @@ export function writeProcedures(x: NfsExport): Array<[number, Procedure]> {
         return guarded(2, async () => {
           const r = await x.resolve(fh)
           if (x.wt.readOnly) throw new NfsStatusError(NFS3ERR_ROFS, 'read-only export')
-          if (guard !== undefined && guard !== Math.floor(x.timesOf(r.id).ctime / 1000)) throw new NfsStatusError(NFS3ERR_NOT_SYNC, 'ctime changed')
+          if (guard !== undefined && guard !== Math.floor(x.timesOf(r.id, r.committed).ctime / 1000)) throw new NfsStatusError(NFS3ERR_NOT_SYNC, 'ctime changed')
           await applySattr(r, s)
           return ok(w => writeWcc(x, w, { ...r, node: r.node }))
         })

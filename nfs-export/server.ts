@@ -66,7 +66,7 @@ export async function startNfsServer(options: NfsServerOptions): Promise<NfsServ
   const wt = await WorkingTree.open({ store, treeOf: id => repo.treeOf(id), readOnly, author: options.author ?? 'irmin nfs <nfs@localhost>', idleMs: options.idleMs ?? 1000, maxFileSize: options.maxFileSize ?? DEFAULT_MAX_OBJECT_SIZE - 32, onError })
   const stateStore = readOnly ? undefined : repo.branch(handlesBranch(branch))
   const exportName = fixed ? `commit:${options.commit}` : `branch:${branch}`
-  const x = await NfsExport.open(wt, store, stateStore, exportName)
+  const x = await NfsExport.open(wt, repo, store, stateStore, exportName)
   // A read-only export of a branch still reads the saved handle overrides.
   if (readOnly && !fixed) {
     const saved = await repo.branch(handlesBranch(branch)).find(['handles.json'])

@@ -75,6 +75,11 @@ export class WorkingTree {
     return wt
   }
 
+  /** The commit the view is built on (undefined: a branch with no commits). */
+  get headId(): string | undefined {
+    return this.baseId
+  }
+
   get readOnly(): boolean {
     return this.options.readOnly
   }
