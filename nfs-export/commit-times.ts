@@ -15,8 +15,14 @@ import type { Store } from '../core/store.js'
 
 const CACHED_DIRECTORIES = 64
 
+interface Known {
+  head: string
+  times: Promise<Map<string, number>>
+}
+
 export class CommitTimes {
-  private readonly cache = new Map<string, Promise<Map<string, number>>>()
+  /** Per directory: the times as of some head (the most recently used directories). */
+  private readonly cache = new Map<string, Known>()
 
   constructor(
     private readonly repo: Repo<Uint8Array>,
@@ -28,15 +34,37 @@ export class CommitTimes {
   /** The date (ms) of the commit that last changed `dir/name`, as of `head`; undefined: not in `head`. */
   async of(head: string | undefined, dir: string[], name: string): Promise<number | undefined> {
     if (head === undefined) return undefined
-    const key = `${head}\0${dir.join('/')}`
-    let times = this.cache.get(key)
-    if (!times) {
-      times = this.walk(dir)
-      this.cache.set(key, times)
+    const key = dir.join('/')
+    const known = this.cache.get(key)
+    let times: Promise<Map<string, number>>
+    if (known?.head === head) times = known.times
+    else {
+      // One commit on from what is known (NFS's own commits, mostly): carry the times over and
+      // date what that commit changed. Anything else: walk the history again.
+      times = known ? this.advance(known, head, dir).then(t => t ?? this.walk(dir)) : this.walk(dir)
+      this.cache.delete(key)
+      this.cache.set(key, { head, times })
       times.catch(() => this.cache.delete(key))
       if (this.cache.size > CACHED_DIRECTORIES) this.cache.delete(this.cache.keys().next().value!)
     }
     return (await times).get(name)
+  }
+
+  /** The times at `head` from those at its parent; undefined when `head` is not one commit on. */
+  private async advance(known: Known, head: string, dir: string[]): Promise<Map<string, number> | undefined> {
+    const commit = await this.repo.readCommit(head)
+    if (commit.parents.length !== 1 || commit.parents[0] !== known.head) return undefined
+    const [before, after] = await Promise.all([this.repo.readCommit(known.head), known.times])
+    const [a, b] = await Promise.all([this.repo.treeOf(before.tree).findTree(dir), this.repo.treeOf(commit.tree).findTree(dir)])
+    const times = new Map(after)
+    if (a?.hash() === b?.hash()) return times
+    const date = commit.date.getTime()
+    for (const change of await (a ?? this.repo.emptyTree()).diff(b ?? this.repo.emptyTree())) {
+      const name = change.path[0]
+      if (b && (await b.entryKey([name])) !== undefined) times.set(name, date)
+      else times.delete(name)
+    }
+    return times
   }
 
   private async walk(dir: string[]): Promise<Map<string, number>> {

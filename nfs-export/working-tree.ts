@@ -430,10 +430,11 @@ export class WorkingTree {
 }
 
 function commitMessage(changes: string[]): string {
+  const joined = `nfs: ${changes.join(', ')}`
+  if (joined.length <= 72) return joined
   const shown = changes.slice(0, 20)
   const more = changes.length > shown.length ? `\n… and ${changes.length - shown.length} more` : ''
-  const subject = changes.length === 1 ? `nfs: ${changes[0]}` : `nfs: ${changes.length} changes`
-  return changes.length === 1 ? subject : `${subject}\n\n${shown.join('\n')}${more}`
+  return `nfs: ${changes.length} changes\n\n${shown.join('\n')}${more}`
 }
 
 function tooBig(path: string[], size: number, limit: number): NfsStatusError {

@@ -27,6 +27,14 @@ describe('commit times', () => {
     expect(await times.of(head, ['d'], 'missing')).toBeUndefined()
     const shallow = new CommitTimes(repo, main, 3)
     expect(await shallow.of(head, ['d'], 'a')).toBe(day(4).getTime()) // unchanged in the walk: the oldest date it reached
+    // One commit on: the times carry over, and what it changed gets its date.
+    await main.set(['d', 'a'], enc('3'), { date: day(7) })
+    const next = await main.headId()
+    expect(await times.of(next, ['d'], 'a')).toBe(day(7).getTime())
+    expect(await times.of(next, ['d'], 'b')).toBe(day(2).getTime())
+    await main.remove(['d', 'b'], { date: day(8) })
+    expect(await times.of(await main.headId(), ['d'], 'b')).toBeUndefined()
+    expect(await times.of(await main.headId(), ['d'], 'c')).toBe(day(5).getTime())
     await repo.close()
   })
 })
