@@ -43,6 +43,8 @@ export interface WorkingTreeOptions {
 
 /** Clean write buffers at least this large stay after a commit (see `rebase`). */
 const KEEP_BUFFER_SIZE = 1 << 20
+/** How many bytes written but not committed the server holds before it commits on its own. */
+const UNSTABLE_BUDGET = 512 << 20
 /** How many bytes of clean buffers stay after an idle commit (the oldest go first). */
 const CLEAN_BUFFER_BUDGET = 256 << 20
 
@@ -63,6 +65,8 @@ export class WorkingTree {
   private readonly sizes = new Map<string, number>()
   private lock: Promise<unknown> = Promise.resolve()
   private idle: ReturnType<typeof setTimeout> | undefined
+  /** Bytes written since the last commit. */
+  private unstableBytes = 0
   /** Changes whenever acknowledged but uncommitted data may have been lost (WRITE/COMMIT verifier). */
   verifier = randomVerifier()
 
@@ -138,6 +142,9 @@ export class WorkingTree {
     return this.change(async () => {
       const buffer = await this.buffer(path)
       buffer.write(offset, data)
+      // Memory is bounded: past the budget of uncommitted bytes, commit before answering.
+      this.unstableBytes += data.length
+      if (this.unstableBytes > UNSTABLE_BUDGET) await this.commit()
     })
   }
 
@@ -397,6 +404,7 @@ export class WorkingTree {
       )
       this.pending = []
       this.changes = []
+      this.unstableBytes = 0
       // Straight on top of what we had, the commit's tree is the new view: no need to read the head.
       const direct = head !== undefined && head.parents.length === 1 && head.parents[0] === this.baseId
       await this.rebase(head?.id ?? (await this.options.store.headId()), true, direct ? this.options.treeOf(head.tree) : undefined)
