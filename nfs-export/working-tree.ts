@@ -6,12 +6,13 @@
  * `store.batch`, so another writer's commits in between are merged, never lost; the message
  * says what changed. Every change runs under one lock, commits included.
  *
- * Git stores no empty directories: a directory made by MKDIR, or emptied by a REMOVE, lives in
- * memory (`emptyDirs`) until something is put in it or the server stops.
+ * Git stores no empty directories: those live in `EmptyDirs`.
  */
 import type { Store } from '../core/store.js'
 import type { Tree, TreeOp } from '../core/tree.js'
 import { NfsStatusError } from './errors.js'
+import { EmptyDirs } from './empty-dirs.js'
+import { commitMessage } from './commit-message.js'
 import { FileBuffer } from './file-buffer.js'
 import { NFS3ERR_EXIST, NFS3ERR_FBIG, NFS3ERR_ISDIR, NFS3ERR_NOENT, NFS3ERR_NOTDIR, NFS3ERR_NOTEMPTY, NFS3ERR_ROFS, NFS3ERR_INVAL } from './nfs3-constants.js'
 
@@ -59,9 +60,7 @@ export class WorkingTree {
   private pending: TreeOp<Uint8Array>[] = []
   private changes: string[] = []
   private readonly files = new Map<string, FileBuffer>()
-  private readonly emptyDirs = new Set<string>()
-  /** Bumped on every change to `emptyDirs`, which listings (and their cookie verifiers) depend on. */
-  private emptyDirsVersion = 0
+  private readonly emptyDirs = new EmptyDirs()
   private readonly sizes = new Map<string, number>()
   private lock: Promise<unknown> = Promise.resolve()
   private idle: ReturnType<typeof setTimeout> | undefined
@@ -90,7 +89,7 @@ export class WorkingTree {
 
   /** The id of the tree as it is now, for directory cookie verifiers. */
   async versionOf(path: string[]): Promise<string> {
-    return `${(await this.tree.entryKey(path)) ?? ''}|${this.emptyDirsVersion}`
+    return `${(await this.tree.entryKey(path)) ?? ''}|${this.emptyDirs.version}`
   }
 
   async stat(path: string[]): Promise<Node | undefined> {
@@ -114,9 +113,7 @@ export class WorkingTree {
   /** The names in a directory, sorted, with the in-memory empty directories among them. */
   async list(path: string[]): Promise<string[]> {
     const names = await this.tree.list(path)
-    if (this.emptyDirs.size === 0) return names
-    const prefix = path.length === 0 ? '' : `${key(path)}/`
-    const extra = [...this.emptyDirs].filter(d => d.startsWith(prefix) && !d.slice(prefix.length).includes('/')).map(d => d.slice(prefix.length))
+    const extra = this.emptyDirs.childrenOf(key(path))
     return extra.length === 0 ? names : [...new Set([...names, ...extra])].sort()
   }
 
@@ -189,7 +186,7 @@ export class WorkingTree {
     return this.change(async () => {
       if (await this.stat(path)) fail(NFS3ERR_EXIST, key(path))
       await this.parentMustBeDir(path)
-      this.addEmptyDir(key(path))
+      this.emptyDirs.add(key(path))
     })
   }
 
@@ -218,7 +215,7 @@ export class WorkingTree {
       if (!node) fail(NFS3ERR_NOENT, key(path))
       if (node!.kind !== 'dir') fail(NFS3ERR_NOTDIR, key(path))
       if ((await this.list(path)).length > 0) fail(NFS3ERR_NOTEMPTY, key(path))
-      this.dropEmptyDir(key(path))
+      this.emptyDirs.delete(key(path))
       await this.keepParents(path)
     })
   }
@@ -235,7 +232,7 @@ export class WorkingTree {
         if (node!.kind === 'dir' && target.kind !== 'dir') fail(NFS3ERR_NOTDIR, key(to))
         if (node!.kind !== 'dir' && target.kind === 'dir') fail(NFS3ERR_ISDIR, key(to))
         if (target.kind === 'dir' && (await this.list(to)).length > 0) fail(NFS3ERR_NOTEMPTY, key(to))
-        this.dropEmptyDir(key(to))
+        this.emptyDirs.delete(key(to))
         this.files.delete(key(to))
       }
       const what = `rename ${key(from)} -> ${key(to)}`
@@ -314,15 +311,6 @@ export class WorkingTree {
     }
   }
 
-  private addEmptyDir(k: string): void {
-    this.emptyDirs.add(k)
-    this.emptyDirsVersion++
-  }
-
-  private dropEmptyDir(k: string): void {
-    if (this.emptyDirs.delete(k)) this.emptyDirsVersion++
-  }
-
   private async apply(op: TreeOp<Uint8Array>, what: string): Promise<void> {
     this.tree = await this.tree.update([op])
     this.pending.push(op)
@@ -353,7 +341,7 @@ export class WorkingTree {
   private async keepParents(path: string[]): Promise<void> {
     for (let n = path.length - 1; n > 0; n--) {
       const dir = path.slice(0, n)
-      if ((await this.tree.kind(dir)) === undefined) this.addEmptyDir(key(dir))
+      if ((await this.tree.kind(dir)) === undefined) this.emptyDirs.add(key(dir))
       else return
     }
   }
@@ -369,12 +357,7 @@ export class WorkingTree {
       this.files.delete(k)
       this.files.set(next, buffer)
     }
-    for (const d of [...this.emptyDirs]) {
-      const next = moved(d)
-      if (next === undefined) continue
-      this.dropEmptyDir(d)
-      this.addEmptyDir(next)
-    }
+    this.emptyDirs.move(moved)
   }
 
   private async commit(): Promise<void> {
@@ -433,16 +416,8 @@ export class WorkingTree {
       } else if ((await tree.kind(path)) !== 'file') tree = await tree.set(path, new Uint8Array(0), buffer.mode)
     }
     this.tree = tree
-    for (const d of [...this.emptyDirs]) if ((await tree.kind(d.split('/'))) === 'dir') this.dropEmptyDir(d)
+    await this.emptyDirs.dropExisting(async d => (await tree.kind(d.split('/'))) === 'dir')
   }
-}
-
-function commitMessage(changes: string[]): string {
-  const joined = `nfs: ${changes.join(', ')}`
-  if (joined.length <= 72) return joined
-  const shown = changes.slice(0, 20)
-  const more = changes.length > shown.length ? `\n… and ${changes.length - shown.length} more` : ''
-  return `nfs: ${changes.length} changes\n\n${shown.join('\n')}${more}`
 }
 
 function tooBig(path: string[], size: number, limit: number): NfsStatusError {
