@@ -9,7 +9,7 @@
  * Git stores no empty directories: those live in `EmptyDirs`.
  */
 import type { Store } from '../core/store.js'
-import type { Tree, TreeOp } from '../core/tree.js'
+import { compareNames, type Tree, type TreeOp } from '../core/tree.js'
 import { NfsStatusError } from './errors.js'
 import { EmptyDirs } from './empty-dirs.js'
 import { commitMessage } from './commit-message.js'
@@ -114,7 +114,7 @@ export class WorkingTree {
   async list(path: string[]): Promise<string[]> {
     const names = await this.tree.list(path)
     const extra = this.emptyDirs.childrenOf(key(path))
-    return extra.length === 0 ? names : [...new Set([...names, ...extra])].sort()
+    return extra.length === 0 ? names : [...new Set([...names, ...extra])].sort(compareNames)
   }
 
   async read(path: string[], offset: number, count: number): Promise<{ data: Uint8Array; eof: boolean }> {
