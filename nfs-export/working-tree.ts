@@ -8,6 +8,7 @@
  *
  * Git stores no empty directories: those live in `EmptyDirs`.
  */
+import { StaleTreeError } from '../core/errors.js'
 import type { Store } from '../core/store.js'
 import { compareNames, type Tree, type TreeOp } from '../core/tree.js'
 import { NfsStatusError } from './errors.js'
@@ -397,6 +398,13 @@ export class WorkingTree {
       // verifier) that what they were told is unstable may have to be sent again.
       for (const [, buffer] of written) buffer.dirty = true
       this.verifier = randomVerifier()
+      if (error instanceof StaleTreeError) {
+        // A moved directory that a collection removed meanwhile (another writer deleted it):
+        // those name changes cannot be made any more; dropping them lets the rest commit.
+        this.pending = []
+        this.changes = []
+        await this.rebase(await this.options.store.headId())
+      }
       throw error
     }
   }
