@@ -11,3 +11,4 @@ export { GitBackend, openGitBackend, type GitBackendOptions } from './backends/g
 export * from './sync/server/index.js'
 /** The Xenstore daemon (`irmin xenstored`), its wire codec and a small client: Node only (Unix sockets). */
 export * as xenstore from './xenstore/index.js'
+export { startNfsServer, handlesBranch, registerWithRpcbind, type NfsServer, type NfsServerOptions } from './nfs-export/index.js'

@@ -14,6 +14,7 @@ const SUITES: Record<string, () => Promise<{ run(report: Report): Promise<void> 
   gc: () => import('./suites/gc.js'),
   sync: () => import('./suites/sync.js'),
   xenstore: () => import('./suites/xenstore.js'),
+  nfs: () => import('./suites/nfs.js'),
 }
 
 const wanted = process.argv.slice(2)

@@ -22,6 +22,7 @@ import { merge } from './commands/merge.js'
 import { pull } from './commands/pull.js'
 import { push } from './commands/push.js'
 import { remote } from './commands/remote.js'
+import { nfs } from './commands/nfs.js'
 import { remove } from './commands/remove.js'
 import { revert } from './commands/revert.js'
 import { serve } from './commands/serve.js'
@@ -60,6 +61,7 @@ export const COMMANDS: readonly Command[] = [
   push,
   remote,
   xenstored,
+  nfs,
   help,
 ]
 

@@ -19,8 +19,9 @@ export class Batch<T> {
     this.applied = { count: 0, tree: base }
   }
 
-  set(path: Path, value: T): void {
-    this.record({ op: 'set', path, value })
+  /** `mode`: the git mode of the entry (default `100644`; `100755` executable, `120000` symlink). */
+  set(path: Path, value: T, mode?: string): void {
+    this.record(mode === undefined ? { op: 'set', path, value } : { op: 'set', path, value, mode })
   }
 
   remove(path: Path): void {

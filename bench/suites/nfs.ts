@@ -1,0 +1,115 @@
+/**
+ * The NFS export beside nfs-ganesha (VFS backend, serving a local directory), measured with the
+ * same client in the same run: Debian's `nfs-cp` writing and reading a 100 MB random file, the
+ * C driver (test/nfs/driver.c) creating 1,000 small files (create, write, close: libnfs sends
+ * COMMIT on close), and `nfs-ls` listing a 10,000-entry directory. Ours serves a LevelDB store
+ * opened with a 256 MiB object limit (the default, 64 MiB, is below a 100 MB blob). Ratios are
+ * ours against ganesha; the target is ≥ 0.5 on each.
+ *
+ * Ganesha comes from ../shared/peers/nfs/start-ganesha.sh (or $NFS_PEERS_DIR): it needs root and
+ * starts rpcbind when none runs.
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Contents, openLevelBackend, Repo, startNfsServer } from '../../index.js'
+import { PACKAGE_ROOT } from '../../test/helpers/irmin-cli.js'
+import { buildDriver, tool } from '../../test/helpers/nfs-tools.js'
+import { type Report, type Row, time } from '../report.js'
+
+const SUITE = 'nfs'
+const BIG = 100_000_000
+const SMALL_FILES = 1000
+const LISTED = 10_000
+const GANESHA_PORT = 20591
+const GANESHA_MOUNT_PORT = 20549
+
+interface Target {
+  name: string
+  url(path?: string): string
+}
+
+const urlOf = (port: number, mountPort: number) => (path = '') => `nfs://127.0.0.1/export${path}?nfsport=${port}&mountport=${mountPort}&version=3`
+
+async function must(command: string, args: string[]): Promise<void> {
+  const r = await tool(command, args, 600_000)
+  if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${r.stderr || r.stdout}`)
+}
+
+async function startGanesha(dir: string): Promise<{ target: Target; stop(): void; exportDir: string }> {
+  const script = join(process.env.NFS_PEERS_DIR ?? join(PACKAGE_ROOT, '../shared/peers/nfs'), 'start-ganesha.sh')
+  if (!existsSync(script)) throw new Error(`nfs-ganesha's start script is missing: ${script} (set NFS_PEERS_DIR)`)
+  const exportDir = join(dir, 'ganesha-export')
+  const runDir = join(dir, 'ganesha-run')
+  mkdirSync(exportDir, { recursive: true })
+  const child: ChildProcess = spawn('sh', [script, exportDir, runDir, String(GANESHA_PORT), String(GANESHA_MOUNT_PORT)], { stdio: 'ignore' })
+  const target = { name: 'ganesha', url: urlOf(GANESHA_PORT, GANESHA_MOUNT_PORT) }
+  const stop = () => {
+    const pidFile = join(runDir, 'ganesha.pid')
+    if (existsSync(pidFile)) process.kill(Number(readFileSync(pidFile, 'utf8').trim()), 'SIGTERM')
+    child.kill('SIGTERM')
+  }
+  for (let i = 0; ; i++) {
+    if ((await tool('nfs-ls', [target.url()])).status === 0) return { target, stop, exportDir }
+    if (i > 60) {
+      stop()
+      throw new Error('nfs-ganesha did not start within 30 s (see its log in the run directory)')
+    }
+    await new Promise(resolve => setTimeout(resolve, 500))
+  }
+}
+
+async function measure(report: Report, target: Target, dir: string, driver: string, local: string): Promise<Record<string, Row>> {
+  const back = join(dir, `${target.name}-back.bin`)
+  const rows: Record<string, Row> = {}
+  const write = await time(() => must('nfs-cp', [local, target.url('/big.bin')]))
+  rows.write = report.add({ suite: SUITE, name: `${target.name}: nfs-cp write 100 MB`, value: BIG / 1e6 / write, unit: 'MB/s', better: 'higher' })
+  const read = await time(() => must('nfs-cp', [target.url('/big.bin'), back]))
+  rows.read = report.add({ suite: SUITE, name: `${target.name}: nfs-cp read 100 MB`, value: BIG / 1e6 / read, unit: 'MB/s', better: 'higher' })
+  report.check(SUITE, `${target.name}: the 100 MB file reads back byte for byte`, readFileSync(back).equals(readFileSync(local)), 'compared')
+  rmSync(back)
+  const small = await time(() => must(driver, [target.url(), 'mkfiles', '/small', String(SMALL_FILES)]))
+  rows.small = report.add({ suite: SUITE, name: `${target.name}: create ${SMALL_FILES} small files`, value: SMALL_FILES / small, unit: 'files/s', better: 'higher' })
+  let listed = 0
+  const list = await time(async () => {
+    const r = await tool('nfs-ls', [target.url('/listing')], 600_000)
+    listed = r.stdout.trim().split('\n').length
+  })
+  rows.list = report.add({ suite: SUITE, name: `${target.name}: nfs-ls a ${LISTED}-entry directory`, value: list * 1000, unit: 'ms', better: 'lower' })
+  report.check(SUITE, `${target.name}: the listing has every entry`, listed === LISTED, `${listed} entries`)
+  return rows
+}
+
+export async function run(report: Report): Promise<void> {
+  console.log(`\n== nfs: the NFS export beside nfs-ganesha (nfs-cp, small files, listing)`)
+  const dir = mkdtempSync(join(tmpdir(), 'bench-nfs-'))
+  const driver = await buildDriver()
+  const local = join(dir, 'big.bin')
+  writeFileSync(local, randomBytes(BIG))
+  const ganesha = await startGanesha(dir)
+  const repo = await Repo.open({ backend: await openLevelBackend(join(dir, 'store'), { maxObjectSize: 256 << 20 }), contents: Contents.bytes })
+  const server = await startNfsServer({ repo, port: 0, mountPort: 0, maxFileSize: 200 << 20 })
+  try {
+    // The directory to list, made beforehand on each side (its making is not measured).
+    mkdirSync(join(ganesha.exportDir, 'listing'))
+    for (let i = 0; i < LISTED; i++) writeFileSync(join(ganesha.exportDir, 'listing', `entry-${i}`), String(i))
+    await repo.branch('main').batch(tx => {
+      for (let i = 0; i < LISTED; i++) tx.set(['listing', `entry-${i}`], new TextEncoder().encode(String(i)))
+    })
+    const ours = await measure(report, { name: 'irminsule', url: urlOf(server.port, server.mountPort) }, dir, driver, local)
+    const theirs = await measure(report, ganesha.target, dir, driver, local)
+    report.ratio(SUITE, 'nfs-cp write 100 MB vs ganesha', ours.write, theirs.write, 0.5)
+    report.ratio(SUITE, 'nfs-cp read 100 MB vs ganesha', ours.read, theirs.read, 0.5)
+    report.ratio(SUITE, `create ${SMALL_FILES} small files vs ganesha`, ours.small, theirs.small, 0.5)
+    report.ratio(SUITE, `list ${LISTED} entries vs ganesha`, ours.list, theirs.list, 0.5)
+    await server.flush()
+    report.check(SUITE, 'irminsule: the upload is a commit on main', (await repo.branch('main').find(['big.bin']))?.length === BIG, 'irmin get big.bin')
+  } finally {
+    await server.close()
+    await repo.close()
+    ganesha.stop()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * File handles and file ids that survive restarts and renames without a table of every file.
+ *
+ * A node's id (its NFS `fileid`, and the heart of its handle) is derived from where it was
+ * born: the root's is fixed, a child's is the first 8 bytes of SHA-1(parent id ‖ name). So the
+ * same tree gives the same ids in every server process, with nothing stored. A RENAME keeps the
+ * moved node's id (and so, its descendants' ids, which derive from it) by recording one override
+ * "(new parent, new name) → id"; the overrides are the only state, saved by the caller
+ * (`serialize`) in the store. A node born where a renamed node's id came from gets the next free
+ * derivation instead, deterministically, so the ids stay the same after a restart.
+ *
+ * Handle bytes (16): "IRNF", the export's 4-byte tag (handles of another export are STALE), the
+ * 8-byte id. Anything else is BADHANDLE. Finding the node of an id takes the in-memory index of
+ * ids seen so far, or else a walk of the tree (see `WorkingTree.locate`).
+ */
+import { createHash } from 'node:crypto'
+
+export const ROOT_ID = 1n
+const MAGIC = [0x49, 0x52, 0x4e, 0x46] // "IRNF"
+export const HANDLE_SIZE = 16
+
+export type Decoded = { kind: 'ok'; id: bigint } | { kind: 'bad' } | { kind: 'stale' }
+
+interface Place {
+  parent: bigint
+  name: string
+}
+
+export class Handles {
+  /** "parent:name" → id, for renamed nodes. */
+  private readonly overrides = new Map<string, bigint>()
+  /** id → "parent:name" of the overrides: an id held by a renamed node is not free. */
+  private readonly claimed = new Map<bigint, string>()
+  /** Where each id seen so far lives. */
+  private readonly places = new Map<bigint, Place>()
+
+  constructor(readonly tag: Uint8Array) {}
+
+  static tagOf(exportName: string): Uint8Array {
+    return createHash('sha1').update(exportName).digest().subarray(0, 4)
+  }
+
+  encode(id: bigint): Uint8Array {
+    const out = new Uint8Array(HANDLE_SIZE)
+    out.set(MAGIC, 0)
+    out.set(this.tag, 4)
+    new DataView(out.buffer).setBigUint64(8, id)
+    return out
+  }
+
+  decode(handle: Uint8Array): Decoded {
+    if (handle.length !== HANDLE_SIZE || MAGIC.some((b, i) => handle[i] !== b)) return { kind: 'bad' }
+    for (let i = 0; i < 4; i++) if (handle[4 + i] !== this.tag[i]) return { kind: 'stale' }
+    return { kind: 'ok', id: new DataView(handle.buffer, handle.byteOffset).getBigUint64(8) }
+  }
+
+  /** The id of `name` in the directory `parent`, noted in the index. */
+  childId(parent: bigint, name: string): bigint {
+    const key = `${parent}:${name}`
+    let id = this.overrides.get(key)
+    if (id === undefined) {
+      id = derive(parent, name)
+      for (let k = 1; this.claimed.has(id) && this.claimed.get(id) !== key; k++) id = derive(parent, `${name}\0${k}`)
+    }
+    this.places.set(id, { parent, name })
+    return id
+  }
+
+  /** The path of a known id (undefined: not in the index, or its chain is broken). */
+  pathOf(id: bigint): string[] | undefined {
+    const path: string[] = []
+    for (let at = id, guard = 0; at !== ROOT_ID; guard++) {
+      const place = this.places.get(at)
+      if (place === undefined || guard > 4096) return undefined
+      path.push(place.name)
+      at = place.parent
+    }
+    return path.reverse()
+  }
+
+  /** `id` now lives at (parent, name); returns whether the override table changed. */
+  moved(id: bigint, parent: bigint, name: string): boolean {
+    const key = `${parent}:${name}`
+    const old = this.claimed.get(id)
+    this.places.set(id, { parent, name })
+    if (old === key) return false
+    if (old !== undefined) this.overrides.delete(old)
+    this.claimed.delete(id)
+    // Whatever held the target name is replaced: its override goes.
+    const displaced = this.overrides.get(key)
+    if (displaced !== undefined) {
+      this.overrides.delete(key)
+      this.claimed.delete(displaced)
+    }
+    // Back where it was born: its derived id needs no override.
+    if (derive(parent, name) === id) return true
+    this.overrides.set(key, id)
+    this.claimed.set(id, key)
+    return true
+  }
+
+  /** Forgets the index entry of a removed node (its override stays: the id is never reused elsewhere). */
+  forget(id: bigint): void {
+    this.places.delete(id)
+  }
+
+  serialize(): string {
+    return JSON.stringify([...this.overrides].map(([key, id]) => [key, id.toString(16)]))
+  }
+
+  load(text: string): void {
+    const rows = JSON.parse(text) as Array<[string, string]>
+    for (const [key, hex] of rows) {
+      const id = BigInt(`0x${hex}`)
+      this.overrides.set(key, id)
+      this.claimed.set(id, key)
+    }
+  }
+}
+
+function derive(parent: bigint, name: string): bigint {
+  const digest = createHash('sha1').update(`${parent.toString(16)}/${name}`).digest()
+  const id = new DataView(digest.buffer, digest.byteOffset).getBigUint64(0)
+  return id <= ROOT_ID ? id + 2n : id
+}

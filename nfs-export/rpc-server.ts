@@ -1,0 +1,141 @@
+/**
+ * An ONC RPC server over TCP: reassembles records, decodes call headers, dispatches to the
+ * registered programs and writes replies. Calls on one connection run one at a time, in order
+ * (a WRITE then a COMMIT from one client apply in that order). A connection that sends an
+ * oversized record is closed; one whose calls fail to decode gets GARBAGE_ARGS; neither
+ * disturbs other connections.
+ */
+import { createServer, type Server, type Socket } from 'node:net'
+import { GarbageArgsError, RecordTooLargeError } from './errors.js'
+import { acceptedReply, acceptedReplyWithTail, decodeCall, RecordDecoder, GARBAGE_ARGS, PROC_UNAVAIL, PROG_MISMATCH, PROG_UNAVAIL, type RpcCall, SUCCESS, SYSTEM_ERR } from './rpc.js'
+import type { XdrWriter } from './xdr.js'
+
+/** A procedure: reads its arguments from `call.args`, writes its results. */
+export type Procedure = (call: RpcCall) => Promise<ProcedureResult> | ProcedureResult
+
+export interface ProcedureResult {
+  write(w: XdrWriter): void
+  /** Roughly how many bytes the results take: sizes the reply buffer once. */
+  size?: number
+  /** Opaque data that ends the results, sent without a copy (`write` writes its length last). */
+  tail?: Uint8Array
+}
+
+export interface RpcProgram {
+  prog: number
+  vers: number
+  procs: ReadonlyMap<number, Procedure>
+}
+
+export interface RpcServerOptions {
+  maxRecord: number
+  onError?: (error: unknown) => void
+}
+
+export interface RunningRpcServer {
+  port: number
+  close(): Promise<void>
+}
+
+export async function startRpcServer(programs: RpcProgram[], host: string, port: number, options: RpcServerOptions): Promise<RunningRpcServer> {
+  const sockets = new Set<Socket>()
+  const server = createServer(socket => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+    serveConnection(socket, programs, options)
+  })
+  await listen(server, host, port)
+  const address = server.address()
+  return {
+    port: typeof address === 'object' && address ? address.port : port,
+    close: () =>
+      new Promise<void>(resolve => {
+        for (const s of sockets) s.destroy()
+        server.close(() => resolve())
+      }),
+  }
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+}
+
+function serveConnection(socket: Socket, programs: RpcProgram[], options: RpcServerOptions): void {
+  const decoder = new RecordDecoder(options.maxRecord)
+  const queue: Uint8Array[] = []
+  let running = false
+  socket.setNoDelay(true)
+  socket.on('error', () => socket.destroy())
+  socket.on('data', chunk => {
+    let records: Uint8Array[]
+    try {
+      records = decoder.push(chunk)
+    } catch (error) {
+      if (error instanceof RecordTooLargeError) {
+        options.onError?.(error)
+        socket.destroy()
+        return
+      }
+      throw error
+    }
+    if (records.length === 0) return
+    queue.push(...records)
+    if (!running) void drain()
+  })
+
+  async function drain(): Promise<void> {
+    running = true
+    // Back-pressure: while replies are queued in the socket, stop reading more calls.
+    while (queue.length > 0 && !socket.destroyed) {
+      const record = queue.shift()!
+      const reply = await answer(record, programs, options)
+      if (reply && !socket.destroyed && !writeAll(socket, reply)) {
+        socket.pause()
+        await new Promise<void>(resolve => socket.once('drain', resolve))
+        socket.resume()
+      }
+    }
+    running = false
+  }
+}
+
+/** Writes a reply (one buffer or pieces, corked into one send); false when the socket is full. */
+function writeAll(socket: Socket, reply: Uint8Array | Uint8Array[]): boolean {
+  if (!Array.isArray(reply)) return socket.write(reply)
+  socket.cork()
+  let ok = true
+  for (const piece of reply) ok = socket.write(piece) && ok
+  socket.uncork()
+  return ok
+}
+
+async function answer(record: Uint8Array, programs: RpcProgram[], options: RpcServerOptions): Promise<Uint8Array | Uint8Array[] | undefined> {
+  const call = decodeCall(record)
+  if (call === undefined) return undefined
+  if (!('prog' in call)) return call.reply
+  const { xid } = call
+  const sameProg = programs.filter(p => p.prog === call.prog)
+  if (sameProg.length === 0) return acceptedReply(xid, PROG_UNAVAIL)
+  const program = sameProg.find(p => p.vers === call.vers)
+  if (!program) {
+    const versions = sameProg.map(p => p.vers)
+    return acceptedReply(xid, PROG_MISMATCH, w => w.u32(Math.min(...versions)).u32(Math.max(...versions)))
+  }
+  const procedure = program.procs.get(call.proc)
+  if (!procedure) return acceptedReply(xid, PROC_UNAVAIL)
+  try {
+    const result = await procedure(call)
+    if (result.tail) return acceptedReplyWithTail(xid, w => result.write(w), result.tail)
+    return acceptedReply(xid, SUCCESS, w => result.write(w), result.size)
+  } catch (error) {
+    if (error instanceof GarbageArgsError) return acceptedReply(xid, GARBAGE_ARGS)
+    options.onError?.(error)
+    return acceptedReply(xid, SYSTEM_ERR)
+  }
+}

@@ -1,0 +1,437 @@
+/**
+ * The file system an export serves: the branch's tree plus what NFS clients changed since the
+ * last commit. Metadata changes (create, remove, rename, mkdir, symlink, mode) are applied to an
+ * in-memory tree at once and recorded as operations; written bytes live in `FileBuffer`s. A
+ * commit replays the operations and the written files onto the branch head in one
+ * `store.batch`, so another writer's commits in between are merged, never lost; the message
+ * says what changed. Every change runs under one lock, commits included.
+ *
+ * Git stores no empty directories: those live in `EmptyDirs`.
+ */
+import { StaleTreeError } from '../core/errors.js'
+import type { Store } from '../core/store.js'
+import { compareNames, type Tree, type TreeOp } from '../core/tree.js'
+import { NfsStatusError } from './errors.js'
+import { EmptyDirs } from './empty-dirs.js'
+import { commitMessage } from './commit-message.js'
+import { FileBuffer } from './file-buffer.js'
+import { NFS3ERR_EXIST, NFS3ERR_FBIG, NFS3ERR_ISDIR, NFS3ERR_NOENT, NFS3ERR_NOTDIR, NFS3ERR_NOTEMPTY, NFS3ERR_ROFS, NFS3ERR_INVAL } from './nfs3-constants.js'
+
+export const FILE_MODE = '100644'
+export const EXEC_MODE = '100755'
+export const LINK_MODE = '120000'
+const DIR_MODE = '40000'
+
+export interface Node {
+  kind: 'file' | 'dir' | 'symlink'
+  mode: string
+  size: number
+}
+
+export interface WorkingTreeOptions {
+  store: Store<Uint8Array>
+  readOnly: boolean
+  author: string
+  /** Commit this long after the last change when nothing asks sooner. */
+  idleMs: number
+  /** Writes past this size fail with FBIG: the backend could not store the blob. */
+  maxFileSize: number
+  onError: (error: unknown) => void
+  /** The tree of a tree id (`repo.treeOf`). */
+  treeOf: (id: string) => Tree<Uint8Array>
+  /** Called after each commit (the NFS layer persists its handle overrides there). */
+  onCommit?: (id: string) => void
+}
+
+/** Clean write buffers at least this large stay after a commit (see `rebase`). */
+const KEEP_BUFFER_SIZE = 1 << 20
+/** How many bytes written but not committed the server holds before it commits on its own. */
+const UNSTABLE_BUDGET = 512 << 20
+/** How many bytes of clean buffers stay after an idle commit (the oldest go first). */
+const CLEAN_BUFFER_BUDGET = 256 << 20
+
+const key = (path: readonly string[]) => path.join('/')
+const fail = (status: number, why: string): never => {
+  throw new NfsStatusError(status, why)
+}
+
+export class WorkingTree {
+  private tree!: Tree<Uint8Array>
+  private baseId: string | undefined
+  private pending: TreeOp<Uint8Array>[] = []
+  private changes: string[] = []
+  private readonly files = new Map<string, FileBuffer>()
+  private readonly emptyDirs = new EmptyDirs()
+  private readonly sizes = new Map<string, number>()
+  private lock: Promise<unknown> = Promise.resolve()
+  private idle: ReturnType<typeof setTimeout> | undefined
+  /** Bytes written since the last commit. */
+  private unstableBytes = 0
+  /** Changes whenever acknowledged but uncommitted data may have been lost (WRITE/COMMIT verifier). */
+  verifier = randomVerifier()
+
+  private constructor(private readonly options: WorkingTreeOptions) {}
+
+  static async open(options: WorkingTreeOptions): Promise<WorkingTree> {
+    const wt = new WorkingTree(options)
+    wt.baseId = await options.store.headId()
+    wt.tree = await options.store.tree()
+    return wt
+  }
+
+  /** The commit the view is built on (undefined: a branch with no commits). */
+  get headId(): string | undefined {
+    return this.baseId
+  }
+
+  get readOnly(): boolean {
+    return this.options.readOnly
+  }
+
+  /** The id of the tree as it is now, for directory cookie verifiers. */
+  async versionOf(path: string[]): Promise<string> {
+    return `${(await this.tree.entryKey(path)) ?? ''}|${this.emptyDirs.version}`
+  }
+
+  async stat(path: string[]): Promise<Node | undefined> {
+    if (path.length === 0) return { kind: 'dir', mode: DIR_MODE, size: 4096 }
+    const tree = this.tree
+    const entry = await tree.entryKey(path)
+    if (entry === undefined) return this.emptyDirs.has(key(path)) ? { kind: 'dir', mode: DIR_MODE, size: 4096 } : undefined
+    const [mode, id] = entry.split(' ')
+    if (mode === DIR_MODE) return { kind: 'dir', mode, size: 4096 }
+    const buffer = this.files.get(key(path))
+    if (buffer) return { kind: 'file', mode: buffer.mode, size: buffer.size }
+    let size = this.sizes.get(id)
+    if (size === undefined) {
+      size = (await tree.get(path)).length
+      if (this.sizes.size > 100_000) this.sizes.clear()
+      this.sizes.set(id, size)
+    }
+    return { kind: mode === LINK_MODE ? 'symlink' : 'file', mode, size }
+  }
+
+  /** The names in a directory, sorted, with the in-memory empty directories among them. */
+  async list(path: string[]): Promise<string[]> {
+    const names = await this.tree.list(path)
+    const extra = this.emptyDirs.childrenOf(key(path))
+    return extra.length === 0 ? names : [...new Set([...names, ...extra])].sort(compareNames)
+  }
+
+  async read(path: string[], offset: number, count: number): Promise<{ data: Uint8Array; eof: boolean }> {
+    const buffer = this.files.get(key(path))
+    if (buffer) return { data: buffer.read(offset, count), eof: offset + count >= buffer.size }
+    const bytes = await this.tree.get(path)
+    const start = Math.min(offset, bytes.length)
+    const end = Math.min(bytes.length, offset + count)
+    return { data: bytes.subarray(start, end), eof: end >= bytes.length }
+  }
+
+  async readlink(path: string[]): Promise<string> {
+    return new TextDecoder().decode(await this.tree.get(path))
+  }
+
+  get maxFileSize(): number {
+    return this.options.maxFileSize
+  }
+
+  write(path: string[], offset: number, data: Uint8Array): Promise<void> {
+    if (offset + data.length > this.options.maxFileSize) return Promise.reject(tooBig(path, offset + data.length, this.options.maxFileSize))
+    return this.change(async () => {
+      const buffer = await this.buffer(path)
+      buffer.write(offset, data)
+      // Memory is bounded: past the budget of uncommitted bytes, commit before answering.
+      this.unstableBytes += data.length
+      if (this.unstableBytes > UNSTABLE_BUDGET) await this.commit()
+    })
+  }
+
+  setSize(path: string[], size: number): Promise<void> {
+    if (size > this.options.maxFileSize) return Promise.reject(tooBig(path, size, this.options.maxFileSize))
+    return this.change(async () => {
+      const buffer = await this.buffer(path)
+      if (buffer.size !== size) buffer.truncate(size)
+    })
+  }
+
+  setExecutable(path: string[], executable: boolean): Promise<void> {
+    return this.change(async () => {
+      const node = await this.stat(path)
+      if (!node || node.kind !== 'file') return
+      const mode = executable ? EXEC_MODE : FILE_MODE
+      if (node.mode === mode) return
+      const buffer = await this.buffer(path)
+      buffer.mode = mode
+      buffer.dirty = true
+      this.changes.push(`chmod ${executable ? '+x' : '-x'} ${key(path)}`)
+    })
+  }
+
+  /** Creates (or with `exclusive` false, truncates) a regular file. */
+  create(path: string[], exclusive: boolean): Promise<void> {
+    return this.change(async () => {
+      const node = await this.stat(path)
+      if (node) {
+        if (exclusive) fail(NFS3ERR_EXIST, key(path))
+        if (node.kind === 'dir') fail(NFS3ERR_ISDIR, key(path))
+        const buffer = await this.buffer(path)
+        buffer.truncate(0)
+        return
+      }
+      await this.parentMustBeDir(path)
+      await this.apply({ op: 'set', path, value: new Uint8Array(0), mode: FILE_MODE }, `create ${key(path)}`)
+    })
+  }
+
+  mkdir(path: string[]): Promise<void> {
+    return this.change(async () => {
+      if (await this.stat(path)) fail(NFS3ERR_EXIST, key(path))
+      await this.parentMustBeDir(path)
+      this.emptyDirs.add(key(path))
+    })
+  }
+
+  symlink(path: string[], target: string): Promise<void> {
+    return this.change(async () => {
+      if (await this.stat(path)) fail(NFS3ERR_EXIST, key(path))
+      await this.parentMustBeDir(path)
+      await this.apply({ op: 'set', path, value: new TextEncoder().encode(target), mode: LINK_MODE }, `symlink ${key(path)} -> ${target}`)
+    })
+  }
+
+  remove(path: string[]): Promise<void> {
+    return this.change(async () => {
+      const node = await this.stat(path)
+      if (!node) fail(NFS3ERR_NOENT, key(path))
+      if (node!.kind === 'dir') fail(NFS3ERR_ISDIR, key(path))
+      this.files.delete(key(path))
+      await this.apply({ op: 'remove', path }, `remove ${key(path)}`)
+      await this.keepParents(path)
+    })
+  }
+
+  rmdir(path: string[]): Promise<void> {
+    return this.change(async () => {
+      const node = await this.stat(path)
+      if (!node) fail(NFS3ERR_NOENT, key(path))
+      if (node!.kind !== 'dir') fail(NFS3ERR_NOTDIR, key(path))
+      if ((await this.list(path)).length > 0) fail(NFS3ERR_NOTEMPTY, key(path))
+      this.emptyDirs.delete(key(path))
+      await this.keepParents(path)
+    })
+  }
+
+  rename(from: string[], to: string[]): Promise<void> {
+    return this.change(async () => {
+      const node = await this.stat(from)
+      if (!node) fail(NFS3ERR_NOENT, key(from))
+      if (key(to).startsWith(`${key(from)}/`)) fail(NFS3ERR_INVAL, `${key(from)} into itself`)
+      if (key(from) === key(to)) return
+      await this.parentMustBeDir(to)
+      const target = await this.stat(to)
+      if (target) {
+        if (node!.kind === 'dir' && target.kind !== 'dir') fail(NFS3ERR_NOTDIR, key(to))
+        if (node!.kind !== 'dir' && target.kind === 'dir') fail(NFS3ERR_ISDIR, key(to))
+        if (target.kind === 'dir' && (await this.list(to)).length > 0) fail(NFS3ERR_NOTEMPTY, key(to))
+        this.emptyDirs.delete(key(to))
+        this.files.delete(key(to))
+      }
+      const what = `rename ${key(from)} -> ${key(to)}`
+      if (node!.kind === 'dir') {
+        const subtree = await this.tree.findTree(from)
+        this.moveKeys(from, to)
+        if (subtree) {
+          await this.apply({ op: 'remove', path: from }, what)
+          await this.apply({ op: 'setTree', path: to, tree: subtree }, '')
+        } else this.changes.push(what)
+      } else {
+        const value = this.files.get(key(from))?.snapshot() ?? (await this.tree.get(from))
+        this.moveKeys(from, to)
+        await this.apply({ op: 'remove', path: from }, what)
+        await this.apply({ op: 'set', path: to, value, mode: node!.mode }, '')
+      }
+      await this.keepParents(from)
+    })
+  }
+
+  /** Commits what changed (nothing changed: no commit). */
+  flush(): Promise<void> {
+    return this.locked(() => this.commit())
+  }
+
+  /** Takes in commits another writer made on the branch meanwhile. */
+  async refresh(): Promise<void> {
+    if ((await this.options.store.headId()) === this.baseId) return
+    return this.locked(async () => {
+      const head = await this.options.store.headId()
+      if (head !== this.baseId) await this.rebase(head)
+    })
+  }
+
+  /** Commits what is pending and stops the idle timer. */
+  async close(): Promise<void> {
+    if (this.idle) clearTimeout(this.idle)
+    await this.flush()
+  }
+
+  private change(fn: () => Promise<void>): Promise<void> {
+    if (this.options.readOnly) return Promise.reject(new NfsStatusError(NFS3ERR_ROFS, 'read-only export'))
+    return this.locked(async () => {
+      await fn()
+      this.scheduleIdle()
+    })
+  }
+
+  private locked<V>(fn: () => Promise<V>): Promise<V> {
+    const run = this.lock.then(fn, fn)
+    this.lock = run.catch(() => undefined)
+    return run
+  }
+
+  private scheduleIdle(): void {
+    if (this.idle) clearTimeout(this.idle)
+    this.idle = setTimeout(() => {
+      this.idle = undefined
+      this.flush().then(
+        () => this.dropCleanBuffers(),
+        error => this.options.onError(error),
+      )
+    }, this.options.idleMs)
+    this.idle.unref?.()
+  }
+
+  /** After an idle commit: clean buffers stay (reads of a file just written need no blob read) up to a budget. */
+  private dropCleanBuffers(): void {
+    let kept = 0
+    for (const buffer of this.files.values()) if (!buffer.dirty) kept += buffer.size
+    for (const [k, buffer] of this.files) {
+      if (kept <= CLEAN_BUFFER_BUDGET) return
+      if (buffer.dirty) continue
+      this.files.delete(k)
+      kept -= buffer.size
+    }
+  }
+
+  private async apply(op: TreeOp<Uint8Array>, what: string): Promise<void> {
+    this.tree = await this.tree.update([op])
+    this.pending.push(op)
+    if (what) this.changes.push(what)
+  }
+
+  /** The write buffer of a regular file, made from its committed bytes on first write. */
+  private async buffer(path: string[]): Promise<FileBuffer> {
+    const k = key(path)
+    const existing = this.files.get(k)
+    if (existing) return existing
+    const node = await this.stat(path)
+    if (!node) fail(NFS3ERR_NOENT, k)
+    if (node!.kind === 'dir') fail(NFS3ERR_ISDIR, k)
+    if (node!.kind === 'symlink') fail(NFS3ERR_INVAL, `${k} is a symbolic link`)
+    const buffer = new FileBuffer(await this.tree.get(path), node!.mode)
+    this.files.set(k, buffer)
+    return buffer
+  }
+
+  private async parentMustBeDir(path: string[]): Promise<void> {
+    const parent = await this.stat(path.slice(0, -1))
+    if (!parent) fail(NFS3ERR_NOENT, key(path.slice(0, -1)))
+    if (parent!.kind !== 'dir') fail(NFS3ERR_NOTDIR, key(path.slice(0, -1)))
+  }
+
+  /** After a removal: directories git dropped for being empty stay, in memory. */
+  private async keepParents(path: string[]): Promise<void> {
+    for (let n = path.length - 1; n > 0; n--) {
+      const dir = path.slice(0, n)
+      if ((await this.tree.kind(dir)) === undefined) this.emptyDirs.add(key(dir))
+      else return
+    }
+  }
+
+  /** Moves the write buffers and empty directories at or under `from` to `to`. */
+  private moveKeys(from: string[], to: string[]): void {
+    const f = key(from)
+    const t = key(to)
+    const moved = (k: string) => (k === f ? t : k.startsWith(`${f}/`) ? t + k.slice(f.length) : undefined)
+    for (const [k, buffer] of [...this.files]) {
+      const next = moved(k)
+      if (next === undefined) continue
+      this.files.delete(k)
+      this.files.set(next, buffer)
+    }
+    this.emptyDirs.move(moved)
+  }
+
+  private async commit(): Promise<void> {
+    if (this.idle) clearTimeout(this.idle)
+    const ops = [...this.pending]
+    const changes = [...this.changes]
+    const written: Array<[string, FileBuffer]> = []
+    for (const [k, buffer] of this.files) {
+      if (!buffer.dirty) continue
+      written.push([k, buffer])
+      // A view, not a copy: the lock keeps writes out until the commit has framed (copied) it.
+      ops.push({ op: 'set', path: k.split('/'), value: buffer.read(0, buffer.size), mode: buffer.mode })
+      if (!changes.some(c => c.endsWith(` ${k}`) && c.startsWith('chmod'))) changes.push(`write ${k} (${buffer.size} bytes)`)
+    }
+    if (ops.length === 0) return
+    for (const [, buffer] of written) buffer.dirty = false
+    try {
+      const head = await this.options.store.batch(
+        tx => {
+          for (const op of ops) {
+            if (op.op === 'set') tx.set(op.path, op.value, op.mode)
+            else if (op.op === 'remove') tx.remove(op.path)
+            else tx.setTree(op.path, op.tree)
+          }
+        },
+        { message: commitMessage(changes), author: this.options.author },
+      )
+      this.pending = []
+      this.changes = []
+      this.unstableBytes = 0
+      // Straight on top of what we had, the commit's tree is the new view: no need to read the head.
+      const direct = head !== undefined && head.parents.length === 1 && head.parents[0] === this.baseId
+      await this.rebase(head?.id ?? (await this.options.store.headId()), true, direct ? this.options.treeOf(head.tree) : undefined)
+      if (head) this.options.onCommit?.(head.id)
+    } catch (error) {
+      // Nothing was committed: keep everything for the next attempt, and tell clients (via the
+      // verifier) that what they were told is unstable may have to be sent again.
+      for (const [, buffer] of written) buffer.dirty = true
+      this.verifier = randomVerifier()
+      if (error instanceof StaleTreeError) {
+        // A moved directory that a collection removed meanwhile (another writer deleted it):
+        // those name changes cannot be made any more; dropping them lets the rest commit.
+        this.pending = []
+        this.changes = []
+        await this.rebase(await this.options.store.headId())
+      }
+      throw error
+    }
+  }
+
+  /** Rebuilds the view on `head`: its tree, then what is still pending. `own`: the head is our commit. */
+  private async rebase(head: string | undefined, own = false, headTree?: Tree<Uint8Array>): Promise<void> {
+    this.baseId = head
+    let tree = headTree ?? (await this.options.store.tree())
+    if (this.pending.length > 0) tree = await tree.update(this.pending)
+    for (const [k, buffer] of [...this.files]) {
+      const path = k.split('/')
+      // A clean buffer may be older than what another writer committed; a dirty one is kept (and
+      // re-creates its file should another writer have removed it: it is newer).
+      if (!buffer.dirty) {
+        // Kept only to spare a large file a copy of its blob per later WRITE; small ones go.
+        if (!own || buffer.size < KEEP_BUFFER_SIZE) this.files.delete(k)
+      } else if ((await tree.kind(path)) !== 'file') tree = await tree.set(path, new Uint8Array(0), buffer.mode)
+    }
+    this.tree = tree
+    await this.emptyDirs.dropExisting(async d => (await tree.kind(d.split('/'))) === 'dir')
+  }
+}
+
+function tooBig(path: string[], size: number, limit: number): NfsStatusError {
+  return new NfsStatusError(NFS3ERR_FBIG, `${key(path)} would be ${size} bytes; the store takes files up to ${limit}`)
+}
+
+function randomVerifier(): Uint8Array {
+  return crypto.getRandomValues(new Uint8Array(8))
+}
