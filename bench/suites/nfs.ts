@@ -1,7 +1,7 @@
 /**
  * The NFS export beside nfs-ganesha (VFS backend, serving a local directory), measured with the
  * same client in the same run: Debian's `nfs-cp` writing and reading a 100 MB random file, the
- * C driver (test/nfs/driver.c) creating 1,000 small files (create, write, close: libnfs sends
+ * C driver (tools/peers/nfs/driver.c) creating 1,000 small files (create, write, close: libnfs sends
  * COMMIT on close), and `nfs-ls` listing a 10,000-entry directory. Ours serves a LevelDB store
  * opened with a 256 MiB object limit (the default, 64 MiB, is below a 100 MB blob). Ratios are
  * ours against ganesha; the target is ≥ 0.5 on each.
@@ -15,8 +15,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Contents, openLevelBackend, Repo, startNfsServer } from '../../index.js'
-import { PACKAGE_ROOT } from '../../test/helpers/irmin-cli.js'
-import { buildDriver, tool } from '../../test/helpers/nfs-tools.js'
+import { PACKAGE_ROOT } from '../../tools/irmin-cli.js'
+import { buildDriver, tool } from '../../tools/nfs-tools.js'
 import { type Report, type Row, time } from '../report.js'
 
 const SUITE = 'nfs'

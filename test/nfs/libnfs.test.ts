@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Contents, openLevelBackend, Repo, startNfsServer, type NfsServer } from '../../index.js'
-import { buildDriver, nfsUrl, tool } from '../helpers/nfs-tools.js'
+import { buildDriver, nfsUrl, tool } from '../../tools/nfs-tools.js'
 
 const enc = (s: string) => new TextEncoder().encode(s)
 

@@ -5,7 +5,7 @@
 import { execFileSync, spawnSync } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Contents, openMemoryBackend, registerWithRpcbind, Repo, startNfsServer, type NfsServer } from '../../index.js'
-import { requireNfsTools, tool } from '../helpers/nfs-tools.js'
+import { requireNfsTools, tool } from '../../tools/nfs-tools.js'
 
 function rpcinfo(): string {
   return execFileSync('rpcinfo', ['-p', '127.0.0.1'], { encoding: 'utf8' })

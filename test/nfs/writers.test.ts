@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Contents, openLevelBackend, Repo, startNfsServer } from '../../index.js'
 import { ensureBuilt, irmin, startIrmin } from '../helpers/irmin-cli.js'
-import { nfsUrl, requireNfsTools, tool } from '../helpers/nfs-tools.js'
+import { nfsUrl, requireNfsTools, tool } from '../../tools/nfs-tools.js'
 
 const enc = (s: string) => new TextEncoder().encode(s)
 

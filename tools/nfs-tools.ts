@@ -1,6 +1,6 @@
 /**
  * The real NFS clients the NFS tests drive: Debian's libnfs-utils (nfs-ls, nfs-cat, nfs-cp) and a
- * C driver (test/nfs/driver.c) built against libnfs-dev. Missing tools fail at once with one
+ * C driver (tools/peers/nfs/driver.c) built against libnfs-dev. Missing tools fail at once with one
  * line saying what to install, never a skip.
  */
 import { execFile, execFileSync } from 'node:child_process'
@@ -35,7 +35,7 @@ export async function buildDriver(): Promise<string> {
   requireNfsTools()
   const out = join(mkdtempSync(join(tmpdir(), 'irmin-nfs-driver-')), 'driver')
   const flags = (await run('pkg-config', ['--cflags', '--libs', 'libnfs'])).stdout.trim().split(/\s+/).filter(Boolean)
-  await run('gcc', ['-Wall', '-o', out, join(PACKAGE_ROOT, 'test/nfs/driver.c'), ...flags])
+  await run('gcc', ['-Wall', '-o', out, join(PACKAGE_ROOT, 'tools/peers/nfs/driver.c'), ...flags])
   return out
 }
 
