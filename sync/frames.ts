@@ -37,8 +37,7 @@ const decoder = new TextDecoder('utf-8', { fatal: true })
 export function encodeFrame(frame: Frame): Uint8Array {
   if (frame.kind === FrameKind.object) {
     const out = new Uint8Array(HEADER + ID_BYTES + frame.bytes.length)
-    writeHeader(out, frame.kind, ID_BYTES + frame.bytes.length)
-    out.set(fromHex(frame.id), HEADER)
+    out.set(encodeObjectHead(frame.id, frame.bytes.length))
     out.set(frame.bytes, HEADER + ID_BYTES)
     return out
   }
@@ -52,6 +51,14 @@ export function encodeFrame(frame: Frame): Uint8Array {
   const out = new Uint8Array(HEADER + json.length)
   writeHeader(out, frame.kind, json.length)
   out.set(json, HEADER)
+  return out
+}
+
+/** The first 25 bytes of an OBJECT frame (kind, length, id): the object's bytes follow as they are. */
+export function encodeObjectHead(id: string, objectLength: number): Uint8Array {
+  const out = new Uint8Array(HEADER + ID_BYTES)
+  writeHeader(out, FrameKind.object, ID_BYTES + objectLength)
+  out.set(fromHex(id), HEADER)
   return out
 }
 
