@@ -50,7 +50,10 @@ export class FrameWriter {
       this.objects++
       this.push(encodeObjectHead(frame.id, frame.bytes.length))
       this.push(frame.bytes)
-    } else this.push(encodeFrame(frame))
+    } else {
+      if (frame.kind === FrameKind.treeDelta) this.objects++
+      this.push(encodeFrame(frame))
+    }
     if (this.size >= CHUNK) await this.flush()
   }
 

@@ -13,12 +13,15 @@ import type { Filter } from '../filter.js'
 import { type Frame, FrameKind } from '../frames.js'
 import { ObjectReader } from './object-reader.js'
 import { changedEntries } from './tree-changes.js'
+import { encodeTreeDelta } from '../tree-delta.js'
 
 export interface FetchRequest {
   readonly wants: readonly string[]
   readonly haves: readonly string[]
   readonly depth?: number
   readonly filter: Filter
+  /** The client takes TREE_DELTA frames. */
+  readonly treeDeltas?: boolean
 }
 
 export interface FrameSink {
@@ -199,7 +202,11 @@ class FetchWalk {
     if (this.sink.gone) return
     this.recentTrees.set(id, framed)
     if (this.recentTrees.size > RECENT_TREES) this.recentTrees.delete(this.recentTrees.keys().next().value!)
-    await this.send(id, framed)
+    // The reference is a tree the client holds (a have's, or one sent before in this stream).
+    const delta = this.request.treeDeltas && refFramed !== undefined ? encodeTreeDelta(bodyOf(framed), bodyOf(refFramed)) : undefined
+    if (delta === undefined) return this.send(id, framed)
+    this.sent.add(id)
+    await this.sink.write({ kind: FrameKind.treeDelta, id, base: reference!, delta })
   }
 
   /**
