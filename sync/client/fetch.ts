@@ -9,7 +9,7 @@
  * them and the next attempt names them as haves: nothing that arrived is sent again. A fetch
  * retries on its own (`retries`, default 2) before it gives up with the transfer's error.
  */
-import { type Backend, readShallow, type Repo, writeShallow } from '../../core/index.js'
+import { type Backend, NotFoundError, readShallow, type Repo, writeShallow } from '../../core/index.js'
 import { RemoteUnavailableError, TruncatedStreamError } from '../errors.js'
 import { FrameKind } from '../frames.js'
 import { TreeBases } from './tree-bases.js'
@@ -80,6 +80,9 @@ export async function fetchRemote(repo: AnyRepo, remoteOrUrl: string, options: F
   const wanted = advertised.refs
     .map(([ref, id]) => ({ branch: ref.slice(HEADS.length), id }))
     .filter(({ branch }) => options.branches === undefined || options.branches.includes(branch))
+  for (const branch of options.branches ?? []) {
+    if (!wanted.some(w => w.branch === branch)) throw new NotFoundError(`branch ${branch} on ${remote.name} (${remote.url})`)
+  }
   const present = await repo.backend.hasObjects(wanted.map(w => w.id))
   const wants = [...new Set(wanted.filter((_, i) => !present[i]).map(w => w.id))]
   let counts = { objects: 0, bytes: 0 }
