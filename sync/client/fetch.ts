@@ -144,7 +144,9 @@ async function transfer(repo: AnyRepo, transport: SyncTransport, remote: Remote,
   let pending = 0
   try {
     const filter = options.filter ?? remote.filter
-    const frames = transport.fetchObjects({ wants, haves, depth: options.depth, filter, treeDeltas: true })
+    // Deltas are against trees the haves reach: the store holds those only under its own filter.
+    const treeDeltas = filter === remote.filter
+    const frames = transport.fetchObjects({ wants, haves, depth: options.depth, filter, treeDeltas })
     const trees = new TreeBases(repo, writer)
     for await (const received of frames) {
       const frame = received.kind === FrameKind.treeDelta ? await trees.resolve(received) : received

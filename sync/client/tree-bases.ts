@@ -39,10 +39,9 @@ export class TreeBases {
     return { kind: FrameKind.object, id: frame.id, bytes }
   }
 
-  /** A base from the store (what the writer holds is flushed first); never fetched from a remote. */
+  /** A base from the store (what the writer holds is flushed first; a lazy store may fetch it). */
   private async stored(id: string): Promise<Uint8Array | undefined> {
     await this.writer.finish()
-    const backend = this.repo.backend.promisor?.local ?? this.repo.backend
-    return (await backend.getObjects([id]))[0]
+    return (await this.repo.backend.getObjects([id]))[0]
   }
 }
