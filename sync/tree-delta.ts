@@ -15,17 +15,32 @@ const COPY = 0x00
 const SKIP = 0x01
 const INSERT = 0x02
 
-/** Where each entry of a tree body ends (the next starts there). */
+/** Where each entry of a tree body ends (the next starts there), and where its name starts and ends. */
 function entryEnds(body: Uint8Array): number[] {
+  return scan(body).ends
+}
+
+interface Scanned {
+  readonly ends: number[]
+  readonly names: number[]
+  readonly nuls: number[]
+}
+
+function scan(body: Uint8Array): Scanned {
   const ends: number[] = []
+  const names: number[] = []
+  const nuls: number[] = []
   let p = 0
   while (p < body.length) {
-    const nul = body.indexOf(0, p)
-    if (nul < 0 || nul + 21 > body.length) throw new MalformedStreamError('a delta base that is not a tree')
+    const space = body.indexOf(0x20, p)
+    const nul = body.indexOf(0, space + 1)
+    if (space < 0 || nul < 0 || nul + 21 > body.length) throw new MalformedStreamError('a delta base that is not a tree')
+    names.push(space + 1)
+    nuls.push(nul)
     p = nul + 21
     ends.push(p)
   }
-  return ends
+  return { ends, names, nuls }
 }
 
 function sameBytes(a: Uint8Array, aStart: number, aEnd: number, b: Uint8Array, bStart: number, bEnd: number): boolean {
@@ -34,12 +49,10 @@ function sameBytes(a: Uint8Array, aStart: number, aEnd: number, b: Uint8Array, b
   return true
 }
 
-/** Git tree order on raw entries (a tree's name compared as `name + "/"`). */
-function compareEntries(a: Uint8Array, aStart: number, b: Uint8Array, bStart: number): number {
-  let i = a.indexOf(0x20, aStart) + 1
-  let j = b.indexOf(0x20, bStart) + 1
-  const aNul = a.indexOf(0, i)
-  const bNul = b.indexOf(0, j)
+/** Git tree order on raw entries (a tree's name compared as `name + "/"`); `start` is the entry's mode. */
+function compareEntries(a: Uint8Array, aStart: number, aName: number, aNul: number, b: Uint8Array, bStart: number, bName: number, bNul: number): number {
+  let i = aName
+  let j = bName
   while (i < aNul && j < bNul) {
     if (a[i] !== b[j]) return a[i] - b[j]
     i++
@@ -52,8 +65,10 @@ function compareEntries(a: Uint8Array, aStart: number, b: Uint8Array, bStart: nu
 
 /** The delta turning tree body `base` into `body`, or undefined when it would not be smaller. */
 export function encodeTreeDelta(body: Uint8Array, base: Uint8Array): Uint8Array | undefined {
-  const mine = entryEnds(body)
-  const theirs = entryEnds(base)
+  const me = scan(body)
+  const them = scan(base)
+  const mine = me.ends
+  const theirs = them.ends
   const ops: Array<[op: number, n: number, from?: number]> = []
   const push = (op: number, n: number, from?: number) => {
     const last = ops[ops.length - 1]
@@ -65,7 +80,7 @@ export function encodeTreeDelta(body: Uint8Array, base: Uint8Array): Uint8Array 
   for (let i = 0; i < mine.length; i++) {
     const end = mine[i]
     let c = 1
-    while (j < theirs.length && (c = compareEntries(body, start, base, j === 0 ? 0 : theirs[j - 1])) > 0) {
+    while (j < theirs.length && (c = compareEntries(body, start, me.names[i], me.nuls[i], base, j === 0 ? 0 : theirs[j - 1], them.names[j], them.nuls[j])) > 0) {
       push(SKIP, 1)
       j++
     }

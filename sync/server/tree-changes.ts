@@ -15,27 +15,30 @@ export interface ChangedEntry {
 }
 
 /** Entry starts and name ends (the NUL): the id is the 20 bytes after it. */
-function offsets(body: Uint8Array): { starts: number[]; nuls: number[] } {
+function offsets(body: Uint8Array): { starts: number[]; names: number[]; nuls: number[] } {
   const starts: number[] = []
+  const names: number[] = []
   const nuls: number[] = []
   let p = 0
   while (p < body.length) {
-    const nul = body.indexOf(0, p)
-    if (nul < 0 || nul + 21 > body.length) throw new Error('truncated tree entry')
+    const space = body.indexOf(0x20, p)
+    const nul = body.indexOf(0, space + 1)
+    if (space < 0 || nul < 0 || nul + 21 > body.length) throw new Error('truncated tree entry')
     starts.push(p)
+    names.push(space + 1)
     nuls.push(nul)
     p = nul + 21
   }
-  return { starts, nuls }
+  return { starts, names, nuls }
 }
 
 const isTreeAt = (body: Uint8Array, start: number) => body[start] === 0x34 // "40000"
 const isGitlinkAt = (body: Uint8Array, start: number) => body[start] === 0x31 && body[start + 1] === 0x36 // "160000"
 
 /** Git's tree order on raw entries: name bytes, a tree's name compared as `name + "/"`. */
-function compare(a: Uint8Array, aStart: number, aNul: number, b: Uint8Array, bStart: number, bNul: number): number {
-  let i = a.indexOf(0x20, aStart) + 1
-  let j = b.indexOf(0x20, bStart) + 1
+function compare(a: Uint8Array, aStart: number, aName: number, aNul: number, b: Uint8Array, bStart: number, bName: number, bNul: number): number {
+  let i = aName
+  let j = bName
   while (i < aNul && j < bNul) {
     if (a[i] !== b[j]) return a[i] - b[j]
     i++
@@ -54,14 +57,14 @@ function sameEntry(a: Uint8Array, aStart: number, aEnd: number, b: Uint8Array, b
 
 export function changedEntries(body: Uint8Array, reference: Uint8Array | undefined): ChangedEntry[] {
   const mine = offsets(body)
-  const theirs = reference === undefined ? { starts: [], nuls: [] } : offsets(reference)
+  const theirs = reference === undefined ? { starts: [], names: [], nuls: [] } : offsets(reference)
   const out: ChangedEntry[] = []
   let j = 0
   for (let i = 0; i < mine.starts.length; i++) {
     const start = mine.starts[i]
     const nul = mine.nuls[i]
     let c = 1
-    while (j < theirs.starts.length && (c = compare(body, start, nul, reference!, theirs.starts[j], theirs.nuls[j])) > 0) j++
+    while (j < theirs.starts.length && (c = compare(body, start, mine.names[i], nul, reference!, theirs.starts[j], theirs.names[j], theirs.nuls[j])) > 0) j++
     if (j >= theirs.starts.length) c = 1
     const isTree = isTreeAt(body, start)
     if (c === 0) {
