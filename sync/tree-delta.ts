@@ -10,65 +10,16 @@
  * - `0x02` INSERT: the next `n` bytes of the delta are entries (`"<mode> <name>\0" + 20-byte id`).
  */
 import { MalformedStreamError } from './errors.js'
+import { compareEntries, sameEntry, scanTree } from './tree-entries.js'
 
 const COPY = 0x00
 const SKIP = 0x01
 const INSERT = 0x02
 
-/** Where each entry of a tree body ends (the next starts there), and where its name starts and ends. */
-function entryEnds(body: Uint8Array): number[] {
-  return scan(body).ends
-}
-
-interface Scanned {
-  readonly ends: number[]
-  readonly names: number[]
-  readonly nuls: number[]
-}
-
-function scan(body: Uint8Array): Scanned {
-  const ends: number[] = []
-  const names: number[] = []
-  const nuls: number[] = []
-  let p = 0
-  while (p < body.length) {
-    const space = body.indexOf(0x20, p)
-    const nul = body.indexOf(0, space + 1)
-    if (space < 0 || nul < 0 || nul + 21 > body.length) throw new MalformedStreamError('a delta base that is not a tree')
-    names.push(space + 1)
-    nuls.push(nul)
-    p = nul + 21
-    ends.push(p)
-  }
-  return { ends, names, nuls }
-}
-
-function sameBytes(a: Uint8Array, aStart: number, aEnd: number, b: Uint8Array, bStart: number, bEnd: number): boolean {
-  if (aEnd - aStart !== bEnd - bStart) return false
-  for (let k = aEnd - aStart - 1; k >= 0; k--) if (a[aStart + k] !== b[bStart + k]) return false
-  return true
-}
-
-/** Git tree order on raw entries (a tree's name compared as `name + "/"`); `start` is the entry's mode. */
-function compareEntries(a: Uint8Array, aStart: number, aName: number, aNul: number, b: Uint8Array, bStart: number, bName: number, bNul: number): number {
-  let i = aName
-  let j = bName
-  while (i < aNul && j < bNul) {
-    if (a[i] !== b[j]) return a[i] - b[j]
-    i++
-    j++
-  }
-  const ta = i < aNul ? a[i] : a[aStart] === 0x34 ? 0x2f : -1
-  const tb = j < bNul ? b[j] : b[bStart] === 0x34 ? 0x2f : -1
-  return ta - tb
-}
-
 /** The delta turning tree body `base` into `body`, or undefined when it would not be smaller. */
 export function encodeTreeDelta(body: Uint8Array, base: Uint8Array): Uint8Array | undefined {
-  const me = scan(body)
-  const them = scan(base)
-  const mine = me.ends
-  const theirs = them.ends
+  const mine = scanTree(body)
+  const theirs = scanTree(base)
   const ops: Array<[op: number, n: number, from?: number]> = []
   const push = (op: number, n: number, from?: number) => {
     const last = ops[ops.length - 1]
@@ -76,27 +27,24 @@ export function encodeTreeDelta(body: Uint8Array, base: Uint8Array): Uint8Array 
     else ops.push([op, n, from])
   }
   let j = 0
-  let start = 0
-  for (let i = 0; i < mine.length; i++) {
-    const end = mine[i]
+  for (let i = 0; i < mine.starts.length; i++) {
     let c = 1
-    while (j < theirs.length && (c = compareEntries(body, start, me.names[i], me.nuls[i], base, j === 0 ? 0 : theirs[j - 1], them.names[j], them.nuls[j])) > 0) {
+    while (j < theirs.starts.length && (c = compareEntries(body, mine, i, base, theirs, j)) > 0) {
       push(SKIP, 1)
       j++
     }
-    if (j >= theirs.length) c = 1
-    const baseStart = j === 0 ? 0 : theirs[j - 1]
-    if (c === 0 && sameBytes(body, start, end, base, baseStart, theirs[j])) {
+    if (j >= theirs.starts.length) c = 1
+    if (c === 0 && sameEntry(body, mine, i, base, theirs, j)) {
       push(COPY, 1)
       j++
-    } else {
-      if (c === 0) {
-        push(SKIP, 1)
-        j++
-      }
-      push(INSERT, end - start, start)
+      continue
     }
-    start = end
+    if (c === 0) {
+      push(SKIP, 1)
+      j++
+    }
+    const start = mine.starts[i]
+    push(INSERT, mine.nuls[i] + 21 - start, start)
   }
   let size = 0
   for (const [op, n] of ops) size += 5 + (op === INSERT ? n : 0)
@@ -118,7 +66,8 @@ export function encodeTreeDelta(body: Uint8Array, base: Uint8Array): Uint8Array 
 
 /** The tree body the delta makes of `base`; a delta that does not fit its base is malformed. */
 export function applyTreeDelta(base: Uint8Array, delta: Uint8Array): Uint8Array {
-  const ends = entryEnds(base)
+  const entries = scanTree(base)
+  const ends = entries.nuls.map(nul => nul + 21)
   const parts: Uint8Array[] = []
   let size = 0
   let j = 0
