@@ -49,7 +49,8 @@ export interface FetchResult {
 
 export const RESUME_PREFIX = 'refs/irmin/resume/'
 const HEADS = 'refs/heads/'
-const FLUSH_BYTES = 8 * 1024 * 1024
+/** Received bytes the backend may still be writing before the stream waits for it (backpressure). */
+const FLUSH_BYTES = 32 * 1024 * 1024
 const MAX_HAVES = 100_000
 /** A frame's kind and length. */
 const FRAME_HEAD = 5
