@@ -12,6 +12,7 @@ export const FrameKind = {
   shallow: 0x02,
   missing: 0x03,
   progress: 0x04,
+  treeDelta: 0x05,
   push: 0x10,
   error: 0x7e,
   end: 0x7f,
@@ -27,6 +28,8 @@ const ID_BYTES = 20
 export type Frame =
   | { kind: typeof FrameKind.object; id: string; bytes: Uint8Array }
   | { kind: typeof FrameKind.shallow | typeof FrameKind.missing; id: string }
+  /** A tree as edits of `base`, a tree the receiver has (tree-delta.ts); hash-checked once applied. */
+  | { kind: typeof FrameKind.treeDelta; id: string; base: string; delta: Uint8Array }
   | { kind: typeof FrameKind.progress | typeof FrameKind.push | typeof FrameKind.error | typeof FrameKind.end; json: unknown }
 
 const KINDS = new Set<number>(Object.values(FrameKind))
@@ -37,9 +40,16 @@ const decoder = new TextDecoder('utf-8', { fatal: true })
 export function encodeFrame(frame: Frame): Uint8Array {
   if (frame.kind === FrameKind.object) {
     const out = new Uint8Array(HEADER + ID_BYTES + frame.bytes.length)
-    writeHeader(out, frame.kind, ID_BYTES + frame.bytes.length)
-    out.set(fromHex(frame.id), HEADER)
+    out.set(encodeObjectHead(frame.id, frame.bytes.length))
     out.set(frame.bytes, HEADER + ID_BYTES)
+    return out
+  }
+  if (frame.kind === FrameKind.treeDelta) {
+    const out = new Uint8Array(HEADER + 2 * ID_BYTES + frame.delta.length)
+    writeHeader(out, frame.kind, 2 * ID_BYTES + frame.delta.length)
+    out.set(fromHex(frame.id), HEADER)
+    out.set(fromHex(frame.base), HEADER + ID_BYTES)
+    out.set(frame.delta, HEADER + 2 * ID_BYTES)
     return out
   }
   if ('id' in frame) {
@@ -52,6 +62,14 @@ export function encodeFrame(frame: Frame): Uint8Array {
   const out = new Uint8Array(HEADER + json.length)
   writeHeader(out, frame.kind, json.length)
   out.set(json, HEADER)
+  return out
+}
+
+/** The first 25 bytes of an OBJECT frame (kind, length, id): the object's bytes follow as they are. */
+export function encodeObjectHead(id: string, objectLength: number): Uint8Array {
+  const out = new Uint8Array(HEADER + ID_BYTES)
+  writeHeader(out, FrameKind.object, ID_BYTES + objectLength)
+  out.set(fromHex(id), HEADER)
   return out
 }
 
@@ -106,6 +124,9 @@ function parseFrame(kind: FrameKind, payload: Uint8Array, hasher: Hasher | null)
       }
       return { kind, id, bytes }
     }
+    case FrameKind.treeDelta:
+      if (payload.length < 2 * ID_BYTES) throw new MalformedStreamError('a TREE_DELTA frame without its two ids')
+      return { kind, id: toHex(payload, 0, ID_BYTES), base: toHex(payload, ID_BYTES, 2 * ID_BYTES), delta: payload.subarray(2 * ID_BYTES) }
     case FrameKind.shallow:
     case FrameKind.missing:
       if (payload.length !== ID_BYTES) throw new MalformedStreamError(`a frame of kind ${kind} must hold one 20-byte id`)

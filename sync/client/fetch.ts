@@ -9,9 +9,10 @@
  * them and the next attempt names them as haves: nothing that arrived is sent again. A fetch
  * retries on its own (`retries`, default 2) before it gives up with the transfer's error.
  */
-import { type Backend, readShallow, type Repo, writeShallow } from '../../core/index.js'
+import { type Backend, NotFoundError, readShallow, type Repo, writeShallow } from '../../core/index.js'
 import { RemoteUnavailableError, TruncatedStreamError } from '../errors.js'
 import { FrameKind } from '../frames.js'
+import { TreeBases } from './tree-bases.js'
 import { commitLinks } from '../commit-links.js'
 import { addRemote, DEFAULT_REMOTE, getRemote, listRemotes, type Remote, trackingRef } from './remotes.js'
 import { SyncTransport, type TransportOptions } from './transport.js'
@@ -32,6 +33,7 @@ export interface FetchOptions extends TransportOptions {
 
 export interface FetchProgress {
   readonly objects: number
+  /** Bytes of the object frames received (OBJECT and TREE_DELTA, as sent). */
   readonly bytes: number
 }
 
@@ -47,8 +49,11 @@ export interface FetchResult {
 
 export const RESUME_PREFIX = 'refs/irmin/resume/'
 const HEADS = 'refs/heads/'
-const FLUSH_BYTES = 8 * 1024 * 1024
+/** Received bytes the backend may still be writing before the stream waits for it (backpressure). */
+const FLUSH_BYTES = 32 * 1024 * 1024
 const MAX_HAVES = 100_000
+/** A frame's kind and length. */
+const FRAME_HEAD = 5
 
 type AnyRepo = Pick<Repo<unknown>, 'backend' | 'objects' | 'refMoved'>
 
@@ -76,6 +81,9 @@ export async function fetchRemote(repo: AnyRepo, remoteOrUrl: string, options: F
   const wanted = advertised.refs
     .map(([ref, id]) => ({ branch: ref.slice(HEADS.length), id }))
     .filter(({ branch }) => options.branches === undefined || options.branches.includes(branch))
+  for (const branch of options.branches ?? []) {
+    if (!wanted.some(w => w.branch === branch)) throw new NotFoundError(`branch ${branch} on ${remote.name} (${remote.url})`)
+  }
   const present = await repo.backend.hasObjects(wanted.map(w => w.id))
   const wants = [...new Set(wanted.filter((_, i) => !present[i]).map(w => w.id))]
   let counts = { objects: 0, bytes: 0 }
@@ -137,12 +145,18 @@ async function transfer(repo: AnyRepo, transport: SyncTransport, remote: Remote,
   let pending = 0
   try {
     const filter = options.filter ?? remote.filter
-    const frames = transport.fetchObjects({ wants, haves, depth: options.depth, filter })
-    for await (const frame of frames) {
+    // Deltas are against trees the haves reach: the store holds those only under its own filter.
+    const treeDeltas = filter === remote.filter
+    const frames = transport.fetchObjects({ wants, haves, depth: options.depth, filter, treeDeltas })
+    const trees = new TreeBases(repo, writer)
+    for await (const received of frames) {
+      const frame = received.kind === FrameKind.treeDelta ? await trees.resolve(received) : received
       if (frame.kind === FrameKind.object) {
+        trees.received(frame.id, frame.bytes)
         writer.add(frame.id, frame.bytes)
         total.objects++
-        total.bytes += frame.bytes.length
+        // Bytes as they came over the wire: a tree delta counts as its frame, not as the tree.
+        total.bytes += received.kind === FrameKind.treeDelta ? FRAME_HEAD + 40 + received.delta.length : FRAME_HEAD + 20 + frame.bytes.length
         pending += frame.bytes.length
         if (isCommit(frame.bytes)) {
           arrived.set(frame.id, false)

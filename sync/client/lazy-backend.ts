@@ -43,7 +43,7 @@ export class LazyBackend implements Backend {
   /** Ids asked for in a request under way. */
   private readonly inflight = new Map<string, Promise<Uint8Array | undefined>>()
   private scheduled = false
-  private transport: SyncTransport | undefined | null
+  private transport: SyncTransport | undefined
 
   constructor(
     readonly local: Backend,
@@ -161,11 +161,12 @@ export class LazyBackend implements Backend {
     return ids.map(id => got.get(id))
   }
 
+  /** The promisor's transport; none (yet: a clone may be about to remember one) is null. */
   private async remote(): Promise<SyncTransport | null> {
     if (this.transport !== undefined) return this.transport
-    let url = this.options.url
-    if (url === undefined) url = (await listRemotes({ backend: this.local })).find(r => r.lazy)?.url
-    this.transport = url === undefined ? null : new SyncTransport(url, this.options)
+    const url = this.options.url ?? (await listRemotes({ backend: this.local })).find(r => r.lazy)?.url
+    if (url === undefined) return null
+    this.transport = new SyncTransport(url, this.options)
     return this.transport
   }
 

@@ -24,6 +24,8 @@ export interface FetchBody {
   readonly haves: readonly string[]
   readonly depth?: number
   readonly filter?: string
+  /** Accept TREE_DELTA frames (tree-delta.ts). */
+  readonly treeDeltas?: boolean
 }
 
 export class SyncTransport {

@@ -12,7 +12,7 @@ export function parseFetchRequest(body: unknown, limits: { wants: number; haves:
   const haves = idList(fields, 'haves', limits.haves, true)
   const depth = fields.depth
   if (depth !== undefined && !(Number.isSafeInteger(depth) && (depth as number) >= 1)) throw new BadRequestError(`"depth" must be a whole number ≥ 1, got ${JSON.stringify(depth)}`)
-  return { wants, haves, depth: depth as number | undefined, filter: parseFilter(fields.filter) }
+  return { wants, haves, depth: depth as number | undefined, filter: parseFilter(fields.filter), treeDeltas: fields.treeDeltas === true }
 }
 
 export const postFetch: Handler = async (ctx, request, response) => {

@@ -2,7 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { IrminError } from '../../core/index.js'
 import { STATUS_OF_CODE, SyncError } from '../errors.js'
-import { encodeFrame, type Frame, FrameKind, OBJECT_STREAM_TYPE } from '../frames.js'
+import { encodeFrame, encodeObjectHead, type Frame, FrameKind, OBJECT_STREAM_TYPE } from '../frames.js'
 
 export function sendJson(response: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body)
@@ -45,12 +45,22 @@ export class FrameWriter {
 
   async write(frame: Frame): Promise<void> {
     if (!this.response.headersSent) this.response.writeHead(200, { 'content-type': OBJECT_STREAM_TYPE, 'cache-control': 'no-store' })
-    const bytes = encodeFrame(frame)
-    if (frame.kind === FrameKind.object) this.objects++
+    if (frame.kind === FrameKind.object) {
+      // Header and id, then the object's own bytes: copied once, into the outgoing chunk.
+      this.objects++
+      this.push(encodeObjectHead(frame.id, frame.bytes.length))
+      this.push(frame.bytes)
+    } else {
+      if (frame.kind === FrameKind.treeDelta) this.objects++
+      this.push(encodeFrame(frame))
+    }
+    if (this.size >= CHUNK) await this.flush()
+  }
+
+  private push(bytes: Uint8Array): void {
     this.bytes += bytes.length
     this.chunk.push(bytes)
     this.size += bytes.length
-    if (this.size >= CHUNK) await this.flush()
   }
 
   async flush(): Promise<void> {

@@ -11,13 +11,17 @@ import { type Repo, readShallow, topologicalOrder } from '../../core/index.js'
 import { SyncError } from '../errors.js'
 import type { Filter } from '../filter.js'
 import { type Frame, FrameKind } from '../frames.js'
-import { ObjectReader, type TreeEntry } from './object-reader.js'
+import { ObjectReader } from './object-reader.js'
+import { changedEntries } from './tree-changes.js'
+import { encodeTreeDelta } from '../tree-delta.js'
 
 export interface FetchRequest {
   readonly wants: readonly string[]
   readonly haves: readonly string[]
   readonly depth?: number
   readonly filter: Filter
+  /** The client takes TREE_DELTA frames. */
+  readonly treeDeltas?: boolean
 }
 
 export interface FrameSink {
@@ -180,25 +184,42 @@ class FetchWalk {
    */
   private async sendTree(id: string, reference: string | undefined, path: readonly string[]): Promise<void> {
     if (id === reference || this.sent.has(id)) return
-    const [framed, refFramed] = await this.reader.raw(reference === undefined ? [id] : [id, reference])
+    const [framed, refFramed] = await this.trees(reference === undefined ? [id] : [id, reference])
     if (framed === undefined) throw new SyncError('EINTERNAL', `tree ${id} is missing from the server's store`)
-    const entries = ObjectReader.entries(id, framed)
-    const known = new Map<string, TreeEntry>()
-    if (refFramed !== undefined) for (const e of ObjectReader.entries(reference!, refFramed)) known.set(e.name, e)
     if (path.length > 0) {
-      const step = entries.find(e => e.name === path[0] && e.isTree)
-      if (step !== undefined) await this.sendTree(step.id, treeRef(step, known), path.slice(1))
+      const step = ObjectReader.entries(id, framed).find(e => e.name === path[0] && e.isTree)
+      const before = refFramed === undefined ? undefined : ObjectReader.entries(reference!, refFramed).find(e => e.name === path[0] && e.isTree)
+      if (step !== undefined) await this.sendTree(step.id, before?.id, path.slice(1))
     } else {
       const blobs: string[] = []
-      for (const entry of entries) {
-        if (entry.isGitlink || this.sent.has(entry.id) || known.get(entry.name)?.id === entry.id) continue
-        if (entry.isTree) await this.sendTree(entry.id, treeRef(entry, known), [])
+      for (const entry of changedEntries(bodyOf(framed), refFramed && bodyOf(refFramed))) {
+        if (entry.isGitlink || this.sent.has(entry.id)) continue
+        if (entry.isTree) await this.sendTree(entry.id, entry.before, [])
         else if (this.request.filter.kind !== 'blob:none') blobs.push(entry.id)
       }
       await this.sendBlobs(blobs)
     }
     if (this.sink.gone) return
-    await this.send(id, framed)
+    this.recentTrees.set(id, framed)
+    if (this.recentTrees.size > RECENT_TREES) this.recentTrees.delete(this.recentTrees.keys().next().value!)
+    // The reference is a tree the client holds (a have's, or one sent before in this stream).
+    const delta = this.request.treeDeltas && refFramed !== undefined ? encodeTreeDelta(bodyOf(framed), bodyOf(refFramed)) : undefined
+    if (delta === undefined) return this.send(id, framed)
+    this.sent.add(id)
+    await this.sink.write({ kind: FrameKind.treeDelta, id, base: reference!, delta })
+  }
+
+  /**
+   * Trees sent lately: the next commit's walk compares with them (its parent's directories), so
+   * they are kept rather than read and inflated again.
+   */
+  private readonly recentTrees = new Map<string, Uint8Array>()
+
+  private async trees(ids: string[]): Promise<Array<Uint8Array | undefined>> {
+    const known = ids.map(id => this.recentTrees.get(id))
+    if (known.every(k => k !== undefined)) return known
+    const read = await this.reader.raw(ids.filter((_, i) => known[i] === undefined))
+    return known.map(k => k ?? read.shift())
   }
 
   private async sendBlobs(ids: readonly string[]): Promise<void> {
@@ -215,8 +236,9 @@ class FetchWalk {
   }
 }
 
-/** The reference for a subtree: the client's entry of the same name, when it is a tree too. */
-function treeRef(entry: TreeEntry, known: ReadonlyMap<string, TreeEntry>): string | undefined {
-  const before = known.get(entry.name)
-  return before?.isTree ? before.id : undefined
+const RECENT_TREES = 4096
+
+/** The body of a framed object (after `"<type> <len>\0"`). */
+function bodyOf(framed: Uint8Array): Uint8Array {
+  return framed.subarray(framed.indexOf(0) + 1)
 }

@@ -3,7 +3,7 @@
  * fetch sending only new objects, a no-op fetch in one round trip, remotes and tracking refs.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { MissingObjectError } from '../../index.js'
+import { MissingObjectError, NotFoundError } from '../../index.js'
 import { addRemote, clone, fetchRemote, listRemotes, REMOTES_REF, removeRemote, SyncTransport } from '../../sync/index.js'
 import { bytes, closeServers, contentsOf, makeHistory, objectIds, openRepo, serveRepo } from './helpers.js'
 
@@ -103,6 +103,12 @@ describe('fetch', () => {
     // The local branch is left alone (pull moves it).
     expect(await repo.backend.getRef('refs/heads/main')).not.toBe(await server.branch('main').headId())
     expect((await repo.fsck()).damage).toEqual([])
+  })
+
+  it('a branch the remote does not have is NotFoundError', async () => {
+    const { url } = await served(1)
+    const repo = await openRepo()
+    await expect(repo.fetch(url, 'nope')).rejects.toBeInstanceOf(NotFoundError)
   })
 
   it('a no-op fetch is one round trip (GET refs)', async () => {

@@ -172,3 +172,38 @@ describe('garbage collection on the server while clients fetch', () => {
     expect((await server.fsck()).damage).toEqual([])
   })
 })
+
+describe('garbage collection on the client while it fetches', () => {
+  it('keeps what each fetch brings and what local writers write; fsck clean', async () => {
+    const server = await openRepo()
+    await makeHistory(server, 5)
+    const url = await serveRepo(server)
+    const client = await openRepo()
+    let running = true
+    const local = (async () => {
+      for (let i = 0; running; i++) {
+        await client.branch('mine').set(['k', `${i % 7}`], bytes(`local ${i}`))
+        await tick()
+      }
+    })()
+    const collector = (async () => {
+      while (running) {
+        await client.gc()
+        await tick()
+      }
+    })()
+    for (let round = 0; round < 6; round++) {
+      await server.branch('main').set(['round'], bytes(`round ${round}`))
+      const cut = round % 2 === 1
+      await fetchRemote(client, url, cut ? { fetch: cuttingFetch(400), retries: 0 } : {}).catch(error => {
+        if (!(error instanceof TruncatedStreamError)) throw error
+      })
+    }
+    await fetchRemote(client, url)
+    running = false
+    await Promise.all([local, collector])
+    expect((await client.fsck()).damage).toEqual([])
+    await client.createBranch('copy', await client.backend.getRef('refs/remotes/origin/main'))
+    expect(await contentsOf(client, 'copy')).toEqual(await contentsOf(server))
+  })
+})

@@ -74,6 +74,20 @@ describe('a lazy clone', () => {
     expect(await contentsOf(repo)).toEqual(await contentsOf(server))
   })
 
+  it('fetches into a lazy store (tree deltas against its own trees) and reads the new head like the server', async () => {
+    const { server, url } = await servedWithBigDir()
+    const { repo } = await openLazyRepo(url)
+    await repo.clone(url, { lazy: true })
+    await server.branch('main').set(['big', 'f1'], bytes('changed'))
+    await server.branch('main').set(['docs', 'new.txt'], bytes('new'))
+    const result = await repo.fetch('origin', 'main')
+    // Two commits, each with its root and one directory: blobs stay on the server.
+    expect(result.objects).toBe(6)
+    await repo.createBranch('tracked', await repo.backend.getRef('refs/remotes/origin/main'))
+    expect(await contentsOf(repo, 'tracked')).toEqual(await contentsOf(server))
+    expect((await repo.fsck()).damage).toEqual([])
+  })
+
   it('batches concurrent misses of one tick into one request', async () => {
     const { url } = await servedWithBigDir()
     const { repo, transport } = await openLazyRepo(url)

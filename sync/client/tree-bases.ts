@@ -1,0 +1,47 @@
+/**
+ * The client's side of TREE_DELTA frames: the base is a tree this store holds, or one received
+ * earlier in the same stream (kept here, a bounded number, as the server keeps the trees it
+ * sent); the rebuilt tree must hash to its id, as any object must.
+ */
+import { frameObject, getDefaultHasher, type Repo } from '../../core/index.js'
+import { HashMismatchError, MalformedStreamError } from '../errors.js'
+import { type Frame, FrameKind } from '../frames.js'
+import { applyTreeDelta } from '../tree-delta.js'
+
+const KEPT = 8192
+const TREE = [0x74, 0x72, 0x65, 0x65, 0x20] // "tree "
+
+type DeltaFrame = Extract<Frame, { kind: typeof FrameKind.treeDelta }>
+
+export class TreeBases {
+  private readonly recent = new Map<string, Uint8Array>()
+  private readonly hasher = getDefaultHasher()
+
+  constructor(
+    private readonly repo: Pick<Repo<unknown>, 'backend'>,
+    private readonly writer: { finish(): Promise<void> },
+  ) {}
+
+  /** Notes a received object (trees are kept as possible bases). */
+  received(id: string, framed: Uint8Array): void {
+    if (!TREE.every((byte, i) => framed[i] === byte)) return
+    this.recent.set(id, framed)
+    if (this.recent.size > KEPT) this.recent.delete(this.recent.keys().next().value!)
+  }
+
+  /** The OBJECT frame a TREE_DELTA frame stands for. */
+  async resolve(frame: DeltaFrame): Promise<Extract<Frame, { kind: typeof FrameKind.object }>> {
+    const base = this.recent.get(frame.base) ?? (await this.stored(frame.base))
+    if (base === undefined) throw new MalformedStreamError(`a tree delta against ${frame.base}, which this store does not have`)
+    const bytes = frameObject('tree', applyTreeDelta(base.subarray(base.indexOf(0) + 1), frame.delta))
+    const actual = this.hasher.sha1Hex(bytes)
+    if (actual !== frame.id) throw new HashMismatchError(frame.id, actual)
+    return { kind: FrameKind.object, id: frame.id, bytes }
+  }
+
+  /** A base from the store (what the writer holds is flushed first; a lazy store may fetch it). */
+  private async stored(id: string): Promise<Uint8Array | undefined> {
+    await this.writer.finish()
+    return (await this.repo.backend.getObjects([id]))[0]
+  }
+}

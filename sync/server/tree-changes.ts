@@ -1,0 +1,37 @@
+/**
+ * The entries of a tree that differ from a reference tree at the same path, read from the raw
+ * tree bodies. Consecutive versions of a directory share almost every entry, so entries are
+ * compared as bytes (mode, name, id) in one merge pass over both sorted lists, and only the ones
+ * that differ are turned into hex ids: a history walk meets every version of every directory.
+ */
+import { toHex } from '../../core/index.js'
+import { compareEntries, isGitlinkEntry, isTreeEntry, sameEntry, scanTree } from '../tree-entries.js'
+
+export interface ChangedEntry {
+  readonly id: string
+  readonly isTree: boolean
+  readonly isGitlink: boolean
+  /** The reference's entry of the same name and kind, when it is a tree: the subtree to compare with. */
+  readonly before?: string
+}
+
+export function changedEntries(body: Uint8Array, reference: Uint8Array | undefined): ChangedEntry[] {
+  const mine = scanTree(body)
+  const theirs = reference === undefined ? { starts: [], names: [], nuls: [] } : scanTree(reference)
+  const out: ChangedEntry[] = []
+  let j = 0
+  for (let i = 0; i < mine.starts.length; i++) {
+    let c = 1
+    while (j < theirs.starts.length && (c = compareEntries(body, mine, i, reference!, theirs, j)) > 0) j++
+    if (j >= theirs.starts.length) c = 1
+    const start = mine.starts[i]
+    const nul = mine.nuls[i]
+    const entry = { id: toHex(body, nul + 1, nul + 21), isTree: isTreeEntry(body, start), isGitlink: isGitlinkEntry(body, start) }
+    if (c !== 0) out.push(entry)
+    else if (!sameEntry(body, mine, i, reference!, theirs, j)) {
+      const before = entry.isTree && isTreeEntry(reference!, theirs.starts[j]) ? toHex(reference!, theirs.nuls[j] + 1, theirs.nuls[j] + 21) : undefined
+      out.push(before === undefined ? entry : { ...entry, before })
+    }
+  }
+  return out
+}
