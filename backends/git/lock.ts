@@ -5,10 +5,13 @@
  * until then.
  *
  * A lock that is there already is waited for, with a short randomised backoff, up to a time
- * limit (`LockTimeoutError`). A lock left by a writer that died is removed: one older than
- * `staleMs` (git never holds a ref lock for long), or, sooner, one an irminsule process on this
- * host holds while no longer running — while it holds a lock, irminsule keeps its pid and host
- * name in it (git never reads a lock's contents). Removing a lock is careful: it is first renamed
+ * limit (`LockTimeoutError`). A lock left by a writer that died is removed: one an irminsule
+ * process on this host holds while no longer running — while it holds a lock, irminsule keeps its
+ * pid and host name in it (git never reads a lock's contents) — or one of any other owner older
+ * than `staleMs` (git never holds a ref lock for long). A lock whose irminsule owner is still
+ * running is never taken, however old: on a loaded machine a live writer can hold one past
+ * `staleMs`, and taking it from under that writer let its final rename move the next owner's
+ * lock over the ref. Removing a lock is careful: it is first renamed
  * aside and checked to be the very file judged abandoned; an owner also checks, just before its
  * final rename, that its lock is still its own, and starts over if not.
  *
@@ -113,7 +116,8 @@ export class LockFile {
 export async function breakIfAbandoned(path: string, staleMs: number): Promise<boolean> {
   const seen = await stat(path).catch(() => undefined)
   if (seen === undefined) return true
-  if (Date.now() - seen.mtimeMs <= staleMs && !(await ownerIsGone(path))) return false
+  const owner = await lockOwner(path)
+  if (owner === 'running' || (owner === 'other' && Date.now() - seen.mtimeMs <= staleMs)) return false
   // Renamed aside (to a name ending in .lock, which git never takes for a ref) and checked: if
   // another process broke the same lock first and a live writer has taken it since, put it back.
   const aside = `${path.slice(0, -'.lock'.length)}.${process.pid}-${Math.random().toString(36).slice(2)}.stale.lock`
@@ -129,18 +133,21 @@ export async function breakIfAbandoned(path: string, staleMs: number): Promise<b
   return true
 }
 
-/** Whether the lock names an irminsule process on this host that is no longer running. */
-async function ownerIsGone(path: string): Promise<boolean> {
+/**
+ * Who holds the lock: an irminsule process on this host that is `running` or `gone`, or an
+ * `other` owner (git, another host, or a lock whose contents are already the new value).
+ */
+async function lockOwner(path: string): Promise<'running' | 'gone' | 'other'> {
   const text = await readFile(path, 'latin1').catch(() => '')
   const owner = OWNER_LINE.exec(text)
-  if (!owner || owner[2] !== hostname()) return false
+  if (!owner || owner[2] !== hostname()) return 'other'
   const pid = Number(owner[1])
-  if (pid === process.pid) return false
+  if (pid === process.pid) return 'running'
   try {
     process.kill(pid, 0)
-    return false
+    return 'running'
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH'
+    return (error as NodeJS.ErrnoException).code === 'ESRCH' ? 'gone' : 'running'
   }
 }
 

@@ -154,6 +154,16 @@ describe('ref locks', () => {
     await backend.close()
   })
 
+  it('an old lock whose irminsule owner still runs is never taken (a slow live writer keeps it)', async () => {
+    const { backend, lock } = await lockedStore({ staleLockMs: 200, lockTimeoutMs: 500 }, `irminsule ${process.ppid} ${hostname()}\n`)
+    const old = (Date.now() - 60_000) / 1000
+    utimesSync(lock, old, old)
+    await expect(backend.casRef('refs/heads/main', undefined, ID_A)).rejects.toMatchObject({ code: 'ELOCKTIMEOUT' })
+    expect(readFileSync(lock, 'utf8')).toBe(`irminsule ${process.ppid} ${hostname()}\n`)
+    expect(await backend.getRef('refs/heads/main')).toBeUndefined()
+    await backend.close()
+  })
+
   it('a fresh lock of an irminsule process that is gone is removed at once', async () => {
     const child = execFileSync(process.execPath, ['-e', 'console.log(process.pid)']).toString().trim()
     const { backend } = await lockedStore({ staleLockMs: 60_000, lockTimeoutMs: 5_000 }, `irminsule ${child} ${hostname()}\n`)
