@@ -10,6 +10,7 @@ import { openMemoryBackend } from '../../index.js'
 import { fetchRemote, REMOTES_REF } from '../../sync/index.js'
 import { countingBackend } from '../helpers/counting-backend.js'
 import { bytes, closeServers, contentsOf, objectIds, openRepo, serveRepo } from './helpers.js'
+import { cuttingFetch } from '../helpers/cutting-fetch.js'
 
 afterEach(closeServers)
 
@@ -20,31 +21,6 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('remove' as const), branch: fc.constantFrom(0 as const, 1 as const), dir: fc.nat(3), file: fc.nat(4) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('fetch' as const), cut: fc.option(fc.integer({ min: 50, max: 3000 }), { nil: null }) }) },
 )
-
-/** A `fetch` whose replies to POST fetch stop after `limit` bytes. */
-function cutAfter(limit: number): typeof fetch {
-  return async (input, init) => {
-    const response = await fetch(input, init)
-    if (!String(input).endsWith('/fetch') || response.body === null) return response
-    const reader = response.body.getReader()
-    let passed = 0
-    const body = new ReadableStream<Uint8Array>({
-      async pull(controller) {
-        const { done, value } = await reader.read()
-        if (done) return controller.close()
-        if (passed + value.length > limit) {
-          controller.enqueue(value.subarray(0, limit - passed))
-          controller.error(new Error('cut'))
-          void reader.cancel()
-          return
-        }
-        passed += value.length
-        controller.enqueue(value)
-      },
-    })
-    return new Response(body, { status: response.status, headers: response.headers })
-  }
-}
 
 describe('fetch against a model', () => {
   it('converges, sends nothing twice, and stays fsck clean', async () => {
@@ -62,7 +38,7 @@ describe('fetch against a model', () => {
         for (const step of ops) {
           if (step.kind === 'fetch') {
             try {
-              sent += (await fetchRemote(client, url, { retries: 0, ...(step.cut !== null && { fetch: cutAfter(step.cut) }) })).objects
+              sent += (await fetchRemote(client, url, { retries: 0, ...(step.cut !== null && { fetch: cuttingFetch(step.cut) }) })).objects
             } catch {
               cuts++ // what arrived is in the store; the next fetch names its commits as haves
             }
