@@ -13,6 +13,7 @@ import { type Backend, readShallow, type Repo, writeShallow } from '../../core/i
 import { RemoteUnavailableError, TruncatedStreamError } from '../errors.js'
 import { FrameKind } from '../frames.js'
 import { commitLinks } from '../commit-links.js'
+import { ArrivedObjects } from '../../core/remember-arrived.js'
 import { addRemote, DEFAULT_REMOTE, getRemote, listRemotes, type Remote, trackingRef } from './remotes.js'
 import { SyncTransport, type TransportOptions } from './transport.js'
 
@@ -131,6 +132,8 @@ async function transfer(repo: AnyRepo, transport: SyncTransport, remote: Remote,
   const unpin = haves.map(id => gc.pin(id))
   const tracking = gc.beginWrite()
   const writer = repo.objects.writer(tracking)
+  // A pull's merge walks the fetched history and trees next: cached, they need no backend read.
+  const cached = new ArrivedObjects(repo.objects)
   const shallow: string[] = []
   /** Arrived commits and whether a later arrived commit names them as a parent. */
   const arrived = new Map<string, boolean>()
@@ -141,6 +144,7 @@ async function transfer(repo: AnyRepo, transport: SyncTransport, remote: Remote,
     for await (const frame of frames) {
       if (frame.kind === FrameKind.object) {
         writer.add(frame.id, frame.bytes)
+        cached.add(frame.id, frame.bytes)
         total.objects++
         total.bytes += frame.bytes.length
         pending += frame.bytes.length
@@ -151,12 +155,14 @@ async function transfer(repo: AnyRepo, transport: SyncTransport, remote: Remote,
         if (pending >= FLUSH_BYTES) {
           // Backpressure: the stream waits while the backend catches up.
           await writer.finish()
+          cached.stored()
           pending = 0
           options.onProgress?.({ ...total })
         }
       } else if (frame.kind === FrameKind.shallow) shallow.push(frame.id)
     }
     await writer.finish()
+    cached.stored()
     options.onProgress?.({ ...total })
     if (shallow.length > 0) await writeShallow(repo.objects, [...(await readShallow(repo.objects)), ...shallow])
   } catch (error) {
