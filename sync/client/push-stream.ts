@@ -21,8 +21,20 @@ const BATCH = 256
 const READ_AHEAD = 3
 const CHUNK = 64 * 1024
 
-/** The stream's chunks: frames gathered up to CHUNK bytes (not one write per frame). */
-export async function* pushStream(objects: ObjectStore, header: PushHeader, ids: readonly string[], onProgress?: (progress: PushProgress) => void): AsyncGenerator<Uint8Array> {
+/** Reads framed objects by id (undefined: absent). */
+export type ReadObjects = (ids: readonly string[]) => Promise<Array<Uint8Array | undefined>>
+
+/**
+ * The stream's chunks: frames gathered up to CHUNK bytes (not one write per frame). `read`
+ * (default: the store's backend) is where the bytes come from.
+ */
+export async function* pushStream(
+  objects: ObjectStore,
+  header: PushHeader,
+  ids: readonly string[],
+  onProgress?: (progress: PushProgress) => void,
+  read: ReadObjects = batch => objects.backend.getObjects(batch),
+): AsyncGenerator<Uint8Array> {
   yield encodeFrame({ kind: FrameKind.push, json: header })
   let sent = 0
   let bytes = 0
@@ -32,18 +44,18 @@ export async function* pushStream(objects: ObjectStore, header: PushHeader, ids:
   let readFrom = 0
   const readNext = () => {
     if (readFrom >= ids.length) return
-    const read = objects.backend.getObjects(ids.slice(readFrom, readFrom + BATCH))
-    read.catch(() => {}) // observed when its turn comes; a stream given up early leaves it unobserved
-    ahead.push(read)
+    const batch = read(ids.slice(readFrom, readFrom + BATCH))
+    batch.catch(() => {}) // observed when its turn comes; a stream given up early leaves it unobserved
+    ahead.push(batch)
     readFrom += BATCH
   }
   for (let k = 0; k <= READ_AHEAD; k++) readNext()
   for (let start = 0; start < ids.length; start += BATCH) {
     const batch = ids.slice(start, start + BATCH)
-    const read = await ahead.shift()!
+    const found = await ahead.shift()!
     readNext()
     for (let i = 0; i < batch.length; i++) {
-      const framed = read[i]
+      const framed = found[i]
       if (framed === undefined) throw new MissingObjectError(batch[i], 'pushing')
       const frame = encodeFrame({ kind: FrameKind.object, id: batch[i], bytes: framed })
       pending.push(frame)

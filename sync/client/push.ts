@@ -10,13 +10,13 @@
  * The body is streamed as the server takes it where `fetch` can stream a request (Node; browsers
  * over HTTP/2), and otherwise sent as one Blob built from the same stream.
  */
-import { NotFoundError, readShallow, type Repo } from '../../core/index.js'
+import { type Backend, NotFoundError, readShallow, type Repo } from '../../core/index.js'
 import { branchRef } from '../../core/ref-name.js'
 import { NonFastForwardError, RemoteUnavailableError, SyncError, TruncatedStreamError } from '../errors.js'
 import type { PushHeader, PushMode, PushResult } from '../push-header.js'
 import { fetchRemote, moveRef, resolveRemote } from './fetch.js'
 import { objectsToPush } from './push-objects.js'
-import { type PushProgress, pushStream } from './push-stream.js'
+import { type PushProgress, pushStream, type ReadObjects } from './push-stream.js'
 import { trackingRef } from './remotes.js'
 import { SyncTransport, type TransportOptions } from './transport.js'
 
@@ -92,6 +92,9 @@ async function attemptPush(repo: AnyRepo, transport: SyncTransport, ref: string,
     throw new NonFastForwardError(ref, old, head)
   }
   const candidates = await objectsToPush(repo.objects, head, new Set(named.filter((_, i) => held[i])))
+  const streaming = options.streamBody ?? isNode()
+  // A body sent as one Blob holds every object at once anyway: read them while `has` is asked.
+  const early = streaming ? undefined : readAll(repo.objects.backend, candidates)
   const ids = await lacking(transport, candidates)
   const header: PushHeader = { ref, old: mode === 'force' && options.lease !== undefined ? options.lease : old, new: head, mode }
   const base = { ...sent }
@@ -99,8 +102,7 @@ async function attemptPush(repo: AnyRepo, transport: SyncTransport, ref: string,
     sent.objects = base.objects + progress.objects
     sent.bytes = base.bytes + progress.bytes
     options.onProgress?.(progress)
-  })
-  const streaming = options.streamBody ?? isNode()
+  }, early)
   const init: RequestInit & { duplex?: 'half' } = streaming
     ? { method: 'POST', body: toReadableStream(body), duplex: 'half' }
     : { method: 'POST', body: await toBlob(body) }
@@ -119,6 +121,16 @@ async function lacking(transport: SyncTransport, ids: readonly string[]): Promis
     batch.forEach((id, i) => has[i] !== '1' && out.push(id))
   }
   return out
+}
+
+/** Reads `ids` (in one go: for a body sent whole); the reader answers from what was read. */
+function readAll(backend: Backend, ids: readonly string[]): ReadObjects {
+  const found = backend.getObjects(ids).then(read => new Map(ids.map((id, i) => [id, read[i]])))
+  found.catch(() => {}) // observed by the stream; a push given up before it leaves it unobserved
+  return async batch => {
+    const map = await found
+    return batch.map(id => map.get(id))
+  }
 }
 
 function isNode(): boolean {
