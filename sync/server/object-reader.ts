@@ -1,13 +1,7 @@
 /** Raw reads of the served store's objects, synchronous where the backend can (no promise per object). */
-import { type Backend, parseTree, unframeObject, type ObjectType } from '../../core/index.js'
+import { type Backend, unframeObject, type ObjectType } from '../../core/index.js'
 import { commitLinks, type CommitLinks } from '../commit-links.js'
-
-export interface TreeEntry {
-  readonly name: string
-  readonly id: string
-  readonly isTree: boolean
-  readonly isGitlink: boolean
-}
+import { Dir } from '../../core/dir.js'
 
 export class ObjectReader {
   constructor(private readonly backend: Backend) {}
@@ -29,7 +23,8 @@ export class ObjectReader {
     return commitLinks(id, unframeObject(id, framed).body)
   }
 
-  static entries(id: string, framed: Uint8Array): TreeEntry[] {
-    return parseTree(id, unframeObject(id, framed).body).map(e => ({ name: e.name, id: e.id, isTree: e.mode === '40000', isGitlink: e.mode === '160000' }))
+  /** A tree's entries as a flat `Dir` (checked in shape; compared with another by bytes). */
+  static dir(id: string, framed: Uint8Array): Dir {
+    return Dir.parse(id, unframeObject(id, framed).body)
   }
 }

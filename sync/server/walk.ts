@@ -11,7 +11,8 @@ import { type Repo, readShallow, topologicalOrder } from '../../core/index.js'
 import { SyncError } from '../errors.js'
 import type { Filter } from '../filter.js'
 import { type Frame, FrameKind } from '../frames.js'
-import { ObjectReader, type TreeEntry } from './object-reader.js'
+import { ObjectReader } from './object-reader.js'
+import { DIR, type Dir } from '../../core/dir.js'
 
 export interface FetchRequest {
   readonly wants: readonly string[]
@@ -180,21 +181,30 @@ class FetchWalk {
    */
   private async sendTree(id: string, reference: string | undefined, path: readonly string[]): Promise<void> {
     if (id === reference || this.sent.has(id)) return
-    const [framed, refFramed] = await this.reader.raw(reference === undefined ? [id] : [id, reference])
+    // The reference is only compared with: its parse is taken from the cache when there (a
+    // pushed tree is, see core/remember-arrived.ts), else read.
+    const cachedRef = reference === undefined ? undefined : this.repo.objects.peek(reference, DIR)
+    const [framed, refFramed] = await this.reader.raw(reference === undefined || cachedRef !== undefined ? [id] : [id, reference])
     if (framed === undefined) throw new SyncError('EINTERNAL', `tree ${id} is missing from the server's store`)
-    const entries = ObjectReader.entries(id, framed)
-    const known = new Map<string, TreeEntry>()
-    if (refFramed !== undefined) for (const e of ObjectReader.entries(reference!, refFramed)) known.set(e.name, e)
+    const dir = this.repo.objects.peek(id, DIR) ?? ObjectReader.dir(id, framed)
+    const known = cachedRef ?? (refFramed === undefined ? undefined : ObjectReader.dir(reference!, refFramed))
     if (path.length > 0) {
-      const step = entries.find(e => e.name === path[0] && e.isTree)
-      if (step !== undefined) await this.sendTree(step.id, treeRef(step, known), path.slice(1))
+      const i = dir.indexOf(path[0], true)
+      if (i >= 0 && dir.isTreeAt(i)) await this.sendTree(dir.idAt(i), known && treeRef(known, known.indexOf(path[0], true)), path.slice(1))
     } else {
+      // Entries that differ from the reference's (compared as bytes), subtrees first, in order.
+      const subtrees: Array<[id: string, reference: string | undefined]> = []
       const blobs: string[] = []
-      for (const entry of entries) {
-        if (entry.isGitlink || this.sent.has(entry.id) || known.get(entry.name)?.id === entry.id) continue
-        if (entry.isTree) await this.sendTree(entry.id, treeRef(entry, known), [])
-        else if (this.request.filter.kind !== 'blob:none') blobs.push(entry.id)
+      const visit = (i: number, j: number) => {
+        if (i < 0 || dir.isGitlinkAt(i)) return
+        const child = dir.idAt(i)
+        if (this.sent.has(child) || (j >= 0 && known!.idAt(j) === child)) return
+        if (dir.isTreeAt(i)) subtrees.push([child, known && treeRef(known, j)])
+        else if (this.request.filter.kind !== 'blob:none') blobs.push(child)
       }
+      if (known === undefined) for (let i = 0; i < dir.size; i++) visit(i, -1)
+      else dir.forEachDifference(known, visit)
+      for (const [child, childReference] of subtrees) await this.sendTree(child, childReference, [])
       await this.sendBlobs(blobs)
     }
     if (this.sink.gone) return
@@ -215,8 +225,7 @@ class FetchWalk {
   }
 }
 
-/** The reference for a subtree: the client's entry of the same name, when it is a tree too. */
-function treeRef(entry: TreeEntry, known: ReadonlyMap<string, TreeEntry>): string | undefined {
-  const before = known.get(entry.name)
-  return before?.isTree ? before.id : undefined
+/** The reference for a subtree: the client's entry `j` (of the same name), when it is a tree too. */
+function treeRef(known: Dir, j: number): string | undefined {
+  return j >= 0 && known.isTreeAt(j) && !known.isGitlinkAt(j) ? known.idAt(j) : undefined
 }
