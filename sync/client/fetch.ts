@@ -14,6 +14,7 @@ import { RemoteUnavailableError, TruncatedStreamError } from '../errors.js'
 import { FrameKind } from '../frames.js'
 import { TreeBases } from './tree-bases.js'
 import { commitLinks } from '../commit-links.js'
+import { ArrivedObjects } from '../../core/remember-arrived.js'
 import { addRemote, DEFAULT_REMOTE, getRemote, listRemotes, type Remote, trackingRef } from './remotes.js'
 import { SyncTransport, type TransportOptions } from './transport.js'
 
@@ -116,8 +117,8 @@ async function transferWithRetries(repo: AnyRepo, transport: SyncTransport, remo
   const total = { objects: 0, bytes: 0 }
   for (let attempt = 0; ; attempt++) {
     try {
-      await transfer(repo, transport, remote, wants, options, total)
-      await clearResume(repo.backend, remote.name)
+      const resumed = await transfer(repo, transport, remote, wants, options, total)
+      await clearResume(repo.backend, resumed)
       return total
     } catch (error) {
       const interrupted = error instanceof TruncatedStreamError || error instanceof RemoteUnavailableError
@@ -126,19 +127,27 @@ async function transferWithRetries(repo: AnyRepo, transport: SyncTransport, remo
   }
 }
 
-async function localHaves(backend: Backend): Promise<string[]> {
-  const refs = [...(await backend.listRefs(HEADS)), ...(await backend.listRefs('refs/remotes/')), ...(await backend.listRefs(RESUME_PREFIX))]
-  return [...new Set(refs.map(([, id]) => id))].slice(0, MAX_HAVES)
+/** The commits to name as haves, and the resume refs of `remote` among them. */
+async function localHaves(backend: Backend, remote: string): Promise<{ haves: string[]; resume: Array<[string, string]> }> {
+  const resumeRefs = await backend.listRefs(RESUME_PREFIX)
+  const refs = [...(await backend.listRefs(HEADS)), ...(await backend.listRefs('refs/remotes/')), ...resumeRefs]
+  const haves = [...new Set(refs.map(([, id]) => id))].slice(0, MAX_HAVES)
+  return { haves, resume: resumeRefs.filter(([ref]) => ref.startsWith(`${RESUME_PREFIX}${remote}/`)) }
 }
 
-/** One attempt: POST fetch, storing objects as they come; on interruption, records how to resume. */
-async function transfer(repo: AnyRepo, transport: SyncTransport, remote: Remote, wants: string[], options: FetchOptions, total: FetchProgress & { objects: number; bytes: number }): Promise<void> {
-  const haves = await localHaves(repo.backend)
+/**
+ * One attempt: POST fetch, storing objects as they come; on interruption, records how to resume.
+ * Gives the resume refs it started from (what an earlier attempt left), for the caller to clear.
+ */
+async function transfer(repo: AnyRepo, transport: SyncTransport, remote: Remote, wants: string[], options: FetchOptions, total: FetchProgress & { objects: number; bytes: number }): Promise<Array<[string, string]>> {
+  const { haves, resume } = await localHaves(repo.backend, remote.name)
   const gc = repo.objects.gc
   // The haves (what arriving trees may name) and what arrives stay out of GC's reach meanwhile.
   const unpin = haves.map(id => gc.pin(id))
   const tracking = gc.beginWrite()
   const writer = repo.objects.writer(tracking)
+  // A pull's merge walks the fetched history and trees next: cached, they need no backend read.
+  const cached = new ArrivedObjects(repo.objects)
   const shallow: string[] = []
   /** Arrived commits and whether a later arrived commit names them as a parent. */
   const arrived = new Map<string, boolean>()
@@ -154,6 +163,7 @@ async function transfer(repo: AnyRepo, transport: SyncTransport, remote: Remote,
       if (frame.kind === FrameKind.object) {
         trees.received(frame.id, frame.bytes)
         writer.add(frame.id, frame.bytes)
+        cached.add(frame.id, frame.bytes)
         total.objects++
         // Bytes as they came over the wire: a tree delta counts as its frame, not as the tree.
         total.bytes += received.kind === FrameKind.treeDelta ? FRAME_HEAD + 40 + received.delta.length : FRAME_HEAD + 20 + frame.bytes.length
@@ -165,14 +175,17 @@ async function transfer(repo: AnyRepo, transport: SyncTransport, remote: Remote,
         if (pending >= FLUSH_BYTES) {
           // Backpressure: the stream waits while the backend catches up.
           await writer.finish()
+          cached.stored()
           pending = 0
           options.onProgress?.({ ...total })
         }
       } else if (frame.kind === FrameKind.shallow) shallow.push(frame.id)
     }
     await writer.finish()
+    cached.stored()
     options.onProgress?.({ ...total })
     if (shallow.length > 0) await writeShallow(repo.objects, [...(await readShallow(repo.objects)), ...shallow])
+    return resume
   } catch (error) {
     await writer.finish().catch(() => {})
     await recordResume(repo, remote.name, arrived, shallow)
@@ -197,6 +210,7 @@ async function recordResume(repo: AnyRepo, remote: string, arrived: ReadonlyMap<
   for (const id of tips) await moveRef(repo, `${RESUME_PREFIX}${remote}/${id}`, id)
 }
 
-async function clearResume(backend: Backend, remote: string): Promise<void> {
-  for (const [ref, id] of await backend.listRefs(`${RESUME_PREFIX}${remote}/`)) await backend.casRef(ref, id, undefined)
+/** After a transfer that completed: the resume refs it started from are done with (a completed one records none). */
+async function clearResume(backend: Backend, refs: ReadonlyArray<[string, string]>): Promise<void> {
+  for (const [ref, id] of refs) await backend.casRef(ref, id, undefined)
 }

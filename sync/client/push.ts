@@ -4,18 +4,19 @@
  * there), then stream the rest behind a PUSH header. Nothing that arrived is sent again, so an
  * interrupted push resumes where it stopped; it does so on its own (`retries`) after a broken
  * connection, a ref that moved meanwhile (`ESTALE`) or remote refs that changed under its
- * listing (`EINCOMPLETE`).
+ * listing (`EINCOMPLETE`). A fast-forward push to a remote head this store lacks cannot be one:
+ * it is refused at once (`ENONFASTFORWARD`), before anything is listed or sent.
  *
  * The body is streamed as the server takes it where `fetch` can stream a request (Node; browsers
  * over HTTP/2), and otherwise sent as one Blob built from the same stream.
  */
-import { NotFoundError, type Repo } from '../../core/index.js'
+import { type Backend, NotFoundError, readShallow, type Repo } from '../../core/index.js'
 import { branchRef } from '../../core/ref-name.js'
-import { RemoteUnavailableError, SyncError, TruncatedStreamError } from '../errors.js'
+import { NonFastForwardError, RemoteUnavailableError, SyncError, TruncatedStreamError } from '../errors.js'
 import type { PushHeader, PushMode, PushResult } from '../push-header.js'
 import { fetchRemote, moveRef, resolveRemote } from './fetch.js'
 import { objectsToPush } from './push-objects.js'
-import { type PushProgress, pushStream } from './push-stream.js'
+import { type PushProgress, pushStream, type ReadObjects } from './push-stream.js'
 import { trackingRef } from './remotes.js'
 import { SyncTransport, type TransportOptions } from './transport.js'
 
@@ -85,7 +86,15 @@ async function attemptPush(repo: AnyRepo, transport: SyncTransport, ref: string,
   // What the remote's refs reach, it has in full; of those commits, we can compare against the ones we hold.
   const named = [...new Set(advertised.refs.map(([, id]) => id))]
   const held = await repo.backend.hasObjects(named)
+  // A remote head this store lacks is not in our history (it holds its history whole, up to a
+  // shallow boundary): a fast-forward is refused for sure, so nothing is listed or sent.
+  if (mode === 'fast-forward' && old !== null && !held[named.indexOf(old)] && (await readShallow(repo.objects)).length === 0) {
+    throw new NonFastForwardError(ref, old, head)
+  }
   const candidates = await objectsToPush(repo.objects, head, new Set(named.filter((_, i) => held[i])))
+  const streaming = options.streamBody ?? isNode()
+  // A body sent as one Blob holds every object at once anyway: read them while `has` is asked.
+  const early = streaming ? undefined : readAll(repo.objects.backend, candidates)
   const ids = await lacking(transport, candidates)
   const header: PushHeader = { ref, old: mode === 'force' && options.lease !== undefined ? options.lease : old, new: head, mode }
   const base = { ...sent }
@@ -93,8 +102,7 @@ async function attemptPush(repo: AnyRepo, transport: SyncTransport, ref: string,
     sent.objects = base.objects + progress.objects
     sent.bytes = base.bytes + progress.bytes
     options.onProgress?.(progress)
-  })
-  const streaming = options.streamBody ?? isNode()
+  }, early)
   const init: RequestInit & { duplex?: 'half' } = streaming
     ? { method: 'POST', body: toReadableStream(body), duplex: 'half' }
     : { method: 'POST', body: await toBlob(body) }
@@ -113,6 +121,16 @@ async function lacking(transport: SyncTransport, ids: readonly string[]): Promis
     batch.forEach((id, i) => has[i] !== '1' && out.push(id))
   }
   return out
+}
+
+/** Reads `ids` (in one go: for a body sent whole); the reader answers from what was read. */
+function readAll(backend: Backend, ids: readonly string[]): ReadObjects {
+  const found = backend.getObjects(ids).then(read => new Map(ids.map((id, i) => [id, read[i]])))
+  found.catch(() => {}) // observed by the stream; a push given up before it leaves it unobserved
+  return async batch => {
+    const map = await found
+    return batch.map(id => map.get(id))
+  }
 }
 
 function isNode(): boolean {

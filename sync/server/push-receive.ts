@@ -7,6 +7,7 @@
  * they are garbage like any other unreferenced object until a ref names them.
  */
 import { checkObject } from '../../core/fsck.js'
+import { ArrivedObjects } from '../../core/remember-arrived.js'
 import type { Repo } from '../../core/index.js'
 import { WriteHold } from '../../core/write-hold.js'
 import { BadRequestError, SyncError, TooLargeError, TruncatedStreamError } from '../errors.js'
@@ -38,6 +39,8 @@ export async function receivePush(ctx: SyncServerContext, body: AsyncIterable<Ui
 
 async function storeObjects(repo: Repo<Uint8Array>, hold: WriteHold<Uint8Array>, body: AsyncIterable<Uint8Array>, limits: SyncLimits) {
   const writer = hold.writer()
+  // The closure check and the fast-forward test read the pushed commits and trees right after.
+  const arrived = new ArrivedObjects(repo.objects)
   let header: PushHeader | undefined
   let objects = 0
   let bytes = 0
@@ -58,10 +61,12 @@ async function storeObjects(repo: Repo<Uint8Array>, hold: WriteHold<Uint8Array>,
           if (objects > limits.pushObjects) throw new TooLargeError('a push', objects, limits.pushObjects, 'objects')
           if (bytes > limits.pushBytes) throw new TooLargeError('a push', bytes, limits.pushBytes)
           writer.add(frame.id, frame.bytes)
+          arrived.add(frame.id, frame.bytes)
           pending += frame.bytes.length
           if (pending >= FLUSH_BYTES) {
             // Backpressure: the request is not read further until the backend has caught up.
             await writer.finish()
+            arrived.stored()
             pending = 0
           }
           break
@@ -83,6 +88,7 @@ async function storeObjects(repo: Repo<Uint8Array>, hold: WriteHold<Uint8Array>,
   } finally {
     // What arrived checked is kept, landed or not: a resumed push need not send it again.
     await writer.finish()
+    arrived.stored()
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { MergeConflictError } from '../../index.js'
-import { SyncError } from '../../sync/index.js'
+import { SyncError, SyncTransport } from '../../sync/index.js'
 import { bytes, closeServers, contentsOf, openRepo, serveRepo, text } from './helpers.js'
 
 afterEach(closeServers)
@@ -53,6 +53,27 @@ describe('push and pull through the client', () => {
     expect((await bob.pull('origin', 'main')).kind).toBe('fast-forward')
     expect(await bob.branch('main').headId()).toBe(pulled.head.id)
     expect((await server.fsck()).damage).toEqual([])
+  })
+
+  it('a fast-forward push to a remote head this store lacks is refused before listing or sending anything', async () => {
+    const { server, url, alice } = await served()
+    const bob = await openRepo()
+    await bob.clone(url)
+    await bob.branch('main').set(['bob'], bytes('b'))
+    await bob.push('origin', 'main')
+    await alice.branch('main').set(['alice'], bytes('a'))
+    const transport = new SyncTransport(url)
+    expect(await codeOf(alice.push('origin', 'main', { transport }))).toBe('ENONFASTFORWARD')
+    expect(transport.requests).toBe(1) // GET refs, and nothing uploaded
+    expect(await server.branch('main').headId()).toBe(await bob.branch('main').headId())
+    // A shallow store may lack an ancestor of its own head: the server decides.
+    const shallow = await openRepo()
+    await shallow.clone(url, { depth: 1 })
+    await server.branch('main').set(['server'], bytes('s'))
+    await shallow.branch('main').set(['shallow'], bytes('x'))
+    const asked = new SyncTransport(url)
+    expect(await codeOf(shallow.push('origin', 'main', { transport: asked, retries: 0 }))).toBe('ENONFASTFORWARD')
+    expect(asked.requests).toBe(3) // refs, has, push
   })
 
   it('a merge push makes the merge on the server and fetches it; a conflicting pull leaves the branch', async () => {

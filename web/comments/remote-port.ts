@@ -27,6 +27,9 @@ export async function remotePort<T>(repo: Repo<T>, serverUrl: string): Promise<S
     async push() {
       const head = await repo.backend.getRef(`refs/heads/${COMMENTS_BRANCH}`)
       if (head === undefined) return 'pushed'
+      // The server had this head when last heard from (a pull brought it, or a push landed it):
+      // nothing to send, and no request to make.
+      if (head === (await repo.backend.getRef(trackingRef(REMOTE, COMMENTS_BRANCH)))) return 'pushed'
       try {
         await repo.push(REMOTE, COMMENTS_BRANCH, { mode: 'fast-forward', streamBody: false })
         return 'pushed'

@@ -2,7 +2,8 @@
  * When and how the page syncs: on load, when the browser comes online, when the server says a
  * branch moved, after every local change, and every few seconds while a sync keeps failing. One
  * sync at a time (a request made during a sync runs once more after it): pull with merge, then
- * push; a push refused because the server moved meanwhile pulls and pushes again. Failures
+ * push; a push refused because the server moved meanwhile pulls and pushes again. With local
+ * changes to carry, the push is tried first: it lands when the server has not moved. Failures
  * never throw into the page: they become the badge's state, and local work stays local until a
  * later sync carries it.
  */
@@ -83,6 +84,9 @@ export class Syncer {
   }
 
   private async round(): Promise<void> {
+    // With local changes to carry, the push goes first: when the server has not moved it lands
+    // as it is (a pull would have brought nothing), and only a refusal needs the pull and merge.
+    if (this.state.unsynced > 0 && (await this.port.push()) === 'pushed') return
     for (let round = 0; round < MAX_ROUNDS; round++) {
       await this.port.pull()
       if ((await this.port.push()) === 'pushed') return
