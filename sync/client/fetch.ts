@@ -183,9 +183,9 @@ async function transfer(repo: AnyRepo, transport: SyncTransport, remote: Remote,
   }
 }
 
-const COMMIT_HEADER = [0x63, 0x6f, 0x6d, 0x6d, 0x69, 0x74, 0x20] // "commit "
-function isCommit(framed: Uint8Array): boolean {
-  return COMMIT_HEADER.every((byte, i) => framed[i] === byte)
+/** Whether the object starts with "commit " (bytes compared inline: this runs once per object). */
+function isCommit(f: Uint8Array): boolean {
+  return f[0] === 0x63 && f[1] === 0x6f && f[2] === 0x6d && f[3] === 0x6d && f[4] === 0x69 && f[5] === 0x74 && f[6] === 0x20
 }
 
 /** Keeps the newest arrived commits under resume refs (each has its closure: the stream is ordered). */

@@ -9,7 +9,6 @@ import { type Frame, FrameKind } from '../frames.js'
 import { applyTreeDelta } from '../tree-delta.js'
 
 const KEPT = 8192
-const TREE = [0x74, 0x72, 0x65, 0x65, 0x20] // "tree "
 
 type DeltaFrame = Extract<Frame, { kind: typeof FrameKind.treeDelta }>
 
@@ -24,7 +23,7 @@ export class TreeBases {
 
   /** Notes a received object (trees are kept as possible bases). */
   received(id: string, framed: Uint8Array): void {
-    if (!TREE.every((byte, i) => framed[i] === byte)) return
+    if (framed[0] !== 0x74 || framed[1] !== 0x72 || framed[2] !== 0x65 || framed[3] !== 0x65 || framed[4] !== 0x20) return // "tree "
     this.recent.set(id, framed)
     if (this.recent.size > KEPT) this.recent.delete(this.recent.keys().next().value!)
   }

@@ -24,14 +24,12 @@ export function changedEntries(body: Uint8Array, reference: Uint8Array | undefin
     let c = 1
     while (j < theirs.starts.length && (c = compareEntries(body, mine, i, reference!, theirs, j)) > 0) j++
     if (j >= theirs.starts.length) c = 1
+    if (c === 0 && sameEntry(body, mine, i, reference!, theirs, j)) continue
     const start = mine.starts[i]
     const nul = mine.nuls[i]
     const entry = { id: toHex(body, nul + 1, nul + 21), isTree: isTreeEntry(body, start), isGitlink: isGitlinkEntry(body, start) }
-    if (c !== 0) out.push(entry)
-    else if (!sameEntry(body, mine, i, reference!, theirs, j)) {
-      const before = entry.isTree && isTreeEntry(reference!, theirs.starts[j]) ? toHex(reference!, theirs.nuls[j] + 1, theirs.nuls[j] + 21) : undefined
-      out.push(before === undefined ? entry : { ...entry, before })
-    }
+    const before = c === 0 && entry.isTree && isTreeEntry(reference!, theirs.starts[j]) ? toHex(reference!, theirs.nuls[j] + 1, theirs.nuls[j] + 21) : undefined
+    out.push(before === undefined ? entry : { ...entry, before })
   }
   return out
 }
