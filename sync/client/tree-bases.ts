@@ -7,13 +7,14 @@ import { frameObject, getDefaultHasher, type Repo } from '../../core/index.js'
 import { HashMismatchError, MalformedStreamError } from '../errors.js'
 import { type Frame, FrameKind } from '../frames.js'
 import { applyTreeDelta } from '../tree-delta.js'
+import { RecentMap } from '../recent-map.js'
 
-const KEPT = 8192
+const KEPT = 16384
 
 type DeltaFrame = Extract<Frame, { kind: typeof FrameKind.treeDelta }>
 
 export class TreeBases {
-  private readonly recent = new Map<string, Uint8Array>()
+  private readonly recent = new RecentMap<string, Uint8Array>(KEPT)
   private readonly hasher = getDefaultHasher()
 
   constructor(
@@ -25,7 +26,6 @@ export class TreeBases {
   received(id: string, framed: Uint8Array): void {
     if (framed[0] !== 0x74 || framed[1] !== 0x72 || framed[2] !== 0x65 || framed[3] !== 0x65 || framed[4] !== 0x20) return // "tree "
     this.recent.set(id, framed)
-    if (this.recent.size > KEPT) this.recent.delete(this.recent.keys().next().value!)
   }
 
   /** The OBJECT frame a TREE_DELTA frame stands for. */

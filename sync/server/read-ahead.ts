@@ -18,12 +18,9 @@ export type Lookup = (id: string) => Uint8Array | undefined
 export interface ReadAhead {
   /** Objects read, by id. */
   readonly objects: Map<string, Uint8Array>
-  /** The comparisons made on the way, by `changesKey` (the walk makes the same ones). */
-  readonly changes: Map<string, ChangedEntry[]>
+  /** The comparisons made on the way, by tree (the walk makes the same ones). */
+  readonly changes: Map<string, { reference: string | undefined; changed: ChangedEntry[] }>
 }
-
-/** The key of tree `id`'s comparison with `reference`. */
-export const changesKey = (id: string, reference: string | undefined) => (reference === undefined ? id : `${id}:${reference}`)
 
 /**
  * The objects below `roots` (pairs of a tree and the tree the client has at the same path, if
@@ -32,7 +29,7 @@ export const changesKey = (id: string, reference: string | undefined) => (refere
  */
 export async function readAhead(backend: Backend, roots: ReadonlyArray<readonly [string, string | undefined]>, known: Lookup, blobs: boolean): Promise<ReadAhead> {
   const ready = new Map<string, Uint8Array>()
-  const changes = new Map<string, ChangedEntry[]>()
+  const changes: ReadAhead['changes'] = new Map()
   let bytes = 0
   const get = (id: string) => ready.get(id) ?? known(id)
   const load = async (ids: Iterable<string>) => {
@@ -59,7 +56,7 @@ export async function readAhead(backend: Backend, roots: ReadonlyArray<readonly 
       const before = reference === undefined ? undefined : get(reference)
       const changed = changedEntries(bodyOf(framed), before && bodyOf(before))
       // Kept only when it is the walk's own comparison (a reference not read is not "none").
-      if (reference === undefined || before !== undefined) changes.set(changesKey(id, reference), changed)
+      if (reference === undefined || before !== undefined) changes.set(id, { reference, changed })
       for (const entry of changed) {
         if (entry.isGitlink) continue
         if (entry.isTree) {

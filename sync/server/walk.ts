@@ -14,7 +14,8 @@ import { type Frame, FrameKind } from '../frames.js'
 import { ObjectReader } from './object-reader.js'
 import { changedEntries } from './tree-changes.js'
 import { encodeTreeDelta } from '../tree-delta.js'
-import { bodyOf, changesKey, type ReadAhead, readAhead } from './read-ahead.js'
+import { bodyOf, type ReadAhead, readAhead } from './read-ahead.js'
+import { RecentMap } from '../recent-map.js'
 
 export interface FetchRequest {
   readonly wants: readonly string[]
@@ -228,7 +229,8 @@ class FetchWalk {
       if (step !== undefined) await this.sendTree(step.id, before?.id, path.slice(1))
     } else {
       const blobs: string[] = []
-      const changed = this.ahead?.changes.get(changesKey(id, reference)) ?? changedEntries(bodyOf(framed), refFramed && bodyOf(refFramed))
+      const made = this.ahead?.changes.get(id)
+      const changed = made !== undefined && made.reference === reference ? made.changed : changedEntries(bodyOf(framed), refFramed && bodyOf(refFramed))
       for (const entry of changed) {
         if (entry.isGitlink || this.sent.has(entry.id)) continue
         if (entry.isTree) await this.sendTree(entry.id, entry.before, [])
@@ -238,7 +240,6 @@ class FetchWalk {
     }
     if (this.sink.gone) return
     this.recentTrees.set(id, framed)
-    if (this.recentTrees.size > RECENT_TREES) this.recentTrees.delete(this.recentTrees.keys().next().value!)
     // The reference is a tree the client holds (a have's, or one sent before in this stream).
     const delta = this.request.treeDeltas && refFramed !== undefined ? encodeTreeDelta(bodyOf(framed), bodyOf(refFramed)) : undefined
     if (delta === undefined) return this.send(id, framed)
@@ -250,7 +251,7 @@ class FetchWalk {
    * Trees sent lately: the next commit's walk compares with them (its parent's directories), so
    * they are kept rather than read and inflated again.
    */
-  private readonly recentTrees = new Map<string, Uint8Array>()
+  private readonly recentTrees = new RecentMap<string, Uint8Array>(RECENT_TREES)
 
   private trees(ids: string[]): Promise<Array<Uint8Array | undefined>> {
     return this.read(ids, id => this.recentTrees.get(id) ?? this.ahead?.objects.get(id))
@@ -279,6 +280,6 @@ class FetchWalk {
   }
 }
 
-const RECENT_TREES = 4096
+const RECENT_TREES = 8192
 /** Commits per run read ahead (readAhead): a few megabytes of new trees and blobs in a typical history. */
 const RUN = 128
