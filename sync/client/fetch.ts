@@ -147,28 +147,36 @@ async function transfer(repo: AnyRepo, transport: SyncTransport, remote: Remote,
     const filter = options.filter ?? remote.filter
     // Deltas are against trees the haves reach: the store holds those only under its own filter.
     const treeDeltas = filter === remote.filter
-    const frames = transport.fetchObjects({ wants, haves, depth: options.depth, filter, treeDeltas })
+    const batches = transport.fetchObjects({ wants, haves, depth: options.depth, filter, treeDeltas })
     const trees = new TreeBases(repo, writer)
-    for await (const received of frames) {
-      const frame = received.kind === FrameKind.treeDelta ? await trees.resolve(received) : received
-      if (frame.kind === FrameKind.object) {
-        trees.received(frame.id, frame.bytes)
-        writer.add(frame.id, frame.bytes)
-        total.objects++
-        // Bytes as they came over the wire: a tree delta counts as its frame, not as the tree.
-        total.bytes += received.kind === FrameKind.treeDelta ? FRAME_HEAD + 40 + received.delta.length : FRAME_HEAD + 20 + frame.bytes.length
-        pending += frame.bytes.length
-        if (isCommit(frame.bytes)) {
-          arrived.set(frame.id, false)
-          for (const parent of commitLinks(frame.id, frame.bytes.subarray(frame.bytes.indexOf(0) + 1)).parents) if (arrived.has(parent)) arrived.set(parent, true)
-        }
-        if (pending >= FLUSH_BYTES) {
-          // Backpressure: the stream waits while the backend catches up.
-          await writer.finish()
-          pending = 0
-          options.onProgress?.({ ...total })
-        }
-      } else if (frame.kind === FrameKind.shallow) shallow.push(frame.id)
+    /** The backend's writes up to the last flush mark: the stream reads on while they land. */
+    let landed: Promise<void> = Promise.resolve()
+    for await (const frames of batches) {
+      for (const received of frames) {
+        const frame = received.kind === FrameKind.treeDelta ? (trees.inMemory(received) ?? (await trees.resolve(received))) : received
+        if (frame.kind === FrameKind.object) {
+          trees.received(frame.id, frame.bytes)
+          writer.add(frame.id, frame.bytes)
+          total.objects++
+          // Bytes as they came over the wire: a tree delta counts as its frame, not as the tree.
+          total.bytes += received.kind === FrameKind.treeDelta ? FRAME_HEAD + 40 + received.delta.length : FRAME_HEAD + 20 + frame.bytes.length
+          pending += frame.bytes.length
+          if (isCommit(frame.bytes)) {
+            arrived.set(frame.id, false)
+            for (const parent of commitLinks(frame.id, frame.bytes.subarray(frame.bytes.indexOf(0) + 1)).parents) if (arrived.has(parent)) arrived.set(parent, true)
+          }
+          if (pending >= FLUSH_BYTES) {
+            // Backpressure: the stream waits for the backend's writes up to the mark before this
+            // one, so at most two marks' worth are in flight while it reads on.
+            const flushed = writer.finish()
+            flushed.catch(() => {}) // observed by the next wait, or the final finish
+            await landed
+            landed = flushed
+            pending = 0
+            options.onProgress?.({ ...total })
+          }
+        } else if (frame.kind === FrameKind.shallow) shallow.push(frame.id)
+      }
     }
     await writer.finish()
     options.onProgress?.({ ...total })

@@ -12,6 +12,7 @@ import { RecentMap } from '../recent-map.js'
 const KEPT = 16384
 
 type DeltaFrame = Extract<Frame, { kind: typeof FrameKind.treeDelta }>
+type ObjectFrame = Extract<Frame, { kind: typeof FrameKind.object }>
 
 export class TreeBases {
   private readonly recent = new RecentMap<string, Uint8Array>(KEPT)
@@ -28,10 +29,20 @@ export class TreeBases {
     this.recent.set(id, framed)
   }
 
+  /** The OBJECT frame a TREE_DELTA frame stands for, when its base is a tree received lately (no await). */
+  inMemory(frame: DeltaFrame): ObjectFrame | undefined {
+    const base = this.recent.get(frame.base)
+    return base === undefined ? undefined : this.apply(frame, base)
+  }
+
   /** The OBJECT frame a TREE_DELTA frame stands for. */
-  async resolve(frame: DeltaFrame): Promise<Extract<Frame, { kind: typeof FrameKind.object }>> {
+  async resolve(frame: DeltaFrame): Promise<ObjectFrame> {
     const base = this.recent.get(frame.base) ?? (await this.stored(frame.base))
     if (base === undefined) throw new MalformedStreamError(`a tree delta against ${frame.base}, which this store does not have`)
+    return this.apply(frame, base)
+  }
+
+  private apply(frame: DeltaFrame, base: Uint8Array): ObjectFrame {
     const bytes = frameObject('tree', applyTreeDelta(base.subarray(base.indexOf(0) + 1), frame.delta))
     const actual = this.hasher.sha1Hex(bytes)
     if (actual !== frame.id) throw new HashMismatchError(frame.id, actual)
