@@ -107,6 +107,22 @@ export async function* decodeFrameBatches(chunks: AsyncIterable<Uint8Array>, opt
   let heldBytes = 0
   let need = HEADER
   let ended = false
+  /** Parses the whole frames of `bytes` from `at` into `frames`; returns where the rest starts. */
+  const parse = (bytes: Uint8Array, at: number, frames: Frame[]): number => {
+    while (!ended && bytes.length - at >= HEADER) {
+      const kind = bytes[at]!
+      const length = lengthAt(bytes, at)
+      if (!KINDS.has(kind)) throw new MalformedStreamError(`unknown frame kind 0x${kind.toString(16)}`)
+      if (length > maxFrame) throw new TooLargeError('a frame', length, maxFrame)
+      if (bytes.length - at - HEADER < length) break
+      const frame = parseFrame(kind as FrameKind, bytes.subarray(at + HEADER, at + HEADER + length), hasher)
+      frames.push(frame)
+      at += HEADER + length
+      if (frame.kind === FrameKind.end) ended = true
+    }
+    if (ended && at < bytes.length) throw new MalformedStreamError('bytes after the END frame')
+    return at
+  }
   for await (const chunk of chunks) {
     if (ended) {
       if (chunk.length > 0) throw new MalformedStreamError('bytes after the END frame')
@@ -115,38 +131,37 @@ export async function* decodeFrameBatches(chunks: AsyncIterable<Uint8Array>, opt
     held.push(chunk)
     heldBytes += chunk.length
     if (heldBytes < need) continue
-    // Only a frame split across chunks is copied (with the chunk that completes it).
-    const bytes = held.length === 1 ? held[0]! : concat(held, heldBytes)
     const frames: Frame[] = []
+    let bytes = chunk
     let at = 0
     try {
-      while (bytes.length - at >= HEADER) {
-        const kind = bytes[at]!
-        const length = ((bytes[at + 1]! << 24) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 8) | bytes[at + 4]!) >>> 0
-        if (!KINDS.has(kind)) throw new MalformedStreamError(`unknown frame kind 0x${kind.toString(16)}`)
-        if (length > maxFrame) throw new TooLargeError('a frame', length, maxFrame)
-        if (bytes.length - at - HEADER < length) break
-        const frame = parseFrame(kind as FrameKind, bytes.subarray(at + HEADER, at + HEADER + length), hasher)
-        frames.push(frame)
-        at += HEADER + length
-        if (frame.kind === FrameKind.end) {
-          ended = true
-          if (at < bytes.length) throw new MalformedStreamError('bytes after the END frame')
-          break
-        }
+      if (held.length > 1) {
+        // A frame split across chunks: only it is copied, the rest of this chunk is parsed in place.
+        const before = heldBytes - chunk.length
+        if (need > HEADER) {
+          held[held.length - 1] = chunk.subarray(0, need - before)
+          parse(concat(held, need), 0, frames)
+          at = need - before
+        } else bytes = concat(held, heldBytes)
       }
+      at = parse(bytes, at, frames)
     } catch (error) {
       if (frames.length > 0) yield frames
       throw error
     }
     held = at < bytes.length ? [bytes.subarray(at)] : []
     heldBytes = bytes.length - at
-    need = heldBytes < HEADER ? HEADER : HEADER + (((bytes[at + 1]! << 24) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 8) | bytes[at + 4]!) >>> 0)
+    need = heldBytes < HEADER ? HEADER : HEADER + lengthAt(bytes, at)
     if (frames.length > 0) yield frames
   }
   if (ended) return
   if (heldBytes >= HEADER) throw new TruncatedStreamError(`it ended inside a frame of ${need - HEADER} bytes`)
   throw new TruncatedStreamError('it ended without an END frame')
+}
+
+/** The u32 big-endian length of the frame at `at`. */
+function lengthAt(bytes: Uint8Array, at: number): number {
+  return ((bytes[at + 1]! << 24) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 8) | bytes[at + 4]!) >>> 0
 }
 
 function concat(parts: readonly Uint8Array[], size: number): Uint8Array {

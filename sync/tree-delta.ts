@@ -10,16 +10,14 @@
  * - `0x02` INSERT: the next `n` bytes of the delta are entries (`"<mode> <name>\0" + 20-byte id`).
  */
 import { MalformedStreamError } from './errors.js'
-import { compareEntries, sameEntry, scanTree } from './tree-entries.js'
+import { compareEntries, sameEntry, type ScannedTree, scanTree } from './tree-entries.js'
 
 const COPY = 0x00
 const SKIP = 0x01
 const INSERT = 0x02
 
-/** The delta turning tree body `base` into `body`, or undefined when it would not be smaller. */
-export function encodeTreeDelta(body: Uint8Array, base: Uint8Array): Uint8Array | undefined {
-  const mine = scanTree(body)
-  const theirs = scanTree(base)
+/** The delta turning tree body `base` into `body`, or undefined when it would not be smaller (`mine`, `theirs`: their scans, when made already). */
+export function encodeTreeDelta(body: Uint8Array, base: Uint8Array, mine = scanTree(body), theirs = scanTree(base)): Uint8Array | undefined {
   const ops: Array<[op: number, n: number, from?: number]> = []
   const push = (op: number, n: number, from?: number) => {
     const last = ops[ops.length - 1]

@@ -6,6 +6,8 @@
  * for. It is only a cache: what it did not read, the walk reads itself.
  */
 import type { Backend } from '../../core/index.js'
+import { type ScannedTree, scanTree } from '../tree-entries.js'
+import { encodeTreeDelta } from '../tree-delta.js'
 import { type ChangedEntry, changedEntries } from './tree-changes.js'
 
 /** Ids per backend read. */
@@ -18,8 +20,16 @@ export type Lookup = (id: string) => Uint8Array | undefined
 export interface ReadAhead {
   /** Objects read, by id. */
   readonly objects: Map<string, Uint8Array>
-  /** The comparisons made on the way, by tree (the walk makes the same ones). */
-  readonly changes: Map<string, { reference: string | undefined; changed: ChangedEntry[] }>
+  /** The comparisons made on the way, by tree (the walk makes the same ones), with the tree delta when asked for. */
+  readonly changes: Map<string, Comparison>
+}
+
+export interface Comparison {
+  readonly reference: string | undefined
+  readonly changed: ChangedEntry[]
+  /** Whether `delta` was made (it is undefined when a delta would not be smaller than the tree). */
+  readonly deltaMade: boolean
+  readonly delta?: Uint8Array
 }
 
 /**
@@ -27,11 +37,18 @@ export interface ReadAhead {
  * any) that differ from the reference: trees, and blobs when `blobs`. `known` answers for trees
  * already in memory (they are not read again).
  */
-export async function readAhead(backend: Backend, roots: ReadonlyArray<readonly [string, string | undefined]>, known: Lookup, blobs: boolean): Promise<ReadAhead> {
+export async function readAhead(backend: Backend, roots: ReadonlyArray<readonly [string, string | undefined]>, known: Lookup, options: { blobs: boolean; deltas: boolean }): Promise<ReadAhead> {
   const ready = new Map<string, Uint8Array>()
   const changes: ReadAhead['changes'] = new Map()
   let bytes = 0
   const get = (id: string) => ready.get(id) ?? known(id)
+  // A directory's version is scanned once, though it is compared as the new tree and then as the next one's reference.
+  const scans = new Map<string, ScannedTree>()
+  const scanOf = (id: string, body: Uint8Array) => {
+    let scan = scans.get(id)
+    if (scan === undefined) scans.set(id, (scan = scanTree(body)))
+    return scan
+  }
   const load = async (ids: Iterable<string>) => {
     const wanted = [...new Set(ids)].filter(id => get(id) === undefined)
     for (let start = 0; start < wanted.length && bytes < BUDGET; start += READ_BATCH) {
@@ -54,14 +71,20 @@ export async function readAhead(backend: Backend, roots: ReadonlyArray<readonly 
       const framed = get(id)
       if (framed === undefined) continue
       const before = reference === undefined ? undefined : get(reference)
-      const changed = changedEntries(bodyOf(framed), before && bodyOf(before))
+      const body = bodyOf(framed)
+      const base = before && bodyOf(before)
+      const mine = scanOf(id, body)
+      const theirs = base && scanOf(reference!, base)
+      const changed = changedEntries(body, base, { mine, theirs })
+      const deltaMade = options.deltas && base !== undefined
+      const delta = deltaMade ? encodeTreeDelta(body, base, mine, theirs) : undefined
       // Kept only when it is the walk's own comparison (a reference not read is not "none").
-      if (reference === undefined || before !== undefined) changes.set(id, { reference, changed })
+      if (reference === undefined || before !== undefined) changes.set(id, { reference, changed, deltaMade, delta })
       for (const entry of changed) {
         if (entry.isGitlink) continue
         if (entry.isTree) {
           if (entry.id !== entry.before) next.push([entry.id, entry.before])
-        } else if (blobs) leaves.push(entry.id)
+        } else if (options.blobs) leaves.push(entry.id)
       }
     }
     if (leaves.length > 0) await load(leaves)

@@ -5,7 +5,7 @@
  * that differ are turned into hex ids: a history walk meets every version of every directory.
  */
 import { toHex } from '../../core/index.js'
-import { compareEntries, isGitlinkEntry, isTreeEntry, sameEntry, scanTree } from '../tree-entries.js'
+import { compareEntries, isGitlinkEntry, isTreeEntry, sameEntry, type ScannedTree, scanTree } from '../tree-entries.js'
 
 export interface ChangedEntry {
   readonly id: string
@@ -15,9 +15,10 @@ export interface ChangedEntry {
   readonly before?: string
 }
 
-export function changedEntries(body: Uint8Array, reference: Uint8Array | undefined): ChangedEntry[] {
-  const mine = scanTree(body)
-  const theirs = reference === undefined ? { starts: [], names: [], nuls: [] } : scanTree(reference)
+/** `scans`: the two trees already scanned (the caller reuses them for a tree delta). */
+export function changedEntries(body: Uint8Array, reference: Uint8Array | undefined, scans?: { mine: ScannedTree; theirs?: ScannedTree }): ChangedEntry[] {
+  const mine = scans?.mine ?? scanTree(body)
+  const theirs = reference === undefined ? { starts: [], names: [], nuls: [] } : (scans?.theirs ?? scanTree(reference))
   const out: ChangedEntry[] = []
   let j = 0
   for (let i = 0; i < mine.starts.length; i++) {

@@ -117,7 +117,7 @@ class FetchWalk {
       })
       const known = (id: string) => this.recentTrees.get(id) ?? this.ahead?.objects.get(id)
       // A failed read ahead is only a cache miss: the walk reads for itself.
-      return readAhead(this.repo.backend, roots, known, blobs).catch(() => ({ objects: new Map(), changes: new Map() }))
+      return readAhead(this.repo.backend, roots, known, { blobs, deltas: this.request.treeDeltas === true }).catch(() => ({ objects: new Map(), changes: new Map() }))
     }
   }
 
@@ -223,14 +223,16 @@ class FetchWalk {
     if (id === reference || this.sent.has(id)) return
     const [framed, refFramed] = await this.trees(reference === undefined ? [id] : [id, reference])
     if (framed === undefined) throw new SyncError('EINTERNAL', `tree ${id} is missing from the server's store`)
+    // The read ahead's comparison of this tree, when it compared it with the same reference.
+    const comparison = this.ahead?.changes.get(id)
+    const made = comparison?.reference === reference ? comparison : undefined
     if (path.length > 0) {
       const step = ObjectReader.entries(id, framed).find(e => e.name === path[0] && e.isTree)
       const before = refFramed === undefined ? undefined : ObjectReader.entries(reference!, refFramed).find(e => e.name === path[0] && e.isTree)
       if (step !== undefined) await this.sendTree(step.id, before?.id, path.slice(1))
     } else {
       const blobs: string[] = []
-      const made = this.ahead?.changes.get(id)
-      const changed = made !== undefined && made.reference === reference ? made.changed : changedEntries(bodyOf(framed), refFramed && bodyOf(refFramed))
+      const changed = made !== undefined ? made.changed : changedEntries(bodyOf(framed), refFramed && bodyOf(refFramed))
       for (const entry of changed) {
         if (entry.isGitlink || this.sent.has(entry.id)) continue
         if (entry.isTree) await this.sendTree(entry.id, entry.before, [])
@@ -241,7 +243,7 @@ class FetchWalk {
     if (this.sink.gone) return
     this.recentTrees.set(id, framed)
     // The reference is a tree the client holds (a have's, or one sent before in this stream).
-    const delta = this.request.treeDeltas && refFramed !== undefined ? encodeTreeDelta(bodyOf(framed), bodyOf(refFramed)) : undefined
+    const delta = !this.request.treeDeltas || refFramed === undefined ? undefined : made?.deltaMade ? made.delta : encodeTreeDelta(bodyOf(framed), bodyOf(refFramed))
     if (delta === undefined) return this.send(id, framed)
     this.sent.add(id)
     await this.sink.write({ kind: FrameKind.treeDelta, id, base: reference!, delta })
