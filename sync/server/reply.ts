@@ -47,22 +47,23 @@ export class FrameWriter {
   async write(frame: Frame): Promise<void> {
     if (!this.response.headersSent) this.response.writeHead(200, { 'content-type': OBJECT_STREAM_TYPE, 'cache-control': 'no-store' })
     if (frame.kind === FrameKind.object || frame.kind === FrameKind.treeDelta) this.objects++
-    // Header and id, then the object's own bytes: copied once, into the outgoing chunk.
-    const head = frame.kind === FrameKind.object ? OBJECT_HEAD : 0
-    const bytes = frame.kind === FrameKind.object ? frame.bytes : encodeFrame(frame)
+    // Header and ids, then the object's own bytes (or the delta): copied once, into the outgoing chunk.
+    const head = frame.kind === FrameKind.object ? OBJECT_HEAD : frame.kind === FrameKind.treeDelta ? DELTA_HEAD : 0
+    const bytes = frame.kind === FrameKind.object ? frame.bytes : frame.kind === FrameKind.treeDelta ? frame.delta : encodeFrame(frame)
     const size = head + bytes.length
     this.bytes += size
     if (this.at + size > CHUNK) await this.flush()
     if (size > CHUNK) {
-      // Larger than a chunk: written as it is, after its header.
-      if (head > 0) await this.send(encodeObjectHead((frame as { id: string }).id, bytes.length))
-      return this.send(bytes)
+      // Larger than a chunk: written as it is (an OBJECT after its header; nothing else gets this large).
+      if (frame.kind === FrameKind.object) await this.send(encodeObjectHead(frame.id, bytes.length))
+      return this.send(frame.kind === FrameKind.treeDelta ? encodeFrame(frame) : bytes)
     }
-    if (head > 0) {
+    if (frame.kind === FrameKind.object || frame.kind === FrameKind.treeDelta) {
       const chunk = this.chunk
-      chunk[this.at] = FrameKind.object
-      chunk.writeUInt32BE(ID_BYTES + bytes.length, this.at + 1)
-      chunk.write((frame as { id: string }).id, this.at + 5, ID_BYTES, 'hex')
+      chunk[this.at] = frame.kind
+      chunk.writeUInt32BE(head - 5 + bytes.length, this.at + 1)
+      chunk.write(frame.id, this.at + 5, ID_BYTES, 'hex')
+      if (frame.kind === FrameKind.treeDelta) chunk.write(frame.base, this.at + 5 + ID_BYTES, ID_BYTES, 'hex')
     }
     this.chunk.set(bytes, this.at + head)
     this.at += size
@@ -108,6 +109,8 @@ export class FrameWriter {
 const CHUNK = 512 * 1024
 /** Kind, length and id: what precedes an OBJECT frame's bytes. */
 const OBJECT_HEAD = 25
+/** Kind, length, id and base: what precedes a TREE_DELTA frame's delta. */
+const DELTA_HEAD = 45
 const ID_BYTES = 20
 
 /** Whether the request allows a gzip reply. */
