@@ -155,7 +155,7 @@ async function transfer(repo: AnyRepo, transport: SyncTransport, remote: Remote,
       for (const received of frames) {
         const frame = received.kind === FrameKind.treeDelta ? (trees.inMemory(received) ?? (await trees.resolve(received))) : received
         if (frame.kind === FrameKind.object) {
-          trees.received(frame.id, frame.bytes)
+          if (received.kind === FrameKind.object) trees.received(frame.id, frame.bytes)
           writer.add(frame.id, frame.bytes)
           total.objects++
           // Bytes as they came over the wire: a tree delta counts as its frame, not as the tree.
