@@ -29,8 +29,19 @@ export class ArrivedObjects {
 
   /** The writer's batches so far are durable: cache what they held. */
   stored(): void {
-    for (const [id, framed] of this.pending) remember(this.objects, id, framed)
+    this.cut()()
+  }
+
+  /**
+   * For a writer that flushes while more arrives: what was added until now, to cache (by calling
+   * the function returned) once the flush that holds it is durable.
+   */
+  cut(): () => void {
+    const batch = this.pending
     this.pending = []
+    return () => {
+      for (const [id, framed] of batch) remember(this.objects, id, framed)
+    }
   }
 }
 

@@ -10,16 +10,14 @@
  * - `0x02` INSERT: the next `n` bytes of the delta are entries (`"<mode> <name>\0" + 20-byte id`).
  */
 import { MalformedStreamError } from './errors.js'
-import { compareEntries, sameEntry, scanTree } from './tree-entries.js'
+import { compareEntries, sameEntry, type ScannedTree, scanTree } from './tree-entries.js'
 
 const COPY = 0x00
 const SKIP = 0x01
 const INSERT = 0x02
 
-/** The delta turning tree body `base` into `body`, or undefined when it would not be smaller. */
-export function encodeTreeDelta(body: Uint8Array, base: Uint8Array): Uint8Array | undefined {
-  const mine = scanTree(body)
-  const theirs = scanTree(base)
+/** The delta turning tree body `base` into `body`, or undefined when it would not be smaller (`mine`, `theirs`: their scans, when made already). */
+export function encodeTreeDelta(body: Uint8Array, base: Uint8Array, mine = scanTree(body), theirs = scanTree(base)): Uint8Array | undefined {
   const ops: Array<[op: number, n: number, from?: number]> = []
   const push = (op: number, n: number, from?: number) => {
     const last = ops[ops.length - 1]
@@ -66,9 +64,27 @@ export function encodeTreeDelta(body: Uint8Array, base: Uint8Array): Uint8Array 
 
 /** The tree body the delta makes of `base`; a delta that does not fit its base is malformed. */
 export function applyTreeDelta(base: Uint8Array, delta: Uint8Array): Uint8Array {
-  const entries = scanTree(base)
-  const ends = entries.nuls.map(nul => nul + 21)
+  return rebuild(base, entryEnds(base), delta, false).bytes
+}
+
+/** Where each entry of a tree body ends. */
+export function entryEnds(body: Uint8Array): number[] {
+  return scanTree(body).nuls.map(nul => nul + 21)
+}
+
+/**
+ * `applyTreeDelta` for a receiver that keeps its bases: `baseEnds` are the base's entry ends
+ * (`entryEnds`, or what this returned when the base was rebuilt itself), so the base is not
+ * scanned again; the tree comes framed (`"tree <len>\0" + body`) and with its own entry ends.
+ */
+export function applyTreeDeltaFramed(base: Uint8Array, baseEnds: readonly number[], delta: Uint8Array): { framed: Uint8Array; ends: number[] } {
+  const { bytes, ends } = rebuild(base, baseEnds, delta, true)
+  return { framed: bytes, ends }
+}
+
+function rebuild(base: Uint8Array, baseEnds: readonly number[], delta: Uint8Array, framed: boolean): { bytes: Uint8Array; ends: number[] } {
   const parts: Uint8Array[] = []
+  const ends: number[] = []
   let size = 0
   let j = 0
   let at = 0
@@ -79,25 +95,33 @@ export function applyTreeDelta(base: Uint8Array, delta: Uint8Array): Uint8Array 
     const n = view.getUint32(at + 1)
     at += 5
     if (op === COPY || op === SKIP) {
-      if (j + n > ends.length) throw new MalformedStreamError('a tree delta reaches past its base')
-      if (op === COPY) {
-        const part = base.subarray(j === 0 ? 0 : ends[j - 1], ends[j + n - 1])
+      if (j + n > baseEnds.length) throw new MalformedStreamError('a tree delta reaches past its base')
+      if (op === COPY && n > 0) {
+        const from = j === 0 ? 0 : baseEnds[j - 1]!
+        for (let k = j; k < j + n; k++) ends.push(size + baseEnds[k]! - from)
+        const part = base.subarray(from, baseEnds[j + n - 1])
         parts.push(part)
         size += part.length
       }
       j += n
     } else if (op === INSERT) {
       if (at + n > delta.length) throw new MalformedStreamError('a tree delta inserts past its end')
-      parts.push(delta.subarray(at, at + n))
+      const part = delta.subarray(at, at + n)
+      for (const nul of scanTree(part).nuls) ends.push(size + nul + 21)
+      parts.push(part)
       size += n
       at += n
     } else throw new MalformedStreamError(`a tree delta with operation 0x${op.toString(16)}`)
   }
-  const out = new Uint8Array(size)
-  let p = 0
+  const header = framed ? encoder.encode(`tree ${size}\0`) : new Uint8Array(0)
+  const out = new Uint8Array(header.length + size)
+  out.set(header)
+  let p = header.length
   for (const part of parts) {
     out.set(part, p)
     p += part.length
   }
-  return out
+  return { bytes: out, ends }
 }
+
+const encoder = new TextEncoder()

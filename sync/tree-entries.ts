@@ -18,10 +18,14 @@ export function scanTree(body: Uint8Array): ScannedTree {
   const names: number[] = []
   const nuls: number[] = []
   let p = 0
-  while (p < body.length) {
-    const space = body.indexOf(0x20, p)
-    const nul = body.indexOf(0, space + 1)
-    if (space < 0 || nul < 0 || nul + 21 > body.length) throw new MalformedStreamError('a tree with a truncated entry')
+  const end = body.length
+  while (p < end) {
+    // Plain loops: the fields are a few bytes long, too short for indexOf's native call to pay.
+    let space = p
+    while (space < end && body[space] !== 0x20) space++
+    let nul = space + 1
+    while (nul < end && body[nul] !== 0) nul++
+    if (space >= end || nul >= end || nul + 21 > end) throw new MalformedStreamError('a tree with a truncated entry')
     starts.push(p)
     names.push(space + 1)
     nuls.push(nul)

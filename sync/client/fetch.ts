@@ -156,32 +156,45 @@ async function transfer(repo: AnyRepo, transport: SyncTransport, remote: Remote,
     const filter = options.filter ?? remote.filter
     // Deltas are against trees the haves reach: the store holds those only under its own filter.
     const treeDeltas = filter === remote.filter
-    const frames = transport.fetchObjects({ wants, haves, depth: options.depth, filter, treeDeltas })
+    const batches = transport.fetchObjects({ wants, haves, depth: options.depth, filter, treeDeltas })
     const trees = new TreeBases(repo, writer)
-    for await (const received of frames) {
-      const frame = received.kind === FrameKind.treeDelta ? await trees.resolve(received) : received
-      if (frame.kind === FrameKind.object) {
-        trees.received(frame.id, frame.bytes)
-        writer.add(frame.id, frame.bytes)
-        cached.add(frame.id, frame.bytes)
-        total.objects++
-        // Bytes as they came over the wire: a tree delta counts as its frame, not as the tree.
-        total.bytes += received.kind === FrameKind.treeDelta ? FRAME_HEAD + 40 + received.delta.length : FRAME_HEAD + 20 + frame.bytes.length
-        pending += frame.bytes.length
-        if (isCommit(frame.bytes)) {
-          arrived.set(frame.id, false)
-          for (const parent of commitLinks(frame.id, frame.bytes.subarray(frame.bytes.indexOf(0) + 1)).parents) if (arrived.has(parent)) arrived.set(parent, true)
-        }
-        if (pending >= FLUSH_BYTES) {
-          // Backpressure: the stream waits while the backend catches up.
-          await writer.finish()
-          cached.stored()
-          pending = 0
-          options.onProgress?.({ ...total })
-        }
-      } else if (frame.kind === FrameKind.shallow) shallow.push(frame.id)
+    /** The backend's writes up to the last flush mark: the stream reads on while they land. */
+    let landed: Promise<void> = Promise.resolve()
+    /** Caches what the writes of `landed` hold, once they have landed. */
+    let cacheLanded = () => {}
+    for await (const frames of batches) {
+      for (const received of frames) {
+        const frame = received.kind === FrameKind.treeDelta ? (trees.inMemory(received) ?? (await trees.resolve(received))) : received
+        if (frame.kind === FrameKind.object) {
+          if (received.kind === FrameKind.object) trees.received(frame.id, frame.bytes)
+          writer.add(frame.id, frame.bytes)
+          cached.add(frame.id, frame.bytes)
+          total.objects++
+          // Bytes as they came over the wire: a tree delta counts as its frame, not as the tree.
+          total.bytes += received.kind === FrameKind.treeDelta ? FRAME_HEAD + 40 + received.delta.length : FRAME_HEAD + 20 + frame.bytes.length
+          pending += frame.bytes.length
+          if (isCommit(frame.bytes)) {
+            arrived.set(frame.id, false)
+            for (const parent of commitLinks(frame.id, frame.bytes.subarray(frame.bytes.indexOf(0) + 1)).parents) if (arrived.has(parent)) arrived.set(parent, true)
+          }
+          if (pending >= FLUSH_BYTES) {
+            // Backpressure: the stream waits for the backend's writes up to the mark before this
+            // one, so at most two marks' worth are in flight while it reads on.
+            const flushed = writer.finish()
+            flushed.catch(() => {}) // observed by the next wait, or the final finish
+            const cacheFlushed = cached.cut()
+            await landed
+            cacheLanded()
+            landed = flushed
+            cacheLanded = cacheFlushed
+            pending = 0
+            options.onProgress?.({ ...total })
+          }
+        } else if (frame.kind === FrameKind.shallow) shallow.push(frame.id)
+      }
     }
     await writer.finish()
+    cacheLanded()
     cached.stored()
     options.onProgress?.({ ...total })
     if (shallow.length > 0) await writeShallow(repo.objects, [...(await readShallow(repo.objects)), ...shallow])
@@ -196,9 +209,9 @@ async function transfer(repo: AnyRepo, transport: SyncTransport, remote: Remote,
   }
 }
 
-const COMMIT_HEADER = [0x63, 0x6f, 0x6d, 0x6d, 0x69, 0x74, 0x20] // "commit "
-function isCommit(framed: Uint8Array): boolean {
-  return COMMIT_HEADER.every((byte, i) => framed[i] === byte)
+/** Whether the object starts with "commit " (bytes compared inline: this runs once per object). */
+function isCommit(f: Uint8Array): boolean {
+  return f[0] === 0x63 && f[1] === 0x6f && f[2] === 0x6d && f[3] === 0x6d && f[4] === 0x69 && f[5] === 0x74 && f[6] === 0x20
 }
 
 /** Keeps the newest arrived commits under resume refs (each has its closure: the stream is ordered). */

@@ -4,7 +4,7 @@
  * whole), the token as `Authorization: Bearer`, refusals rethrown as the server's typed errors,
  * and `RemoteUnavailableError` when the request gets no answer at all.
  */
-import { decodeFrames, type Frame, FrameKind, OBJECT_STREAM_TYPE } from '../frames.js'
+import { decodeFrameBatches, type Frame, FrameKind, OBJECT_STREAM_TYPE } from '../frames.js'
 import { RemoteUnavailableError, syncErrorFromWire, SyncError, TruncatedStreamError } from '../errors.js'
 
 export interface TransportOptions {
@@ -48,14 +48,14 @@ export class SyncTransport {
     return (await response.json()) as RefsReply
   }
 
-  /** The frames answering a fetch: OBJECT (hash-checked), SHALLOW, PROGRESS; an ERROR frame is thrown. */
-  fetchObjects(body: FetchBody): AsyncGenerator<Frame> {
+  /** The frames answering a fetch, a chunk's worth at a time: OBJECT (hash-checked), SHALLOW, PROGRESS; an ERROR frame is thrown. */
+  fetchObjects(body: FetchBody): AsyncGenerator<Frame[]> {
     return this.stream('fetch', body)
   }
 
   /** The objects `ids`, each as OBJECT or MISSING. */
-  objects(ids: readonly string[]): AsyncGenerator<Frame> {
-    return this.stream('objects', { ids })
+  async *objects(ids: readonly string[]): AsyncGenerator<Frame> {
+    for await (const frames of this.stream('objects', { ids })) yield* frames
   }
 
   /** A POST with a JSON body and a JSON reply (has, and routes that answer in JSON). */
@@ -84,14 +84,20 @@ export class SyncTransport {
     return response
   }
 
-  private async *stream(route: string, body: unknown): AsyncGenerator<Frame> {
+  /** The frames of an object stream, as many at a time as each chunk of the reply completes. */
+  private async *stream(route: string, body: unknown): AsyncGenerator<Frame[]> {
     const response = await this.send(route, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } })
     const type = response.headers.get('content-type') ?? ''
     if (!type.startsWith(OBJECT_STREAM_TYPE)) throw new SyncError('EBADREQUEST', `expected an object stream from ${this.base}${route}, got "${type}"`)
     if (response.body === null) throw new TruncatedStreamError('the reply has no body')
-    for await (const frame of decodeFrames(bodyChunks(response.body))) {
-      if (frame.kind === FrameKind.error) throw syncErrorFromWire(frame.json, 500)
-      yield frame
+    for await (const frames of decodeFrameBatches(bodyChunks(response.body))) {
+      const failed = frames.findIndex(frame => frame.kind === FrameKind.error)
+      if (failed < 0) {
+        yield frames
+        continue
+      }
+      if (failed > 0) yield frames.slice(0, failed)
+      throw syncErrorFromWire((frames[failed] as { json: unknown }).json, 500)
     }
   }
 }

@@ -19,12 +19,13 @@ export function refusal(error: unknown): { status: number; body: Record<string, 
 }
 
 /**
- * An object stream being written (the 200 and its headers go out with the first frame): frames are queued into chunks of about 256 KiB and written as
- * the client takes them (backpressure), so a large clone is never held in memory whole.
+ * An object stream being written (the 200 and its headers go out with the first frame): frames
+ * are copied into a chunk of 512 KiB (no allocation per frame) and each chunk is written as the
+ * client takes them (backpressure), so a large clone is never held in memory whole.
  */
 export class FrameWriter {
-  private chunk: Uint8Array[] = []
-  private size = 0
+  private chunk = Buffer.allocUnsafe(CHUNK)
+  private at = 0
   objects = 0
   bytes = 0
   private closed = false
@@ -45,40 +46,49 @@ export class FrameWriter {
 
   async write(frame: Frame): Promise<void> {
     if (!this.response.headersSent) this.response.writeHead(200, { 'content-type': OBJECT_STREAM_TYPE, 'cache-control': 'no-store' })
-    if (frame.kind === FrameKind.object) {
-      // Header and id, then the object's own bytes: copied once, into the outgoing chunk.
-      this.objects++
-      this.push(encodeObjectHead(frame.id, frame.bytes.length))
-      this.push(frame.bytes)
-    } else {
-      if (frame.kind === FrameKind.treeDelta) this.objects++
-      this.push(encodeFrame(frame))
+    if (frame.kind === FrameKind.object || frame.kind === FrameKind.treeDelta) this.objects++
+    // Header and ids, then the object's own bytes (or the delta): copied once, into the outgoing chunk.
+    const head = frame.kind === FrameKind.object ? OBJECT_HEAD : frame.kind === FrameKind.treeDelta ? DELTA_HEAD : 0
+    const bytes = frame.kind === FrameKind.object ? frame.bytes : frame.kind === FrameKind.treeDelta ? frame.delta : encodeFrame(frame)
+    const size = head + bytes.length
+    this.bytes += size
+    if (this.at + size > CHUNK) await this.flush()
+    if (size > CHUNK) {
+      // Larger than a chunk: written as it is (an OBJECT after its header; nothing else gets this large).
+      if (frame.kind === FrameKind.object) await this.send(encodeObjectHead(frame.id, bytes.length))
+      return this.send(frame.kind === FrameKind.treeDelta ? encodeFrame(frame) : bytes)
     }
-    if (this.size >= CHUNK) await this.flush()
-  }
-
-  private push(bytes: Uint8Array): void {
-    this.bytes += bytes.length
-    this.chunk.push(bytes)
-    this.size += bytes.length
+    if (frame.kind === FrameKind.object || frame.kind === FrameKind.treeDelta) {
+      const chunk = this.chunk
+      chunk[this.at] = frame.kind
+      chunk.writeUInt32BE(head - 5 + bytes.length, this.at + 1)
+      chunk.write(frame.id, this.at + 5, ID_BYTES, 'hex')
+      if (frame.kind === FrameKind.treeDelta) chunk.write(frame.base, this.at + 5 + ID_BYTES, ID_BYTES, 'hex')
+    }
+    this.chunk.set(bytes, this.at + head)
+    this.at += size
   }
 
   async flush(): Promise<void> {
-    if (this.size === 0 || this.closed) return
-    const data = Buffer.concat(this.chunk)
-    this.chunk = []
-    this.size = 0
-    if (!this.response.write(data)) {
-      await new Promise<void>(resolve => {
-        const done = () => {
-          this.response.off('drain', done)
-          this.response.off('close', done)
-          resolve()
-        }
-        this.response.on('drain', done)
-        this.response.on('close', done)
-      })
-    }
+    if (this.at === 0 || this.closed) return
+    // The socket may hold on to the chunk until it is sent: the next frames go to a new one.
+    const data = this.chunk.subarray(0, this.at)
+    this.chunk = Buffer.allocUnsafe(CHUNK)
+    this.at = 0
+    await this.send(data)
+  }
+
+  private async send(data: Uint8Array): Promise<void> {
+    if (this.closed || this.response.write(data)) return
+    await new Promise<void>(resolve => {
+      const done = () => {
+        this.response.off('drain', done)
+        this.response.off('close', done)
+        resolve()
+      }
+      this.response.on('drain', done)
+      this.response.on('close', done)
+    })
   }
 
   async end(): Promise<void> {
@@ -96,7 +106,12 @@ export class FrameWriter {
   }
 }
 
-const CHUNK = 256 * 1024
+const CHUNK = 512 * 1024
+/** Kind, length and id: what precedes an OBJECT frame's bytes. */
+const OBJECT_HEAD = 25
+/** Kind, length, id and base: what precedes a TREE_DELTA frame's delta. */
+const DELTA_HEAD = 45
+const ID_BYTES = 20
 
 /** Whether the request allows a gzip reply. */
 export function acceptsGzip(request: IncomingMessage): boolean {

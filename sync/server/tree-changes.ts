@@ -5,7 +5,7 @@
  * that differ are turned into hex ids: a history walk meets every version of every directory.
  */
 import { toHex } from '../../core/index.js'
-import { compareEntries, isGitlinkEntry, isTreeEntry, sameEntry, scanTree } from '../tree-entries.js'
+import { compareEntries, isGitlinkEntry, isTreeEntry, sameEntry, type ScannedTree, scanTree } from '../tree-entries.js'
 
 export interface ChangedEntry {
   readonly id: string
@@ -15,23 +15,22 @@ export interface ChangedEntry {
   readonly before?: string
 }
 
-export function changedEntries(body: Uint8Array, reference: Uint8Array | undefined): ChangedEntry[] {
-  const mine = scanTree(body)
-  const theirs = reference === undefined ? { starts: [], names: [], nuls: [] } : scanTree(reference)
+/** `scans`: the two trees already scanned (the caller reuses them for a tree delta). */
+export function changedEntries(body: Uint8Array, reference: Uint8Array | undefined, scans?: { mine: ScannedTree; theirs?: ScannedTree }): ChangedEntry[] {
+  const mine = scans?.mine ?? scanTree(body)
+  const theirs = reference === undefined ? { starts: [], names: [], nuls: [] } : (scans?.theirs ?? scanTree(reference))
   const out: ChangedEntry[] = []
   let j = 0
   for (let i = 0; i < mine.starts.length; i++) {
     let c = 1
     while (j < theirs.starts.length && (c = compareEntries(body, mine, i, reference!, theirs, j)) > 0) j++
     if (j >= theirs.starts.length) c = 1
+    if (c === 0 && sameEntry(body, mine, i, reference!, theirs, j)) continue
     const start = mine.starts[i]
     const nul = mine.nuls[i]
     const entry = { id: toHex(body, nul + 1, nul + 21), isTree: isTreeEntry(body, start), isGitlink: isGitlinkEntry(body, start) }
-    if (c !== 0) out.push(entry)
-    else if (!sameEntry(body, mine, i, reference!, theirs, j)) {
-      const before = entry.isTree && isTreeEntry(reference!, theirs.starts[j]) ? toHex(reference!, theirs.nuls[j] + 1, theirs.nuls[j] + 21) : undefined
-      out.push(before === undefined ? entry : { ...entry, before })
-    }
+    const before = c === 0 && entry.isTree && isTreeEntry(reference!, theirs.starts[j]) ? toHex(reference!, theirs.nuls[j] + 1, theirs.nuls[j] + 21) : undefined
+    out.push(before === undefined ? entry : { ...entry, before })
   }
   return out
 }

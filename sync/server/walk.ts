@@ -14,6 +14,8 @@ import { type Frame, FrameKind } from '../frames.js'
 import { ObjectReader } from './object-reader.js'
 import { changedEntries } from './tree-changes.js'
 import { encodeTreeDelta } from '../tree-delta.js'
+import { bodyOf, type ReadAhead, readAhead } from './read-ahead.js'
+import { RecentMap } from '../recent-map.js'
 
 export interface FetchRequest {
   readonly wants: readonly string[]
@@ -68,20 +70,55 @@ class FetchWalk {
     const peeled = await this.peel(this.request.wants)
     await this.markHad()
     const commits = await this.commitsToSend(peeled.commits)
-    for (const commit of commits) {
-      if (this.sink.gone) return
-      if (this.request.filter.kind !== 'tree:0') {
-        const reference = commit.parents.map(p => this.treeKnownOf(p)).find(t => t !== undefined)
-        await this.sendTree(commit.tree, reference, this.request.filter.kind === 'path' ? this.request.filter.path : [])
+    const kind = this.request.filter.kind
+    // Without a path filter, each run of commits' trees and blobs are read while the run before is sent.
+    const aheadOf = kind === 'none' || kind === 'blob:none' ? this.readAheadOf(commits, kind === 'none') : undefined
+    let next = aheadOf?.(0)
+    for (let start = 0; start < commits.length; start += RUN) {
+      this.ahead = next === undefined ? undefined : await next
+      next = start + RUN < commits.length ? aheadOf?.(start + RUN) : undefined
+      for (const commit of commits.slice(start, start + RUN)) {
+        if (this.sink.gone) return
+        if (kind !== 'tree:0') {
+          const reference = commit.parents.map(p => this.treeKnownOf(p)).find(t => t !== undefined)
+          await this.sendTree(commit.tree, reference, kind === 'path' ? this.request.filter.path : [])
+        }
+        if (commit.shallow) await this.sink.write({ kind: FrameKind.shallow, id: commit.id })
+        await this.send(commit.id, commit.framed)
+        this.sentTrees.set(commit.id, commit.tree)
       }
-      if (commit.shallow) await this.sink.write({ kind: FrameKind.shallow, id: commit.id })
-      await this.send(commit.id, commit.framed)
-      this.sentTrees.set(commit.id, commit.tree)
     }
+    this.ahead = undefined
     for (const id of peeled.trees) await this.sendTree(id, undefined, [])
     if (this.request.filter.kind === 'none') await this.sendBlobs(peeled.blobs)
     // Tags last: each after what it tags (its target is sent above, or a tag sent before it).
     for (const [id, framed] of peeled.tags) await this.send(id, framed)
+  }
+
+  /** What `readAhead` read for the run of commits being sent. */
+  private ahead: ReadAhead | undefined
+
+  /**
+   * Reads ahead the run of commits starting at `start`: their root trees against the trees the
+   * walk will compare them with (a had parent's, or a parent's sent before them).
+   */
+  private readAheadOf(commits: readonly CommitNode[], blobs: boolean): (start: number) => Promise<ReadAhead> {
+    const order = new Map(commits.map((c, i) => [c.id, i]))
+    return start => {
+      const roots = commits.slice(start, start + RUN).map(commit => {
+        const index = order.get(commit.id)!
+        const parent = commit.parents
+          .map(p => {
+            const at = order.get(p)
+            return this.had.get(p) ?? (at !== undefined && at < index ? commits[at]!.tree : undefined)
+          })
+          .find(t => t !== undefined)
+        return [commit.tree, parent] as const
+      })
+      const known = (id: string) => this.recentTrees.get(id) ?? this.ahead?.objects.get(id)
+      // A failed read ahead is only a cache miss: the walk reads for itself.
+      return readAhead(this.repo.backend, roots, known, { blobs, deltas: this.request.treeDeltas === true }).catch(() => ({ objects: new Map(), changes: new Map() }))
+    }
   }
 
   /** The tree of commit `id` when the client holds it: a had commit, or one sent already. */
@@ -186,13 +223,17 @@ class FetchWalk {
     if (id === reference || this.sent.has(id)) return
     const [framed, refFramed] = await this.trees(reference === undefined ? [id] : [id, reference])
     if (framed === undefined) throw new SyncError('EINTERNAL', `tree ${id} is missing from the server's store`)
+    // The read ahead's comparison of this tree, when it compared it with the same reference.
+    const comparison = this.ahead?.changes.get(id)
+    const made = comparison?.reference === reference ? comparison : undefined
     if (path.length > 0) {
       const step = ObjectReader.entries(id, framed).find(e => e.name === path[0] && e.isTree)
       const before = refFramed === undefined ? undefined : ObjectReader.entries(reference!, refFramed).find(e => e.name === path[0] && e.isTree)
       if (step !== undefined) await this.sendTree(step.id, before?.id, path.slice(1))
     } else {
       const blobs: string[] = []
-      for (const entry of changedEntries(bodyOf(framed), refFramed && bodyOf(refFramed))) {
+      const changed = made !== undefined ? made.changed : changedEntries(bodyOf(framed), refFramed && bodyOf(refFramed))
+      for (const entry of changed) {
         if (entry.isGitlink || this.sent.has(entry.id)) continue
         if (entry.isTree) await this.sendTree(entry.id, entry.before, [])
         else if (this.request.filter.kind !== 'blob:none') blobs.push(entry.id)
@@ -201,9 +242,8 @@ class FetchWalk {
     }
     if (this.sink.gone) return
     this.recentTrees.set(id, framed)
-    if (this.recentTrees.size > RECENT_TREES) this.recentTrees.delete(this.recentTrees.keys().next().value!)
     // The reference is a tree the client holds (a have's, or one sent before in this stream).
-    const delta = this.request.treeDeltas && refFramed !== undefined ? encodeTreeDelta(bodyOf(framed), bodyOf(refFramed)) : undefined
+    const delta = !this.request.treeDeltas || refFramed === undefined ? undefined : made?.deltaMade ? made.delta : encodeTreeDelta(bodyOf(framed), bodyOf(refFramed))
     if (delta === undefined) return this.send(id, framed)
     this.sent.add(id)
     await this.sink.write({ kind: FrameKind.treeDelta, id, base: reference!, delta })
@@ -213,20 +253,26 @@ class FetchWalk {
    * Trees sent lately: the next commit's walk compares with them (its parent's directories), so
    * they are kept rather than read and inflated again.
    */
-  private readonly recentTrees = new Map<string, Uint8Array>()
+  private readonly recentTrees = new RecentMap<string, Uint8Array>(RECENT_TREES)
 
-  private async trees(ids: string[]): Promise<Array<Uint8Array | undefined>> {
-    const known = ids.map(id => this.recentTrees.get(id))
+  private trees(ids: string[]): Promise<Array<Uint8Array | undefined>> {
+    return this.read(ids, id => this.recentTrees.get(id) ?? this.ahead?.objects.get(id))
+  }
+
+  /** The objects `ids`: those `inMemory` has, and the rest read from the store. */
+  private async read(ids: readonly string[], inMemory: (id: string) => Uint8Array | undefined): Promise<Array<Uint8Array | undefined>> {
+    const known = ids.map(inMemory)
     if (known.every(k => k !== undefined)) return known
     const read = await this.reader.raw(ids.filter((_, i) => known[i] === undefined))
-    return known.map(k => k ?? read.shift())
+    let next = 0
+    return known.map(k => k ?? read[next++])
   }
 
   private async sendBlobs(ids: readonly string[]): Promise<void> {
     const unique = [...new Set(ids)].filter(id => !this.sent.has(id))
     for (let start = 0; start < unique.length; start += BATCH) {
       const batch = unique.slice(start, start + BATCH)
-      const framed = await this.reader.raw(batch)
+      const framed = await this.read(batch, id => this.ahead?.objects.get(id))
       for (let i = 0; i < batch.length; i++) {
         const bytes = framed[i]
         if (bytes === undefined) throw new SyncError('EINTERNAL', `blob ${batch[i]} is missing from the server's store`)
@@ -236,9 +282,6 @@ class FetchWalk {
   }
 }
 
-const RECENT_TREES = 4096
-
-/** The body of a framed object (after `"<type> <len>\0"`). */
-function bodyOf(framed: Uint8Array): Uint8Array {
-  return framed.subarray(framed.indexOf(0) + 1)
-}
+const RECENT_TREES = 8192
+/** Commits per run read ahead (readAhead): a few megabytes of new trees and blobs in a typical history. */
+const RUN = 128

@@ -49,6 +49,20 @@ describe('object stream frames', () => {
     )
   })
 
+  it('decodes a stream fed a byte at a time, and hands out the frames before a bad one before its error', async () => {
+    const frames = [objectFrame('a'), objectFrame('bb'), { kind: FrameKind.end, json: { objects: 2 } } as Frame]
+    const bytes = concat(frames.map(encodeFrame))
+    expect(await decodeAll(bytes, [...bytes.keys()])).toEqual(frames)
+    const good = objectFrame('hello') as Extract<Frame, { kind: 1 }>
+    const bad = { ...good, bytes: blob('hellp') }
+    const seen: Frame[] = []
+    const decodeInOneChunk = async () => {
+      for await (const frame of decodeFrames(chunked(concat([good, bad].map(encodeFrame)), []))) seen.push(frame)
+    }
+    await expect(decodeInOneChunk()).rejects.toMatchObject({ code: 'EHASH' })
+    expect(seen).toEqual([good])
+  })
+
   it('refuses a stream cut anywhere before its END frame, as truncated', async () => {
     const bytes = concat([objectFrame('a'), objectFrame('bb'), { kind: FrameKind.end, json: { objects: 2 } } as Frame].map(encodeFrame))
     for (let cut = 0; cut < bytes.length; cut++) {

@@ -1,9 +1,9 @@
 /** Tree deltas: applying the delta of any two trees to the base gives the tree back; bad deltas are typed errors. */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { serializeTreeEntries } from '../../index.js'
+import { frameObject, serializeTreeEntries } from '../../index.js'
 import { MalformedStreamError } from '../../sync/index.js'
-import { applyTreeDelta, encodeTreeDelta } from '../../sync/tree-delta.js'
+import { applyTreeDelta, applyTreeDeltaFramed, encodeTreeDelta, entryEnds } from '../../sync/tree-delta.js'
 
 const MODE = { file: '100644', tree: '40000', link: '160000' } as const
 const trees = fc.dictionary(
@@ -24,6 +24,10 @@ describe('tree deltas', () => {
         if (delta === undefined) return
         expect(delta.length).toBeLessThan(body(mine).length)
         expect(applyTreeDelta(body(theirs), delta)).toEqual(body(mine))
+        // The receiver's form: framed, with the rebuilt tree's entry ends (its next delta's base).
+        const rebuilt = applyTreeDeltaFramed(body(theirs), entryEnds(body(theirs)), delta)
+        expect(rebuilt.framed).toEqual(frameObject('tree', body(mine)))
+        expect(rebuilt.ends).toEqual(entryEnds(body(mine)))
       }),
       { numRuns: 1000 },
     )
