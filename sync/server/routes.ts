@@ -51,8 +51,40 @@ export async function handleSync(ctx: SyncServerContext, request: IncomingMessag
     if (status === 500) onFault(error)
     if (response.headersSent) return void response.destroy()
     if (status === 401) response.setHeader('www-authenticate', 'Bearer')
-    // The rest of an unread body is not worth reading: the connection closes after this reply.
+    // A refusal before the body was read (no token, unknown route): read a small rest of it first,
+    // so a client still sending gets this reply and not a broken pipe. A large rest is not worth
+    // reading: the connection closes after the reply.
+    if (!request.complete && (await drained(request, DRAIN_LIMIT, DRAIN_MS))) {
+      sendJson(response, status, body)
+      return
+    }
     if (!request.complete) response.setHeader('connection', 'close')
     sendJson(response, status, body)
   }
+}
+
+const DRAIN_LIMIT = 1024 * 1024
+const DRAIN_MS = 2000
+
+/** Reads and drops the rest of a request body; whether it ended within `limit` bytes and `ms`. */
+function drained(request: IncomingMessage, limit: number, ms: number): Promise<boolean> {
+  if (request.readableEnded) return Promise.resolve(true)
+  return new Promise(resolve => {
+    let bytes = 0
+    const done = (ended: boolean) => {
+      clearTimeout(timer)
+      request.off('data', onData).off('end', onEnd).off('error', onError)
+      if (!ended) request.pause()
+      resolve(ended)
+    }
+    const onData = (chunk: Buffer) => {
+      bytes += chunk.length
+      if (bytes > limit) done(false)
+    }
+    const onEnd = () => done(true)
+    const onError = () => done(false)
+    const timer = setTimeout(() => done(false), ms)
+    request.on('data', onData).on('end', onEnd).on('error', onError)
+    request.resume()
+  })
 }

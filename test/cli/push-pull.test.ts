@@ -49,13 +49,14 @@ describe('irmin push and pull between two irmin serve processes', () => {
     await ok(['--backend', 'git', 'clone', urlA, b])
     const urlB = await serve(b)
 
-    await ok(['--root', a, 'set', 'from-a', 'A'])
     await ok(['--root', b, 'set', 'from-b', 'B'])
-    const headA = await remoteHead(urlA)
-
+    // A push that would be a fast-forward, without the token: the server refuses it.
     const unauthorized = await irmin(['--root', b, 'push'])
     expect(unauthorized.status).toBe(1)
     expect(unauthorized.stderr).toMatch(/write token/)
+    await ok(['--root', a, 'set', 'from-a', 'A'])
+    const headA = await remoteHead(urlA)
+
     const refused = await irmin(['--root', b, 'push', 'origin', 'main', '--token', 'secret'])
     expect(refused.status).toBe(1)
     expect(refused.stderr).toMatch(/not a fast-forward/)
