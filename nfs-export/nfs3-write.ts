@@ -84,6 +84,24 @@ export function writeProcedures(x: NfsExport): Array<[number, Procedure]> {
   /** EXCLUSIVE CREATE verifiers, so that a retransmitted create succeeds (by node id). */
   const exclusive = new Map<bigint, string>()
 
+  /** REMOVE and RMDIR: the name goes, committed before the reply; its handle is forgotten. */
+  function removal(proc: number, remove: (path: string[]) => Promise<void>): [number, Procedure] {
+    return [
+      proc,
+      async call => {
+        const { dir: dirFh, name } = readDirop(call.args)
+        return guarded(2, async () => {
+          const { dir, path } = await target(dirFh, name)
+          const node = await x.child(dir, name)
+          await remove(path)
+          await x.wt.flush()
+          if (node) x.handles.forget(node.id)
+          x.touch(dir.id)
+          return ok(w => writeWcc(x, w, dir))
+        })
+      },
+    ]
+  }
   return [
     [
       NFSPROC3.SETATTR,
@@ -191,36 +209,8 @@ export function writeProcedures(x: NfsExport): Array<[number, Procedure]> {
         })
       },
     ],
-    [
-      NFSPROC3.REMOVE,
-      async call => {
-        const { dir: dirFh, name } = readDirop(call.args)
-        return guarded(2, async () => {
-          const { dir, path } = await target(dirFh, name)
-          const node = await x.child(dir, name)
-          await x.wt.remove(path)
-          await x.wt.flush()
-          if (node) x.handles.forget(node.id)
-          x.touch(dir.id)
-          return ok(w => writeWcc(x, w, dir))
-        })
-      },
-    ],
-    [
-      NFSPROC3.RMDIR,
-      async call => {
-        const { dir: dirFh, name } = readDirop(call.args)
-        return guarded(2, async () => {
-          const { dir, path } = await target(dirFh, name)
-          const node = await x.child(dir, name)
-          await x.wt.rmdir(path)
-          await x.wt.flush()
-          if (node) x.handles.forget(node.id)
-          x.touch(dir.id)
-          return ok(w => writeWcc(x, w, dir))
-        })
-      },
-    ],
+    removal(NFSPROC3.REMOVE, path => x.wt.remove(path)),
+    removal(NFSPROC3.RMDIR, path => x.wt.rmdir(path)),
     [
       NFSPROC3.RENAME,
       async call => {
