@@ -133,13 +133,15 @@ describe.each(backends)('writes pin what they build from (%s)', (_name, openBack
 })
 
 describe.each(backends)('windowed GC beside writers that build from old material (%s)', (name, openBackend) => {
-  // Open defect on git (about one run in five under CPU load, also before stop 20): the git
-  // backend's grace period spares young garbage object by object (a pack's age), not closure by
-  // closure, so a garbage commit kept as young can lose its root tree (in an older pack) to the
-  // sweep. createBranch (or revert) from that commit then finds it present, builds on it, and the
-  // new branch's head has a missing tree ("missing object … (root tree)" in the writer). Fix: mark
-  // from young garbage (its closure kept too), as git does, instead of only sparing it. Memory and
-  // LevelDB have no grace period and run this test.
+  // Open defect on git (about one run in five under CPU load; also at f82fe72, before stop 20):
+  // createBranch(name, oldCommit) succeeds, then the first write on that branch fails with
+  // "missing object … (root tree)". Not yet explained. The grace period is off here
+  // (pruneExpireMs: 0) and createBranch waits for a running sweep (fence), so the suspects are
+  // the git backend's deferred deletions (packs rewritten at the sweep's finish) against reads and
+  // pins in flight: either a read during a pack rewrite misses an object that is moving to the
+  // new pack (a transient miss), or a commit's closure is split across batches decided at
+  // different looks. Reproduce: unskip, two busy loops, `npx vitest run this-file -t git` × 8.
+  // Memory and LevelDB run this test.
   it.skipIf(name === 'git')('reverts, branches from old commits, old trees set back, old values set again: 60 rounds, fsck clean', async () => {
     const backend = await openBackend()
     const repo = await Repo.open({ backend, contents: Contents.string })
