@@ -3,10 +3,9 @@ import { booleanOption, type Command } from '../command.js'
 import { reportingConflicts } from '../format/conflicts.js'
 import { formatSize } from '../format/size.js'
 import { mergingContents } from '../merge-rule.js'
-import { transferProgress } from '../progress.js'
 import { remoteArgs } from '../remote-args.js'
 import { withStore } from '../store/open.js'
-import { TOKEN_OPTION } from '../sync-options.js'
+import { plural, TOKEN_OPTION, withTransferProgress } from '../sync-options.js'
 
 export const pull: Command = {
   name: 'pull',
@@ -31,17 +30,16 @@ export const pull: Command = {
     const { globals, out } = ctx
     const { remote, branch, remoteBranch, token } = remoteArgs(ctx, 'from')
     const strategy = booleanOption(ctx, 'merge') ? 'merge' : 'fast-forward'
-    const progress = transferProgress('pull')
     const outcome = await reportingConflicts(`pull of ${remote} into ${branch}`, globals.contents, () =>
       withStore(
         globals,
-        ({ repo }) => pullBranch(repo, remote, branch, { strategy, token, remoteBranch, onProgress: p => progress.update(p.objects, p.bytes) }),
+        ({ repo }) => withTransferProgress('pull', onProgress => pullBranch(repo, remote, branch, { strategy, token, remoteBranch, onProgress })),
         mergingContents(globals.contents),
       ),
-    ).finally(() => progress.stop())
+    )
     const result = { kind: outcome.kind, branch, commit: outcome.head.id, objects: outcome.fetched.objects, bytes: outcome.fetched.bytes }
     out.result(result, r => {
-      const fetched = `${r.objects} object${r.objects === 1 ? '' : 's'}, ${formatSize(r.bytes)} fetched`
+      const fetched = `${plural(r.objects, 'object')}, ${formatSize(r.bytes)} fetched`
       if (r.kind === 'up-to-date') return `${branch} is up to date (${fetched})`
       if (r.kind === 'created') return `created ${branch} at ${r.commit} (${fetched})`
       return `${r.kind === 'merge' ? 'merged into' : 'fast-forward:'} ${branch} is now at ${r.commit} (${fetched})`

@@ -6,7 +6,7 @@ import { formatSize } from '../format/size.js'
 import { type Progress, progressBar } from '../progress.js'
 import { remoteArgs } from '../remote-args.js'
 import { withStore } from '../store/open.js'
-import { TOKEN_OPTION } from '../sync-options.js'
+import { plural, TOKEN_OPTION } from '../sync-options.js'
 
 export const push: Command = {
   name: 'push',
@@ -52,7 +52,7 @@ export const push: Command = {
     })
     out.result(result, r => {
       const where = `${r.remote} ${r.ref.slice('refs/heads/'.length)}`
-      const sent = `${r.objects} object${r.objects === 1 ? '' : 's'}, ${formatSize(r.bytes)} sent`
+      const sent = `${plural(r.objects, 'object')}, ${formatSize(r.bytes)} sent`
       if (r.new === null) return `deleted ${where} (was ${r.old})`
       if (r.old === r.new) return `${where} is already at ${r.new} (${sent})`
       return `${r.merged ? 'merged into' : 'pushed to'} ${where}: ${r.old ?? '(new branch)'} → ${r.new} (${sent})`
