@@ -35,6 +35,8 @@ const OWNER_LINE = /^irminsule (\d+) (\S+)\n$/
 
 export class LockFile {
   private open = true
+  /** Committed or released: the lock is no longer this owner's to touch. */
+  private done = false
 
   private constructor(
     /** The file this lock guards. */
@@ -80,27 +82,41 @@ export class LockFile {
   /**
    * Replaces the target with `contents`, durably. Returns false, changing nothing, when the lock
    * was taken from this owner meanwhile (another process judged it abandoned): start over then.
+   * The lock file stays open until it has been checked and renamed: a file still open keeps its
+   * inode, so no lock created meanwhile can carry the same inode number and pass for this one.
    */
   async commit(contents: string): Promise<boolean> {
-    const bytes = Buffer.from(contents)
-    await writeAll(this.file, bytes, 0)
-    await this.file.truncate(bytes.length)
-    await this.file.sync()
-    await this.file.close()
-    this.open = false
-    if (!(await this.stillOurs())) return false
-    await rename(this.path, this.target)
+    this.done = true
+    try {
+      const bytes = Buffer.from(contents)
+      await writeAll(this.file, bytes, 0)
+      await this.file.truncate(bytes.length)
+      await this.file.sync()
+      if (!(await this.stillOurs())) return false
+      await rename(this.path, this.target)
+    } finally {
+      this.open = false
+      await this.file.close()
+    }
     await fsyncDir(dirname(this.target))
     return true
   }
 
-  /** Gives the lock up without changing the target (a no-op after `commit`). */
+  /**
+   * Gives the lock up without changing the target; a no-op after `commit`, whose lock is gone
+   * (renamed into place, or taken): removing "ours" then could remove the next owner's lock.
+   */
   async release(): Promise<void> {
-    if (this.open) {
-      this.open = false
-      await this.file.close()
+    if (this.done) return
+    this.done = true
+    try {
+      if (await this.stillOurs()) await removeFile(this.path)
+    } finally {
+      if (this.open) {
+        this.open = false
+        await this.file.close()
+      }
     }
-    if (await this.stillOurs()) await removeFile(this.path)
   }
 
   private async stillOurs(): Promise<boolean> {
