@@ -73,19 +73,54 @@ export type ApiEncodedValue = { encoding: 'utf8' | 'base64'; value: string; size
 /** `GET /api/value/:commit/*path` (with `?raw`: the bytes themselves). */
 export type ApiValue = ApiEncodedValue & { commit: string; path: string }
 
+/** One line of a hunk: context (' '), removed ('-') or added ('+'). */
+export interface ApiDiffLine {
+  op: ' ' | '-' | '+'
+  text: string
+}
+
+/** A run of changed lines with context around it, numbered as in `@@ -a,b +c,d @@` (1-based). */
+export interface ApiHunk {
+  beforeStart: number
+  beforeLines: number
+  afterStart: number
+  afterLines: number
+  lines: ApiDiffLine[]
+}
+
 export interface ApiChange {
   path: string
   kind: 'added' | 'removed' | 'updated'
   before?: ApiEncodedValue
   after?: ApiEncodedValue
+  /** The line diff, when both sides (or the one there is) are text; absent for binary values. */
+  hunks?: ApiHunk[]
 }
 
-/** `GET /api/diff/:a/:b`: what changed from commit a to commit b, by path. */
+/**
+ * `GET /api/diff/:a/:b`: what changed from commit a to commit b, by path. `GET /api/changes/:commit`:
+ * what a commit changed against its first parent (`a` is null for a root commit: against nothing).
+ */
 export interface ApiDiff {
-  a: string
+  a: string | null
   b: string
   /** The first changes, at most a cap of them. */
   changes: ApiChange[]
   /** Whether more changes were left out. */
+  truncated: boolean
+}
+
+export interface ApiPathMatch {
+  /** `a/b/c` */
+  path: string
+  kind: ApiEntryKind
+}
+
+/** `GET /api/paths/:commit?q=TEXT`: paths containing every word of TEXT, in path order. */
+export interface ApiPaths {
+  commit: string
+  query: string
+  paths: ApiPathMatch[]
+  /** Whether more paths match than are listed (or the tree was too large to search whole). */
   truncated: boolean
 }
