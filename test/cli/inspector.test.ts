@@ -71,11 +71,12 @@ describe('the inspector', () => {
     expect(await texts('#commit a.commit-link')).toEqual([idOf('Add the poem').slice(0, 7)])
     const change = page.locator('#changes section.change[data-path="poem.txt"]')
     expect(await change.locator('.stats').innerText()).toBe('+1 −1')
-    expect(await change.locator('tr.hunk-header').innerText()).toBe('@@ -12,7 +12,7 @@')
+    // As git prints it, with the line above the hunk as its heading.
+    expect(await change.locator('tr.hunk-header').innerText()).toBe('@@ -12,7 +12,7 @@ line 11 of the poem, where the river runs')
     const rows = await change.locator('tr.line').evaluateAll(trs =>
       trs.map(tr => [tr.className, ...[...tr.querySelectorAll('td.number')].map(td => td.getAttribute('data-line') ?? ''), tr.querySelector('td.text')!.textContent]),
     )
-    expect(rows).toHaveLength(7)
+    expect(rows).toHaveLength(8) // 3 of context, the removed and the added line, 3 of context
     expect(rows[3]).toEqual(['line del', '15', '', 'line 15 of the poem, where the river runs'])
     expect(rows[4]).toEqual(['line add', '', '15', 'line 15 of the poem, where the stream runs'])
     expect(rows[0]).toEqual(['line ctx', '12', '12', 'line 12 of the poem, where the river runs'])

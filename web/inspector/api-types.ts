@@ -3,6 +3,7 @@
  * URLs are branch names, commit ids or unique id prefixes; paths are `a/b/c`, each step
  * percent-encoded. Every error is a 4xx or 5xx status with an `ApiError` body.
  */
+import type { LineHunk } from '../../core/line-diff.js'
 
 /** `GET /api/info` */
 export interface ApiInfo {
@@ -73,28 +74,16 @@ export type ApiEncodedValue = { encoding: 'utf8' | 'base64'; value: string; size
 /** `GET /api/value/:commit/*path` (with `?raw`: the bytes themselves). */
 export type ApiValue = ApiEncodedValue & { commit: string; path: string }
 
-/** One line of a hunk: context (' '), removed ('-') or added ('+'). */
-export interface ApiDiffLine {
-  op: ' ' | '-' | '+'
-  text: string
-}
-
-/** A run of changed lines with context around it, numbered as in `@@ -a,b +c,d @@` (1-based). */
-export interface ApiHunk {
-  beforeStart: number
-  beforeLines: number
-  afterStart: number
-  afterLines: number
-  lines: ApiDiffLine[]
-}
-
 export interface ApiChange {
   path: string
   kind: 'added' | 'removed' | 'updated'
   before?: ApiEncodedValue
   after?: ApiEncodedValue
-  /** The line diff, when both sides (or the one there is) are text; absent for binary values. */
-  hunks?: ApiHunk[]
+  /**
+   * The line diff (core/line-diff.ts: git's hunks, 3 lines of context), when both sides (or the
+   * one there is) are text of at most 1 MiB; absent for binary or larger values.
+   */
+  hunks?: LineHunk[]
 }
 
 /**

@@ -3,7 +3,8 @@
  * line diff (hunks with both line numbers; in a changed line, the part that changed is marked);
  * images before and after; other bytes by their sizes.
  */
-import type { ApiChange, ApiDiff, ApiHunk } from './api-types.js'
+import { countChanges, type LineHunk } from '../../core/line-diff.js'
+import type { ApiChange, ApiDiff } from './api-types.js'
 import { h } from './dom.js'
 import { imageBlock, isImage, valueBlock } from './values.js'
 
@@ -33,7 +34,7 @@ function summary(diff: ApiDiff): string {
 
 function changeBlock(diff: ApiDiff, change: ApiChange, options: DiffViewOptions): HTMLElement {
   const path = change.path.split('/')
-  const stats = change.hunks ? lineStats(change.hunks) : undefined
+  const stats = change.hunks ? countChanges(change.hunks) : undefined
   return h(
     'section',
     { class: `change ${change.kind}`, 'data-path': change.path },
@@ -61,33 +62,28 @@ function body(diff: ApiDiff, change: ApiChange, path: string[], options: DiffVie
   return value ? valueBlock(value) : h('p', { class: 'note' }, 'empty')
 }
 
-function lineStats(hunks: readonly ApiHunk[]): { added: number; removed: number } {
-  let added = 0
-  let removed = 0
-  for (const hunk of hunks) for (const line of hunk.lines) if (line.op === '+') added++
-  else if (line.op === '-') removed++
-  return { added, removed }
-}
+const LINE = { context: { cls: 'ctx', op: ' ' }, removed: { cls: 'del', op: '-' }, added: { cls: 'add', op: '+' } } as const
 
-function hunksTable(hunks: readonly ApiHunk[]): HTMLElement {
+function hunksTable(hunks: readonly LineHunk[]): HTMLElement {
   const rows: HTMLElement[] = []
   for (const hunk of hunks) {
-    rows.push(
-      h('tr', { class: 'hunk-header' }, h('td', { colspan: 3 }, `@@ -${hunk.beforeStart},${hunk.beforeLines} +${hunk.afterStart},${hunk.afterLines} @@`)),
-    )
-    let before = hunk.beforeStart
-    let after = hunk.afterStart
+    const range = (start: number, lines: number) => (lines === 1 ? `${start}` : `${start},${lines}`)
+    const header = `@@ -${range(hunk.oldStart, hunk.oldLines)} +${range(hunk.newStart, hunk.newLines)} @@`
+    rows.push(h('tr', { class: 'hunk-header' }, h('td', { colspan: 3 }, header, hunk.heading ? h('span', { class: 'heading' }, ` ${hunk.heading}`) : null)))
+    // A side with no lines names the line before the change (git's convention): count from the next.
+    let before = hunk.oldLines === 0 ? hunk.oldStart + 1 : hunk.oldStart
+    let after = hunk.newLines === 0 ? hunk.newStart + 1 : hunk.newStart
     const marks = changedParts(hunk)
     hunk.lines.forEach((line, i) => {
-      const cls = line.op === '+' ? 'add' : line.op === '-' ? 'del' : 'ctx'
+      const { cls, op } = LINE[line.kind]
       const number = (n: number | undefined) => h('td', { class: 'number', ...(n === undefined ? {} : { 'data-line': n }) })
       rows.push(
         h(
           'tr',
           { class: `line ${cls}` },
-          number(line.op === '+' ? undefined : before++),
-          number(line.op === '-' ? undefined : after++),
-          h('td', { class: 'text', 'data-op': line.op }, ...marked(line.text, marks.get(i))),
+          number(line.kind === 'added' ? undefined : before++),
+          number(line.kind === 'removed' ? undefined : after++),
+          h('td', { class: 'text', 'data-op': op }, ...marked(line.text, marks.get(i)), line.newline ? null : h('span', { class: 'no-newline', title: 'no newline at end of file' }, ' ⏎̸')),
         ),
       )
     })
@@ -99,18 +95,18 @@ function hunksTable(hunks: readonly ApiHunk[]): HTMLElement {
  * Where a changed line differs from its partner: a run of n removed lines followed by n added
  * ones pairs them up in order, and each pair differs between their common prefix and suffix.
  */
-function changedParts(hunk: ApiHunk): Map<number, [number, number]> {
+function changedParts(hunk: LineHunk): Map<number, [number, number]> {
   const marks = new Map<number, [number, number]>()
   const lines = hunk.lines
   for (let i = 0; i < lines.length; ) {
-    if (lines[i].op !== '-') {
+    if (lines[i].kind !== 'removed') {
       i++
       continue
     }
     let removedEnd = i
-    while (removedEnd < lines.length && lines[removedEnd].op === '-') removedEnd++
+    while (removedEnd < lines.length && lines[removedEnd].kind === 'removed') removedEnd++
     let addedEnd = removedEnd
-    while (addedEnd < lines.length && lines[addedEnd].op === '+') addedEnd++
+    while (addedEnd < lines.length && lines[addedEnd].kind === 'added') addedEnd++
     if (addedEnd - removedEnd === removedEnd - i) {
       for (let k = 0; k < removedEnd - i; k++) {
         const [a, b] = [lines[i + k].text, lines[removedEnd + k].text]

@@ -99,7 +99,8 @@ section.change > header .stats { margin-left: auto; font-size: 12px; white-space
 .stats .plus { color: #059669; } .stats .minus { color: #dc2626; }
 section.change > :not(header) { margin: 0; }
 section.change > p.note, section.change > .images { padding: 8px 10px; }
-tr.hunk-header td { background: var(--hunk); color: var(--muted); padding: 2px 8px; }
+tr.hunk-header td { background: var(--hunk); color: var(--muted); padding: 2px 8px; overflow-wrap: anywhere; }
+.no-newline { color: #dc2626; user-select: none; }
 tr.line.add td { background: var(--add); } tr.line.del td { background: var(--del); }
 tr.line.add mark { background: var(--add-mark); color: inherit; } tr.line.del mark { background: var(--del-mark); color: inherit; }
 td.text::before { content: attr(data-op); color: var(--muted); margin-right: 6px; user-select: none; }
