@@ -74,12 +74,12 @@ describe('the inspector', () => {
     // As git prints it, with the line above the hunk as its heading.
     expect(await change.locator('tr.hunk-header').innerText()).toBe('@@ -12,7 +12,7 @@ line 11 of the poem, where the river runs')
     const rows = await change.locator('tr.line').evaluateAll(trs =>
-      trs.map(tr => [tr.className, ...[...tr.querySelectorAll('td.number')].map(td => td.getAttribute('data-line') ?? ''), tr.querySelector('td.text')!.textContent]),
+      trs.map(tr => [tr.className, ...[...tr.querySelectorAll('td.number')].map(td => td.getAttribute('data-line') ?? ''), tr.querySelector('td.op')!.textContent, tr.querySelector('td.text')!.textContent]),
     )
     expect(rows).toHaveLength(8) // 3 of context, the removed and the added line, 3 of context
-    expect(rows[3]).toEqual(['line del', '15', '', 'line 15 of the poem, where the river runs'])
-    expect(rows[4]).toEqual(['line add', '', '15', 'line 15 of the poem, where the stream runs'])
-    expect(rows[0]).toEqual(['line ctx', '12', '12', 'line 12 of the poem, where the river runs'])
+    expect(rows[3]).toEqual(['line del', '15', '', '-', 'line 15 of the poem, where the river runs'])
+    expect(rows[4]).toEqual(['line add', '', '15', '+', 'line 15 of the poem, where the stream runs'])
+    expect(rows[0]).toEqual(['line ctx', '12', '12', ' ', 'line 12 of the poem, where the river runs'])
     expect(await change.locator('tr.line mark').allInnerTexts()).toEqual(['river', 'stream'])
     await page.screenshot({ path: join(SHOTS, 'inspector-1400.png') })
   })

@@ -69,7 +69,7 @@ function hunksTable(hunks: readonly LineHunk[]): HTMLElement {
   for (const hunk of hunks) {
     const range = (start: number, lines: number) => (lines === 1 ? `${start}` : `${start},${lines}`)
     const header = `@@ -${range(hunk.oldStart, hunk.oldLines)} +${range(hunk.newStart, hunk.newLines)} @@`
-    rows.push(h('tr', { class: 'hunk-header' }, h('td', { colspan: 3 }, header, hunk.heading ? h('span', { class: 'heading' }, ` ${hunk.heading}`) : null)))
+    rows.push(h('tr', { class: 'hunk-header' }, h('td', { colspan: 4 }, header, hunk.heading ? h('span', { class: 'heading' }, ` ${hunk.heading}`) : null)))
     // A side with no lines names the line before the change (git's convention): count from the next.
     let before = hunk.oldLines === 0 ? hunk.oldStart + 1 : hunk.oldStart
     let after = hunk.newLines === 0 ? hunk.newStart + 1 : hunk.newStart
@@ -83,7 +83,8 @@ function hunksTable(hunks: readonly LineHunk[]): HTMLElement {
           { class: `line ${cls}` },
           number(line.kind === 'added' ? undefined : before++),
           number(line.kind === 'removed' ? undefined : after++),
-          h('td', { class: 'text', 'data-op': op }, ...marked(line.text, marks.get(i)), line.newline ? null : h('span', { class: 'no-newline', title: 'no newline at end of file' }, ' ⏎̸')),
+          h('td', { class: 'op' }, op),
+          h('td', { class: 'text' }, ...marked(line.text, marks.get(i)), line.newline ? null : h('span', { class: 'no-newline', title: 'no newline at end of file' }, ' ⏎̸')),
         ),
       )
     })

@@ -103,7 +103,7 @@ tr.hunk-header td { background: var(--hunk); color: var(--muted); padding: 2px 8
 .no-newline { color: #dc2626; user-select: none; }
 tr.line.add td { background: var(--add); } tr.line.del td { background: var(--del); }
 tr.line.add mark { background: var(--add-mark); color: inherit; } tr.line.del mark { background: var(--del-mark); color: inherit; }
-td.text::before { content: attr(data-op); color: var(--muted); margin-right: 6px; user-select: none; }
+table.hunks td.op { width: 1%; padding: 0 2px; color: var(--muted); user-select: none; }
 .actions { display: flex; gap: 10px; margin-bottom: 8px; }
 .loading { padding: 20px; color: var(--muted); }
 `
