@@ -173,6 +173,22 @@ describe('the inspector', () => {
     expect(query().diff).toBeUndefined()
   })
 
+  it('says what is missing on a URL naming nothing there, and goes on working', async () => {
+    const before = tab.errors.length
+    await page.goto(`${url}?commit=${'0'.repeat(40)}`)
+    await expect.poll(() => texts('#detail .error')).toEqual([`not found: commit ${'0'.repeat(40)}`])
+    await page.goto(`${url}?${new URLSearchParams({ tab: 'files', path: 'nothing/here.txt' })}`)
+    await expect.poll(() => texts('#detail .error')).toEqual(['not found: nothing', 'not found: nothing/here.txt'])
+    await page.click('#branches li[data-branch="main"] a')
+    await expect.poll(() => query()).toEqual({ branch: 'main', tab: 'files' })
+    await expect.poll(() => page.locator('#tree .entry').count()).toBe(4)
+    expect(await page.locator('#detail .error').count()).toBe(0)
+    // The browser logs each 404 the page was answered; nothing else went wrong.
+    const logged = tab.errors.splice(before)
+    expect(logged.length).toBeGreaterThan(0)
+    for (const error of logged) expect(error).toMatch(/Failed to load resource: the server responded with a status of 404/)
+  })
+
   it('shows a branch move pushed by another writer within two seconds, without a reload', async () => {
     await page.goto(url)
     await page.waitForSelector('body[data-ready]')
@@ -199,6 +215,15 @@ describe('the inspector', () => {
     expect(history!.width).toBeGreaterThan(250)
     expect(detail!.x).toBeGreaterThanOrEqual(history!.x + history!.width - 1)
     expect(detail!.x + detail!.width).toBeLessThanOrEqual(800)
+    // The page itself never scrolls: each column does, on its own.
+    await page.goto(`${url}?${new URLSearchParams({ commit: idOf('Add the poem') })}`)
+    await page.waitForSelector('#changes section.change')
+    expect(await page.evaluate(() => document.documentElement.scrollHeight)).toBeLessThanOrEqual(860)
+    const column = page.locator('.detail-column')
+    expect(await column.evaluate(c => c.scrollHeight > c.clientHeight)).toBe(true)
+    await column.evaluate(c => c.scrollTo(0, c.scrollHeight))
+    expect(await column.evaluate(c => c.scrollTop)).toBeGreaterThan(0)
+    expect(await page.locator('.history-column').evaluate(c => c.scrollTop)).toBe(0)
     await page.screenshot({ path: join(SHOTS, 'inspector-800.png') })
     expect(tab.errors).toEqual([])
   })
