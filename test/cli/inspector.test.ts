@@ -148,15 +148,19 @@ describe('the inspector', () => {
   })
 
   it('finds paths of the open commit, and opens one found', async () => {
-    await page.goto(`${url}?tab=files`)
-    await page.waitForSelector('body[data-ready]')
+    // A commit named by its branch or a prefix, as the API takes it, is the one marked in the history.
+    for (const name of ['main', idOf('Change a word').slice(0, 8)]) {
+      await page.goto(`${url}?${new URLSearchParams({ commit: name, tab: 'files' })}`)
+      await page.waitForSelector('body[data-ready]')
+      await expect.poll(() => page.locator('#history li.selected').getAttribute('data-id')).toBe(idOf('Change a word'))
+    }
     await page.fill('input.path-search', 'NOTE')
     await expect.poll(() => texts('#search li')).toEqual(['docs/deep/nested/notes.md'])
     expect(query().q).toBe('NOTE')
     await page.fill('input.path-search', 'images')
     await expect.poll(() => texts('#search li')).toEqual(['images/', 'images/logo.svg', 'images/pixel.png'])
     await page.click('#search li[data-path="images/logo.svg"] a')
-    await expect.poll(() => query()).toEqual({ tab: 'files', path: 'images/logo.svg' })
+    await expect.poll(() => query()).toEqual({ commit: idOf('Change a word').slice(0, 8), tab: 'files', path: 'images/logo.svg' })
     await page.waitForSelector('#value img')
   })
 

@@ -60,7 +60,13 @@ export function detailView(shown: View, detail: Detail, options: DetailViewOptio
       link({ tab: 'files' }, 'Files', { class: shown.tab === 'files' ? 'tab selected' : 'tab', 'data-tab': 'files' }),
     ),
     shown.tab === 'changes'
-      ? h('div', { id: 'changes', class: 'panel' }, problem(detail.changesError), detail.changes ? diffView(detail.changes, { rawUrl }) : null)
+      ? h(
+          'div',
+          { id: 'changes', class: 'panel' },
+          commit.parents.length > 1 ? h('p', { class: 'note merge' }, 'A merge: what it changed against its first parent, ', h('code', {}, commit.parents[0].slice(0, 7)), '.') : null,
+          problem(detail.changesError),
+          detail.changes ? diffView(detail.changes, { rawUrl }) : null,
+        )
       : filesPanel(shown, detail, options, problem),
   )
 }

@@ -88,9 +88,13 @@ async function loadMore(): Promise<void> {
   drawHistory(view())
 }
 
-/** The commit the view opens: the one it names, else the head of its branch (or main, or any). */
+/**
+ * The commit the view opens: the one it names (a full id, a branch or a prefix of a commit shown,
+ * as the API takes it), else the head of its branch (or main, or any).
+ */
 function openCommit(shown: View): string | undefined {
-  if (shown.commit !== undefined) return shown.commit
+  const named = shown.commit
+  if (named !== undefined) return loaded.branches.find(b => b.name === named)?.head ?? loaded.commits.find(c => c.id.startsWith(named))?.id ?? named
   const branch = shown.branch ?? 'main'
   return (loaded.branches.find(b => b.name === branch) ?? loaded.branches[0])?.head
 }

@@ -45,9 +45,11 @@ export function searchResults(found: ApiPaths, options: SearchResultsOptions): H
       h('a', { href: options.href(steps, file), onclick: follow(() => options.onOpen(steps, file)) }, file ? path : `${path}/`),
     )
   })
+  const count = `${found.paths.length}${found.truncated ? '+' : ''} path${found.paths.length === 1 ? '' : 's'} holding “${found.query}”`
   return h(
     'div',
     { class: 'search-results' },
+    h('p', { class: 'note count' }, count),
     h('ul', {}, ...items),
     found.truncated ? h('p', { class: 'note truncated' }, `Only the first ${found.paths.length} matches are shown.`) : null,
   )
