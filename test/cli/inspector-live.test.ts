@@ -1,7 +1,7 @@
 /**
  * Live branch moves in the inspector on the other backends (LevelDB is walked in
  * inspector.test.ts): a git store moved by the `git` command itself, which the server cannot
- * hear and finds by re-reading the refs, and a memory store moved by a push. Each move shows in
+ * hear and finds by re-reading the refs, and a memory store behind a read token moved by a push. Each move shows in
  * real headless Chromium within two seconds, without a reload.
  */
 import { join } from 'node:path'
@@ -30,8 +30,8 @@ afterAll(async () => {
   removeDir(dir)
 })
 
-async function serve(args: string[]): Promise<string> {
-  const server = startIrmin([...args, '--json', 'serve', '--port', '0'])
+async function serve(globals: string[], options: string[] = []): Promise<string> {
+  const server = startIrmin([...globals, '--json', 'serve', '--port', '0', ...options])
   servers.push(server)
   return JSON.parse(await server.waitForLine(line => line.startsWith('{'))).url
 }
@@ -79,14 +79,21 @@ describe('live branch moves', () => {
     await tab.context.close()
   })
 
-  it('memory store, moved by a push: shown within two seconds', async () => {
-    const url = await serve(['--backend', 'memory', '--example'])
-    const tab = await open(url)
+  it('memory store guarded by a read token, moved by a push: shown within two seconds', async () => {
+    // The browser answers the page's Basic challenge once; the event stream rides on it too.
+    const url = await serve(['--backend', 'memory'], ['--example', '--read-token', 'r-secret', '--token', 'w-secret'])
+    const context = await browser.newContext({ httpCredentials: { username: 'reader', password: 'r-secret' } })
+    const page = await context.newPage()
+    const errors: string[] = []
+    page.on('console', message => void (message.type() === 'error' && errors.push(message.text())))
+    await page.goto(url)
+    await page.waitForSelector('body[data-ready]')
+    const tab: TestPage = { page, context, errors }
     const writer = await Repo.open({ backend: openMemoryBackend(), contents: Contents.bytes })
-    await clone(writer, url)
+    await clone(writer, url, { token: 'w-secret' })
     const moved = await writer.branch('feature').set(['docs', 'guide.md'], new TextEncoder().encode('# Guide\n\nRewritten.\n'), { message: 'Rewrite the guide' })
     const started = Date.now()
-    await push(writer, url, 'feature')
+    await push(writer, url, 'feature', { token: 'w-secret' })
     expect(await shown(tab, 'feature', moved!.id, started)).toBeLessThan(2)
     await tab.page.waitForSelector(`#history li[data-id="${moved!.id}"]`, { timeout: 2000 })
     expect(tab.errors).toEqual([])

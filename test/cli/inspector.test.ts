@@ -204,6 +204,7 @@ describe('the inspector', () => {
     await page.waitForSelector(`#history li[data-id="${moved!.id}"]`, { timeout: 2000 })
     await expect.poll(() => page.locator('#commit .commit-details').getAttribute('data-id'), { timeout: 2000 }).toBe(moved!.id)
     const seconds = (Date.now() - started) / 1000
+    console.log(`main moved to ${moved!.id.slice(0, 7)} by a push: shown after ${seconds.toFixed(2)} s`)
     expect(seconds).toBeLessThan(2)
     expect(await texts('#changes section.change')).toEqual([expect.stringContaining('poem.txt')])
     expect(await texts('#branches li[data-branch="main"] code')).toEqual([moved!.id.slice(0, 7)])
