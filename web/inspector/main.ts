@@ -93,10 +93,20 @@ async function loadMore(): Promise<void> {
  * as the API takes it), else the head of its branch (or main, or any).
  */
 function openCommit(shown: View): string | undefined {
-  const named = shown.commit
-  if (named !== undefined) return loaded.branches.find(b => b.name === named)?.head ?? loaded.commits.find(c => c.id.startsWith(named))?.id ?? named
+  if (shown.commit !== undefined) return resolve(shown.commit)
   const branch = shown.branch ?? 'main'
   return (loaded.branches.find(b => b.name === branch) ?? loaded.branches[0])?.head
+}
+
+/**
+ * A branch as its head, a prefix (4 hex digits or more, as the API takes one) of a single commit
+ * shown as its id; anything else is left to the API to resolve or refuse.
+ */
+function resolve(named: string): string {
+  const head = loaded.branches.find(b => b.name === named)?.head
+  if (head !== undefined) return head
+  const matches = /^[0-9a-f]{4,40}$/.test(named) ? loaded.commits.filter(c => c.id.startsWith(named)) : []
+  return matches.length === 1 ? matches[0].id : named
 }
 
 function labels(): Map<string, string[]> {
@@ -154,7 +164,8 @@ async function loadDetail(shown: View, id: string): Promise<Detail> {
   const attempt = (task: () => Promise<void>, onError: (error: Error) => void) =>
     tasks.push(task().catch(error => onError(error as Error)))
   if (shown.diff) {
-    const [a, b] = shown.diff
+    // Resolved first: answers are kept by commit id, and a branch named in the URL moves.
+    const [a, b] = shown.diff.map(resolve)
     attempt(async () => void (detail.compared = await cached(`diff ${a} ${b}`, () => api.diff(a, b))), e => (detail.comparedError = e))
   }
   if (shown.tab === 'changes') {
