@@ -79,6 +79,31 @@ describe('live branch moves', () => {
     await tab.context.close()
   })
 
+  it('a move made while the server was down shows once it is back, without a reload', async () => {
+    const root = join(dir, 'git-restart')
+    const store = await createStore(root, 'git')
+    await writeFixture(store.repo)
+    await store.close()
+    const url = await serve(['--root', root])
+    const tab = await open(url)
+    const live = tab.page.locator('header .live')
+    await servers.pop()!.stop()
+    await expect.poll(() => live.innerText(), { timeout: 5000 }).toBe('offline: reconnecting…')
+    const head = git(dir, ['--git-dir', root, 'rev-parse', 'main']).trim()
+    const tree = git(dir, ['--git-dir', root, 'rev-parse', 'main^{tree}']).trim()
+    const commit = git(dir, ['--git-dir', root, 'commit-tree', tree, '-p', head, '-m', 'Made while the server was down']).trim()
+    git(dir, ['--git-dir', root, 'update-ref', 'refs/heads/main', commit])
+    const server = startIrmin(['--root', root, '--json', 'serve', '--port', new URL(url).port])
+    servers.push(server)
+    await server.waitForLine(line => line.startsWith('{'))
+    // EventSource comes back on its own (after about 3 s); the refs it reads first hold the move.
+    await expect.poll(() => tab.page.locator('#branches li[data-branch="main"] code').innerText(), { timeout: 8000 }).toBe(commit.slice(0, 7))
+    expect(await live.getAttribute('data-up')).toBe('true')
+    // The browser logged the refused reconnections; the page itself threw nothing.
+    expect(tab.errors.filter(e => !e.includes('ERR_CONNECTION_REFUSED') && !e.includes('Failed to load resource'))).toEqual([])
+    await tab.context.close()
+  })
+
   it('memory store guarded by a read token, moved by a push: shown within two seconds', async () => {
     // The browser answers the page's Basic challenge once; the event stream rides on it too.
     const url = await serve(['--backend', 'memory'], ['--example', '--read-token', 'r-secret', '--token', 'w-secret'])

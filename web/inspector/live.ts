@@ -11,8 +11,11 @@ export interface LiveRefs {
   close(): void
 }
 
-/** `onMove` runs after moves; `known` gives the heads the page shows, to compare snapshots with. */
-export function watchBranches(onMove: () => void, known: () => ReadonlyArray<{ name: string; head: string }>): LiveRefs {
+/**
+ * `onMove` runs after moves; `known` gives the heads the page shows, to compare snapshots with;
+ * `onStatus` hears whether the stream is up (false while EventSource tries to reconnect).
+ */
+export function watchBranches(onMove: () => void, known: () => ReadonlyArray<{ name: string; head: string }>, onStatus: (up: boolean) => void = () => {}): LiveRefs {
   if (typeof EventSource === 'undefined') return { close() {} }
   const source = new EventSource('/sync/v1/events?prefix=refs/heads/')
   let timer: ReturnType<typeof setTimeout> | undefined
@@ -24,6 +27,8 @@ export function watchBranches(onMove: () => void, known: () => ReadonlyArray<{ n
     }, SETTLE_MS)
   }
   source.addEventListener('ref', moved)
+  source.addEventListener('open', () => onStatus(true))
+  source.addEventListener('error', () => onStatus(false))
   // A snapshot comes first on each (re)connection: a move the page has not shown may be in it.
   source.addEventListener('refs', event => {
     const { refs } = JSON.parse((event as MessageEvent<string>).data) as { refs: Array<[string, string]> }

@@ -237,7 +237,15 @@ async function start(): Promise<void> {
   }
   window.addEventListener('popstate', () => void render())
   await render()
-  watchBranches(() => void refresh(), () => loaded.branches)
+  watchBranches(
+    () => void refresh(),
+    () => loaded.branches,
+    up => {
+      panels.live.dataset.up = String(up)
+      if (!up) panels.live.textContent = 'offline: reconnecting…'
+      else if (panels.live.textContent?.startsWith('offline')) panels.live.textContent = 'live'
+    },
+  )
   document.body.dataset.ready = 'true'
 }
 
