@@ -1,7 +1,7 @@
 /**
  * The store the inspector tests walk: a poem of 30 lines in which the second commit changes one
- * word, images (PNG and SVG), a deep directory, and a line 3,000 characters long; and the means
- * to move a branch from outside, as another writer would.
+ * word, images (PNG and SVG), a deep directory, a line 3,000 characters long and a text of 500
+ * lines.
  */
 import type { CommitOptions, Repo } from '../../index.js'
 
@@ -21,6 +21,7 @@ export async function writeFixture(repo: Repo<Uint8Array>): Promise<void> {
     tx.set(['images', 'logo.svg'], text(LOGO_SVG))
     tx.set(['docs', 'deep', 'nested', 'notes.md'], text('# Notes\n\nFirst note.\nSecond note.\n'))
     tx.set(['long-line.txt'], text(`${'word '.repeat(600)}\n`))
+    tx.set(['big.txt'], text(Array.from({ length: 500 }, (_, i) => `row ${i + 1}\n`).join('')))
   }, { ...at(0, 'Add the poem, images and notes'), })
   await main.set(['poem.txt'], text(CHANGED_POEM), { ...at(7, 'Change a word\n\nThe river becomes a stream: a one-word change in a long text.') })
 }

@@ -89,6 +89,7 @@ describe('the inspector', () => {
     await page.click('#commit a.commit-link')
     await expect.poll(() => query().commit).toBe(first)
     await expect.poll(() => page.locator('#changes section.change').evaluateAll(s => s.map(e => [e.className, e.getAttribute('data-path')]))).toEqual([
+      ['change added', 'big.txt'],
       ['change added', 'docs/deep/nested/notes.md'],
       ['change added', 'images/logo.svg'],
       ['change added', 'images/pixel.png'],
@@ -99,6 +100,11 @@ describe('the inspector', () => {
     // Images changed show as images (two added here), text as added lines.
     expect(await page.locator('#changes section.change img').count()).toBe(2)
     expect(await page.locator('#changes section.change[data-path="poem.txt"] tr.line.add').count()).toBe(30)
+    // A long diff waits for a click.
+    const big = page.locator('#changes section.change[data-path="big.txt"]')
+    expect(await big.locator('tr.line').count()).toBe(0)
+    await big.locator('button.show-diff', { hasText: 'Show the diff (500 lines)' }).click()
+    expect(await big.locator('tr.line.add').count()).toBe(500)
   })
 
   it('walks the files into a deep directory; a reload there lands in the same place; back and forward move through it', async () => {
@@ -185,7 +191,7 @@ describe('the inspector', () => {
     await expect.poll(() => texts('#detail .error')).toEqual(['not found: nothing', 'not found: nothing/here.txt'])
     await page.click('#branches li[data-branch="main"] a')
     await expect.poll(() => query()).toEqual({ branch: 'main', tab: 'files' })
-    await expect.poll(() => page.locator('#tree .entry').count()).toBe(4)
+    await expect.poll(() => page.locator('#tree .entry').count()).toBe(5)
     expect(await page.locator('#detail .error').count()).toBe(0)
     // The browser logs each 404 the page was answered; nothing else went wrong.
     const logged = tab.errors.splice(before)

@@ -56,10 +56,22 @@ function body(diff: ApiDiff, change: ApiChange, path: string[], options: DiffVie
       present && commit !== null ? h('figure', {}, imageBlock(options.rawUrl(commit, path), path), h('figcaption', {}, label)) : null
     return h('div', { class: 'images' }, side('before', diff.a, change.before !== undefined), side('after', diff.b, change.after !== undefined))
   }
-  if (change.hunks) return change.hunks.length === 0 ? h('p', { class: 'note' }, 'Only the line endings or bytes changed.') : hunksTable(change.hunks)
+  if (change.hunks) return change.hunks.length === 0 ? h('p', { class: 'note' }, 'Only the line endings or bytes changed.') : largeOrNot(change.hunks)
   const size = (v: ApiChange['before']) => (v ? `${v.size} bytes` : 'nothing')
   if (change.kind === 'updated') return h('p', { class: 'note binary' }, `Binary value: ${size(change.before)} → ${size(change.after)}`)
   return value ? valueBlock(value) : h('p', { class: 'note' }, 'empty')
+}
+
+/** A diff longer than this many lines waits for a click, so a large commit opens quickly. */
+const SHOWN_LINES = 400
+
+function largeOrNot(hunks: readonly LineHunk[]): HTMLElement {
+  const lines = hunks.reduce((sum, hunk) => sum + hunk.lines.length, 0)
+  if (lines <= SHOWN_LINES) return hunksTable(hunks)
+  const holder = h('div', { class: 'large-diff' })
+  const button = h('button', { type: 'button', class: 'show-diff', onclick: () => holder.replaceChildren(hunksTable(hunks)) }, `Show the diff (${lines} lines)`)
+  holder.append(button)
+  return holder
 }
 
 const LINE = { context: { cls: 'ctx', op: ' ' }, removed: { cls: 'del', op: '-' }, added: { cls: 'add', op: '+' } } as const

@@ -104,6 +104,8 @@ tr.hunk-header td { background: var(--hunk); color: var(--muted); padding: 2px 8
 tr.line.add td { background: var(--add); } tr.line.del td { background: var(--del); }
 tr.line.add mark { background: var(--add-mark); color: inherit; } tr.line.del mark { background: var(--del-mark); color: inherit; }
 table.hunks td.op { width: 1%; padding: 0 2px; color: var(--muted); user-select: none; }
+.large-diff { padding: 8px 10px; }
+.show-diff { color: var(--accent); }
 .actions { display: flex; gap: 10px; margin-bottom: 8px; }
 .loading { padding: 20px; color: var(--muted); }
 `
