@@ -22,6 +22,6 @@ export async function writeFixture(repo: Repo<Uint8Array>): Promise<void> {
     tx.set(['docs', 'deep', 'nested', 'notes.md'], text('# Notes\n\nFirst note.\nSecond note.\n'))
     tx.set(['long-line.txt'], text(`${'word '.repeat(600)}\n`))
     tx.set(['big.txt'], text(Array.from({ length: 500 }, (_, i) => `row ${i + 1}\n`).join('')))
-  }, { ...at(0, 'Add the poem, images and notes'), })
-  await main.set(['poem.txt'], text(CHANGED_POEM), { ...at(7, 'Change a word\n\nThe river becomes a stream: a one-word change in a long text.') })
+  }, at(0, 'Add the poem, images and notes'))
+  await main.set(['poem.txt'], text(CHANGED_POEM), at(7, 'Change a word\n\nThe river becomes a stream: a one-word change in a long text.'))
 }
