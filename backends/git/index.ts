@@ -349,8 +349,10 @@ export class GitBackend implements Backend {
       for (let i = 0; i < before; i++) if (packs[i].index.find(key) >= 0) return true
       return false
     }
+    // In pack order: a caller reading what it lists (fsck, GC) then reads each pack front to
+    // back, delta bases before their deltas, through the pack's read-ahead and base cache.
     for (const [i, pack] of packs.entries()) {
-      for (let position = 0; position < pack.index.count; position++) {
+      for (const position of pack.positionsInPackOrder()) {
         const id = pack.index.idAt(position)
         if (!inPacks(id, i)) yield id
       }
