@@ -278,6 +278,7 @@ class PackParser {
     if (entry.framed.length > this.cacheBytes) return
     this.cache.set(key, entry)
     this.cacheUsed += entry.framed.length
+    if (this.cacheUsed <= this.cacheBytes) return
     for (const [oldKey, old] of this.cache) {
       if (this.cacheUsed <= this.cacheBytes) break
       this.cache.delete(oldKey)
