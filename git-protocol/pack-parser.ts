@@ -11,9 +11,10 @@
  * yielded. A REF_DELTA whose base is nowhere yet is held back (within the same budget) until the
  * base arrives later in the pack; one still waiting at the end is a `MissingDeltaBaseError`.
  *
- * Zlib streams do not say how long they are: an entry is inflated from a view that holds at
- * least the deflate bound of its announced size (so one attempt normally suffices), and node's
- * zlib reports how many input bytes the stream used.
+ * Zlib streams do not say how long they are: an entry is inflated from what has arrived, again
+ * from twice as much if that was not all of it (up to the deflate bound of its announced size),
+ * and node's zlib reports how many input bytes the stream used. So an object is yielded as soon
+ * as its bytes are in, and an interrupted stream leaves every object before the cut parsed.
  */
 import { inflateSync, type ZlibOptions } from 'node:zlib'
 import { CorruptObjectError } from '../core/errors.js'
@@ -169,17 +170,16 @@ class PackParser {
     }
     this.entries.add(offset)
 
-    // Inflate from a view holding the deflate bound of `size`; double it in the rare case a
-    // sender's stream is longer (say, many tiny stored blocks).
-    let want = dataStart + deflateBound(header.size)
+    // Inflate what has arrived; if the stream goes on past it, wait for twice as much (so a
+    // large entry costs at most twice its inflation), never for more than its deflate bound.
     let inflated: Uint8Array
     let used: number
     for (;;) {
-      view = await input.view(want)
       const result = inflateEntry(view.subarray(dataStart), header.size)
       if (result === 'short') {
         if (input.ended) throw new TruncatedPackError(`inside the data of entry ${index} (offset ${offset})`)
-        want = view.length * 2
+        const bound = dataStart + deflateBound(header.size)
+        view = await input.view(view.length >= bound ? view.length * 2 : Math.min(bound, Math.max(view.length * 2, view.length + 4096)))
         continue
       }
       if (typeof result === 'string') throw new CorruptPackEntryError(offset, result)

@@ -58,8 +58,11 @@ export class ArrivedGraph {
     return ids.filter((_, i) => !present[i])
   }
 
-  /** Arrived commits whose trees and history are all here, newest only (none is another's parent). */
-  async wholeCommitTips(backend: Backend, shallow: ReadonlySet<string>): Promise<string[]> {
+  /**
+   * What arrived whole: trees whose subtrees and blobs are all here, commits whose tree and
+   * history are, and the newest of those commits (none is another's parent) as `tips`.
+   */
+  async whole(backend: Backend, shallow: ReadonlySet<string>): Promise<{ trees: string[]; commits: string[]; tips: string[] }> {
     const outside = new Set<string>()
     for (const targets of this.links.values()) for (const target of targets) if (!this.arrived.has(target)) outside.add(target)
     const ids = [...outside]
@@ -95,9 +98,10 @@ export class ArrivedGraph {
         stack.pop()
       }
     }
-    const whole = this.commits.filter((id) => commitWhole.get(id))
-    const named = new Set(whole.flatMap((id) => this.links.get(id)!.slice(1)))
-    return whole.filter((id) => !named.has(id))
+    const commits = this.commits.filter((id) => commitWhole.get(id))
+    const named = new Set(commits.flatMap((id) => this.links.get(id)!.slice(1)))
+    const trees = [...this.links.keys()].filter((id) => !commitWhole.has(id) && this.arrived.has(id) && treeWhole.get(id) === true)
+    return { trees, commits, tips: commits.filter((id) => !named.has(id)) }
   }
 }
 

@@ -7,16 +7,23 @@
  * `refs/remotes/<remote>/<branch>`, tags (annotated ones as tag objects) in `refs/tags/<name>`
  * unless a different tag of that name is already there, as `git fetch` does.
  *
- * Interrupted (a broken connection, a server gone mid-pack): the objects that arrived stay; the
- * newest arrived commits that are whole (trees and history all here) are kept under
+ * A pack lists commits first, then trees, then blobs, so a commit or tree that arrives is not yet
+ * whole. Blobs are written as they arrive (a blob is always whole); commits, trees and tags are
+ * held in memory (up to `MAX_HELD_BYTES`) and written once the pack is complete and connected,
+ * trees before commits: a commit in the store always has its closure, which is what later
+ * fetches rely on when they find a wanted commit present and ask for nothing.
+ *
+ * Interrupted (a broken connection, a server gone mid-pack): what arrived whole is written (its
+ * trees, then its commits), and the newest whole commits are kept under
  * `refs/irmin/resume/<remote>/<id>`, so GC keeps them and the next attempt names them as haves
  * and the server leaves them out. The fetch retries on its own (`retries`, default 2). Bad
- * input (a corrupt pack) is not retried and records nothing: no ref moves, and what arrived is
- * unreferenced garbage for GC.
+ * input (a corrupt pack) is not retried and writes no commit or tree: no ref moves, and the
+ * blobs that arrived are unreferenced garbage for GC.
  */
 import { type Backend, NotFoundError, readShallow, type Repo, writeShallow } from '../../core/index.js'
-import { TruncatedPktLineError, GitTransferError, IncompletePackError, TruncatedPackError } from '../errors.js'
-import { parsePack } from '../pack-parser.js'
+import type { ObjectWriter } from '../../core/object-store.js'
+import { TruncatedPktLineError, GitTransferError, IncompletePackError, PackLimitError, TruncatedPackError } from '../errors.js'
+import { type PackObject, parsePack } from '../pack-parser.js'
 import type { FetchOptions, FetchResult } from '../../sync/client/fetch.js'
 import { moveRef, RESUME_PREFIX } from '../../sync/client/fetch.js'
 import { type Remote, trackingRef } from '../../sync/client/remotes.js'
@@ -38,6 +45,8 @@ const TAGS = 'refs/tags/'
 /** Received bytes written before the fetch waits for the backend (and forgets them in memory). */
 const LAND_BYTES = 32 * 1024 * 1024
 const MAX_HAVES = 1000
+/** Commits, trees and tags of one fetch kept in memory until the pack is connected. */
+export const MAX_HELD_BYTES = 1024 * 1024 * 1024
 const PROGRESS_EVERY = 500
 
 export async function gitFetch(repo: AnyRepo, remote: Remote, options: GitFetchOptions = {}): Promise<FetchResult> {
@@ -57,10 +66,13 @@ export async function gitFetch(repo: AnyRepo, remote: Remote, options: GitFetchO
   const present = await repo.backend.hasObjects(wanted)
   const wants = wanted.filter((_, i) => !present[i])
   const total = { objects: 0, bytes: 0 }
+  // What an interrupted fetch left to resume from: done with once this fetch completes.
+  const resumed = await repo.backend.listRefs(`${RESUME_PREFIX}${remote.name}/`)
   if (wants.length > 0) await fetchWithRetries(repo, session, remote, wants, options, total)
   const branches = []
   for (const { branch, id } of heads) branches.push({ branch, id, before: await moveRef(repo, trackingRef(remote.name, branch), id) })
   await storeTags(repo, tags)
+  for (const [ref, id] of resumed) await repo.backend.casRef(ref, id, undefined)
   return { remote: remote.name, branches, ...total, requests: http.requests }
 }
 
@@ -78,6 +90,7 @@ async function fetchWithRetries(repo: AnyRepo, session: UploadPack, remote: Remo
   for (let attempt = 0; ; attempt++) {
     try {
       const resumed = await transfer(repo, session, remote, wants, options, total)
+      // The resume refs an earlier attempt of this fetch left.
       for (const [ref, id] of resumed) await repo.backend.casRef(ref, id, undefined)
       return
     } catch (error) {
@@ -105,17 +118,25 @@ async function transfer(repo: AnyRepo, session: UploadPack, remote: Remote, want
   /** Objects written since the last wait for the backend: a delta base may be among them. */
   let unlanded = new Map<string, Uint8Array>()
   let unlandedBytes = 0
-  let interrupted = false
+  /** Commits, trees and tags, written once they are known whole. */
+  const held = new Map<string, PackObject>()
+  let heldBytes = 0
   try {
     const reply = await session.fetch({ wants, haves, depth: options.depth, filter, onRemoteProgress: options.onRemoteProgress })
     shallow = new Set(reply.shallow)
-    const loadBase = async (id: string) => unlanded.get(id) ?? (await repo.backend.getObjects([id]))[0]
+    const loadBase = async (id: string) => held.get(id)?.framed ?? unlanded.get(id) ?? (await repo.backend.getObjects([id]))[0]
     for await (const object of parsePack(counted(reply.pack, total), { loadBase })) {
-      writer.add(object.id, object.framed)
       graph.add(object)
+      if (++total.objects % PROGRESS_EVERY === 0) options.onProgress?.({ ...total })
+      if (object.type !== 'blob') {
+        held.set(object.id, object)
+        heldBytes += object.framed.length
+        if (heldBytes > MAX_HELD_BYTES) throw new PackLimitError(`the commits and trees of one fetch exceed ${MAX_HELD_BYTES} bytes: fetch with a depth first`)
+        continue
+      }
+      writer.add(object.id, object.framed)
       unlanded.set(object.id, object.framed)
       unlandedBytes += object.framed.length
-      if (++total.objects % PROGRESS_EVERY === 0) options.onProgress?.({ ...total })
       if (unlandedBytes >= LAND_BYTES) {
         await writer.finish()
         unlanded = new Map()
@@ -126,6 +147,8 @@ async function transfer(repo: AnyRepo, session: UploadPack, remote: Remote, want
     options.onProgress?.({ ...total })
     const missing = await graph.missing(repo.backend, wants, shallow)
     if (missing.length > 0) throw new IncompletePackError(missing)
+    const byType = (type: string) => [...held.values()].filter((o) => o.type === type).map((o) => o.id)
+    await writeHeld(writer, held, byType('tree'), [...byType('commit'), ...byType('tag')])
     if (reply.shallow.length > 0 || reply.unshallow.length > 0) {
       const unshallow = new Set(reply.unshallow)
       const kept = (await readShallow(repo.objects)).filter((id) => !unshallow.has(id))
@@ -133,15 +156,26 @@ async function transfer(repo: AnyRepo, session: UploadPack, remote: Remote, want
     }
     return resume
   } catch (error) {
-    interrupted = isInterruption(error)
     await writer.finish().catch(() => {})
-    if (interrupted) {
-      for (const id of await graph.wholeCommitTips(repo.backend, shallow)) await moveRef(repo, `${RESUME_PREFIX}${remote.name}/${id}`, id)
+    if (isInterruption(error)) {
+      const whole = await graph.whole(repo.backend, shallow)
+      await writeHeld(writer, held, whole.trees, whole.commits)
+      const boundary = [...shallow].filter((id) => held.has(id))
+      if (boundary.length > 0) await writeShallow(repo.objects, [...new Set([...(await readShallow(repo.objects)), ...boundary])])
+      for (const id of whole.tips) await moveRef(repo, `${RESUME_PREFIX}${remote.name}/${id}`, id)
     }
     throw error
   } finally {
     tracking.release()
     for (const release of unpin) release()
+  }
+}
+
+/** Writes held trees, waits for them, then the commits and tags that name them. */
+async function writeHeld(writer: ObjectWriter, held: ReadonlyMap<string, PackObject>, trees: readonly string[], commits: readonly string[]): Promise<void> {
+  for (const ids of [trees, commits]) {
+    for (const id of ids) writer.add(id, held.get(id)!.framed)
+    await writer.finish()
   }
 }
 
