@@ -65,3 +65,94 @@ export class GitRequestTooLargeError extends GitRequestError {
     super(`${what} is over the limit of ${limit} bytes`, 413)
   }
 }
+
+// --- pack-stream errors: a pack received on the wire (git-protocol/pack-parser.ts) ---
+
+/** Anything wrong with a pack stream; the subclasses say what. */
+export class PackStreamError extends GitProtocolError {
+  override readonly code: string = 'EPACK'
+}
+
+/** The stream does not start with `PACK`, version 2 or 3, and an object count. */
+export class BadPackHeaderError extends PackStreamError {
+  override readonly code = 'EPACKHEADER'
+  constructor(reason: string) {
+    super(`bad pack header: ${reason}`)
+  }
+}
+
+/** The stream ended inside the pack (in an entry, or before the trailer). */
+export class TruncatedPackError extends PackStreamError {
+  override readonly code = 'EPACKTRUNCATED'
+  constructor(reason: string) {
+    super(`pack truncated: ${reason}`)
+  }
+}
+
+/** The SHA-1 trailer does not match the pack's bytes. */
+export class PackChecksumError extends PackStreamError {
+  override readonly code = 'EPACKCHECKSUM'
+  constructor(
+    readonly expected: string,
+    readonly actual: string,
+  ) {
+    super(`pack checksum mismatch: the trailer says ${expected}, the bytes hash to ${actual}`)
+  }
+}
+
+/** The header announced a different number of objects than the pack holds. */
+export class PackCountMismatchError extends PackStreamError {
+  override readonly code = 'EPACKCOUNT'
+  constructor(reason: string) {
+    super(`pack object count mismatch: ${reason}`)
+  }
+}
+
+/** An entry with a type code that is no object and no delta (0, 5 or out of range). */
+export class UnknownPackObjectTypeError extends PackStreamError {
+  override readonly code = 'EPACKTYPE'
+  constructor(
+    readonly offset: number,
+    readonly typeCode: number,
+  ) {
+    super(`pack entry at offset ${offset} has unknown type ${typeCode}`)
+  }
+}
+
+/** A delta whose base is neither earlier in the pack nor available locally (a thin pack's base). */
+export class MissingDeltaBaseError extends PackStreamError {
+  override readonly code = 'EPACKBASE'
+  constructor(readonly base: string) {
+    super(`pack delta base ${base} is missing (not in the pack, not in the store)`)
+  }
+}
+
+/** A delta that cannot be applied to its base (sizes disagree, copies outside the base, …). */
+export class BadDeltaError extends PackStreamError {
+  override readonly code = 'EPACKDELTA'
+  constructor(
+    readonly offset: number,
+    reason: string,
+  ) {
+    super(`bad delta at pack offset ${offset}: ${reason}`)
+  }
+}
+
+/** An entry whose zlib data is corrupt, or inflates to another size than its header says. */
+export class CorruptPackEntryError extends PackStreamError {
+  override readonly code = 'EPACKENTRY'
+  constructor(
+    readonly offset: number,
+    reason: string,
+  ) {
+    super(`corrupt pack entry at offset ${offset}: ${reason}`)
+  }
+}
+
+/** An object or held-back delta beyond what the parser was allowed to keep in memory. */
+export class PackLimitError extends PackStreamError {
+  override readonly code = 'EPACKLIMIT'
+  constructor(reason: string) {
+    super(`pack exceeds a limit: ${reason}`)
+  }
+}

@@ -18,7 +18,7 @@ import { promisify } from 'node:util'
 export const PACKAGE_ROOT = fileURLToPath(new URL('../', import.meta.url))
 export const IRMIN_BIN = join(PACKAGE_ROOT, 'bin/irmin.js')
 
-const SOURCES = ['cli', 'web', 'core', 'backends', 'sync', 'xenstore', 'nfs-export', 'index.ts', 'index.browser.ts', 'node-hasher.ts']
+const SOURCES = ['cli', 'web', 'core', 'backends', 'sync', 'git-protocol', 'xenstore', 'nfs-export', 'index.ts', 'index.browser.ts', 'node-hasher.ts']
 const OUTPUTS = ['dist/cli/main.js', 'dist/web/bundle/inspector.js', 'dist/web/bundle/comments.js', 'dist/web/bundle/comments-sw.js']
 const LOCK = join(PACKAGE_ROOT, 'dist/.test-build.lock')
 
