@@ -42,11 +42,14 @@ export class GitReply {
     const step = MAX_PKT_PAYLOAD - 1
     for (let at = 0; at < data.length; at += step) {
       const piece = data.subarray(at, Math.min(data.length, at + step))
-      const line = Buffer.allocUnsafe(piece.length + 5)
-      line.write((piece.length + 5).toString(16).padStart(4, '0'), 0, 'latin1')
-      line[4] = band
-      line.set(piece, 5)
-      await this.raw(line)
+      const head = Buffer.allocUnsafe(5)
+      head.write((piece.length + 5).toString(16).padStart(4, '0'), 0, 'latin1')
+      head[4] = band
+      // Head and piece go out together (corked: one writev), the piece without a copy.
+      this.response.cork()
+      const written = [this.raw(head), this.raw(piece)] // each writes at once, before its first await
+      this.response.uncork()
+      await Promise.all(written)
     }
   }
 

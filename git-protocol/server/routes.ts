@@ -20,6 +20,7 @@ import { pktLine } from '../pkt-line.js'
 import { type Service, v0Advertisement, v2Capabilities } from './advertise.js'
 import { requestBody } from './body.js'
 import { receivePack } from './receive-pack.js'
+import { packLevel } from './pack-objects.js'
 import { advertisedRefs } from './refs.js'
 import { GitReply } from './reply.js'
 import { uploadPackV2 } from './upload-pack.js'
@@ -53,8 +54,9 @@ export async function handleGit(ctx: SyncServerContext, request: IncomingMessage
     reply = new GitReply(response, `application/x-${service}-result`)
     if (service === 'git-receive-pack') return await receivePack(ctx, request, reply)
     const body = requestBody(request, UPLOAD_REQUEST_LIMIT, 'an upload-pack request')
-    if (wantsV2(request)) await uploadPackV2(ctx, body, reply)
-    else await uploadPackV0(ctx, body, reply)
+    const level = packLevel(request.socket.remoteAddress)
+    if (wantsV2(request)) await uploadPackV2(ctx, body, reply, level)
+    else await uploadPackV0(ctx, body, reply, level)
   } catch (error) {
     await refuse(error, request, response, reply, route === 'info/refs', onFault)
   }

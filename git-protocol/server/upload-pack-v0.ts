@@ -13,7 +13,7 @@ import { planPack, sendPack } from './pack-objects.js'
 import type { GitReply } from './reply.js'
 import { parseFetchArgs } from './upload-pack.js'
 
-export async function uploadPackV0(ctx: SyncServerContext, body: AsyncIterable<Uint8Array>, reply: GitReply): Promise<void> {
+export async function uploadPackV0(ctx: SyncServerContext, body: AsyncIterable<Uint8Array>, reply: GitReply, level: number): Promise<void> {
   const reader = new PktLineReader(body)
   const first = await reader.readSection('the wants')
   if (first.end !== 'flush') throw new GitRequestError('upload-pack: the wants end with a flush')
@@ -59,7 +59,7 @@ export async function uploadPackV0(ctx: SyncServerContext, body: AsyncIterable<U
     await reply.line(common.length > 0 ? `ACK ${common[common.length - 1]}` : 'NAK')
     if (sideBand) reply.sideBand = true
     else throw new GitRequestError('upload-pack: this server sends packs on side-band-64k only')
-    await sendPack(ctx.repo, plan!.ids, reply, capabilities.has('no-progress'))
+    await sendPack(ctx.repo, plan!, reply, { quiet: capabilities.has('no-progress'), level, ofsDelta: capabilities.has('ofs-delta') })
     await reply.raw(FLUSH_PKT)
     reply.end()
   } finally {

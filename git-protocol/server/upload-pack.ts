@@ -15,7 +15,8 @@ import { planPack, sendPack } from './pack-objects.js'
 import { advertisedRefs } from './refs.js'
 import type { GitReply } from './reply.js'
 
-export async function uploadPackV2(ctx: SyncServerContext, body: AsyncIterable<Uint8Array>, reply: GitReply): Promise<void> {
+/** `level`: the zlib level for large blobs in the pack (pack-objects.ts, packLevel). */
+export async function uploadPackV2(ctx: SyncServerContext, body: AsyncIterable<Uint8Array>, reply: GitReply, level: number): Promise<void> {
   const reader = new PktLineReader(body)
   const head = await reader.readSection('the command')
   const command = head.lines.find(line => line.startsWith('command='))?.slice('command='.length)
@@ -25,7 +26,7 @@ export async function uploadPackV2(ctx: SyncServerContext, body: AsyncIterable<U
   }
   const args = head.end === 'delim' ? (await reader.readSection(`the arguments of ${command}`)).lines : []
   if (command === 'ls-refs') return lsRefs(ctx, args, reply)
-  if (command === 'fetch') return fetch(ctx, parseFetchArgs(args, ctx.limits), reply)
+  if (command === 'fetch') return fetch(ctx, parseFetchArgs(args, ctx.limits), reply, level)
   throw new GitRequestError(`upload-pack: unknown command ${JSON.stringify(command)}`)
 }
 
@@ -52,6 +53,7 @@ export interface FetchArgs {
   readonly depth?: number
   readonly filter: Filter
   readonly noProgress: boolean
+  readonly ofsDelta: boolean
 }
 
 export function parseFetchArgs(args: readonly string[], limits: { wants: number; haves: number }): FetchArgs {
@@ -62,6 +64,7 @@ export function parseFetchArgs(args: readonly string[], limits: { wants: number;
   let depth: number | undefined
   let filter: Filter = { kind: 'none' }
   let noProgress = false
+  let ofsDelta = false
   for (const arg of args) {
     const space = arg.indexOf(' ')
     const [name, value] = space < 0 ? [arg, ''] : [arg.slice(0, space), arg.slice(space + 1)]
@@ -93,10 +96,12 @@ export function parseFetchArgs(args: readonly string[], limits: { wants: number;
       case 'no-progress':
         noProgress = true
         break
-      case 'thin-pack':
       case 'ofs-delta':
+        ofsDelta = true
+        break
+      case 'thin-pack':
       case 'include-tag':
-        break // the pack holds whole objects: no delta to thin, nothing to ask of tags beyond the wants
+        break // deltas only against bases in the pack (never thin); tags only when wanted
       case 'deepen-since':
       case 'deepen-not':
       case 'deepen-relative':
@@ -106,7 +111,7 @@ export function parseFetchArgs(args: readonly string[], limits: { wants: number;
     }
   }
   if (wants.length === 0) throw new GitRequestError('upload-pack: a fetch needs at least one want')
-  return { wants, haves, done, shallow, depth, filter, noProgress }
+  return { wants, haves, done, shallow, depth, filter, noProgress, ofsDelta }
 }
 
 function objectId(value: string, what: string): string {
@@ -125,7 +130,7 @@ function gitFilter(spec: string): Filter {
   }
 }
 
-async function fetch(ctx: SyncServerContext, args: FetchArgs, reply: GitReply): Promise<void> {
+async function fetch(ctx: SyncServerContext, args: FetchArgs, reply: GitReply, level: number): Promise<void> {
   // The wants stay out of garbage collection's reach while they are walked and packed.
   const unpin = args.wants.map(id => ctx.repo.objects.gc.pin(id))
   try {
@@ -142,6 +147,7 @@ async function fetch(ctx: SyncServerContext, args: FetchArgs, reply: GitReply): 
       await reply.line('ready')
       await reply.raw(DELIM_PKT)
     }
+    const t0 = performance.now()
     const plan = await planPack(ctx.repo, { wants: args.wants, haves: common, depth: args.depth, filter: args.filter, clientShallow: args.shallow }, () => reply.gone)
     if (args.depth !== undefined || args.shallow.length > 0 || plan.shallow.length > 0) {
       await reply.line('shallow-info')
@@ -150,7 +156,9 @@ async function fetch(ctx: SyncServerContext, args: FetchArgs, reply: GitReply): 
     }
     await reply.line('packfile')
     reply.sideBand = true
-    await sendPack(ctx.repo, plan.ids, reply, args.noProgress)
+    const t1 = performance.now()
+    await sendPack(ctx.repo, plan, reply, { quiet: args.noProgress, level, ofsDelta: args.ofsDelta })
+    if (process.env.IRMIN_GIT_TIMING) console.error(`plan ${(t1 - t0).toFixed(0)} ms, send ${(performance.now() - t1).toFixed(0)} ms, ${plan.ids.length} objects`)
     await reply.flush()
     reply.end()
   } finally {

@@ -35,6 +35,11 @@ export interface FrameSink {
    * read them (git's upload-pack lists a pack's objects first, to count them, then reads them).
    */
   blobIds?(ids: readonly string[]): Promise<void>
+  /**
+   * Optional: told, just before tree `id` is written whole, that the client holds (or was sent)
+   * tree `base` at the same path — a good delta base (git's packs deltify trees against it).
+   */
+  reference?(id: string, base: string): void
   /** The client went away: stop walking. */
   readonly gone: boolean
 }
@@ -253,7 +258,10 @@ class FetchWalk {
     this.recentTrees.set(id, framed)
     // The reference is a tree the client holds (a have's, or one sent before in this stream).
     const delta = !this.request.treeDeltas || refFramed === undefined ? undefined : made?.deltaMade ? made.delta : encodeTreeDelta(bodyOf(framed), bodyOf(refFramed))
-    if (delta === undefined) return this.send(id, framed)
+    if (delta === undefined) {
+      if (reference !== undefined && refFramed !== undefined) this.sink.reference?.(id, reference)
+      return this.send(id, framed)
+    }
     this.sent.add(id)
     await this.sink.write({ kind: FrameKind.treeDelta, id, base: reference!, delta })
   }
