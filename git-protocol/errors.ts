@@ -36,6 +36,36 @@ export class OversizedPktLineError extends GitProtocolError {
   }
 }
 
+/**
+ * A request the git server refuses (a bad command, an unknown want, a bad argument): sent as an
+ * `ERR` pkt-line, with `status` as the HTTP status when the reply has not begun.
+ */
+export class GitRequestError extends GitProtocolError {
+  override readonly code: string = 'EGITREQUEST'
+  constructor(
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message)
+  }
+}
+
+/** A git request without the token it needs: answered 401 with `WWW-Authenticate: Basic`, so git asks for one. */
+export class GitUnauthorizedError extends GitRequestError {
+  override readonly code = 'EUNAUTHORIZED'
+  constructor(message: string) {
+    super(message, 401)
+  }
+}
+
+/** A request body past the server's bound (bytes of a command request, of a pushed pack). */
+export class GitRequestTooLargeError extends GitRequestError {
+  override readonly code = 'ETOOLARGE'
+  constructor(what: string, limit: number) {
+    super(`${what} is over the limit of ${limit} bytes`, 413)
+  }
+}
+
 // --- pack-stream errors: a pack received on the wire (git-protocol/pack-parser.ts) ---
 
 /** Anything wrong with a pack stream; the subclasses say what. */

@@ -54,8 +54,8 @@ export class PackEncoder {
     if (!Number.isSafeInteger(count) || count < 0 || count > 0xffffffff) throw new PackEncodingError(`a pack cannot hold ${count} objects`)
     this.chunkSize = Math.max(64, options.chunkSize ?? DEFAULT_CHUNK)
     this.level = options.level ?? DEFAULT_LEVEL
-    this.chunk = new Uint8Array(this.chunkSize)
-    const view = new DataView(this.chunk.buffer)
+    this.chunk = Buffer.allocUnsafe(this.chunkSize)
+    const view = new DataView(this.chunk.buffer, this.chunk.byteOffset, 12)
     this.chunk.set([0x50, 0x41, 0x43, 0x4b], 0) // "PACK"
     view.setUint32(4, 2)
     view.setUint32(8, count)
@@ -112,7 +112,7 @@ export class PackEncoder {
     if (this.written !== this.count) throw new PackEncodingError(`${this.written} entries written, ${this.count} announced in the header`)
     this.finished = true
     this.retire()
-    this.ready.push(new Uint8Array(this.hash.digest()))
+    this.ready.push(this.hash.digest())
     return this.take()
   }
 
@@ -121,7 +121,7 @@ export class PackEncoder {
     if (this.written >= this.count) throw new PackEncodingError(`more entries than the ${this.count} announced in the header`)
     if (this.used + length > this.chunk.length) {
       this.retire()
-      if (length > this.chunk.length) this.chunk = new Uint8Array(length)
+      if (length > this.chunk.length) this.chunk = Buffer.allocUnsafe(length)
     }
     const offset = this.position
     fill(this.chunk, this.used)
@@ -138,7 +138,7 @@ export class PackEncoder {
     const filled = this.chunk.subarray(0, this.used)
     this.hash.update(filled)
     this.ready.push(filled)
-    this.chunk = new Uint8Array(this.chunkSize)
+    this.chunk = Buffer.allocUnsafe(this.chunkSize)
     this.used = 0
   }
 }
