@@ -17,7 +17,7 @@ export const branch: Command = {
     const [action, name, from] = args
     if (action === 'create') {
       const head = await withStore(globals, async ({ repo }) => {
-        const target = from === undefined ? await branchHead(repo, globals.branch) : await resolveCommit(repo, from)
+        const target = from === undefined ? await branchHead(repo, globals.branch) : await resolveCommit(repo, from, globals.branch)
         await repo.createBranch(name, target)
         return target
       })

@@ -41,7 +41,7 @@ export const merge: Command = {
         async ({ repo }) => {
           await branchHead(repo, into)
           if ((await repo.branches()).includes(from)) return repo.merge(from, { ...options, into })
-          return repo.branch(into).mergeWithCommit(await resolveCommit(repo, from), options)
+          return repo.branch(into).mergeWithCommit(await resolveCommit(repo, from, globals.branch), options)
         },
         mergingContents(globals.contents),
       ),

@@ -29,7 +29,7 @@ export const revert: Command = {
         globals,
         async ({ repo }) => {
           const before = await branchHead(repo, globals.branch)
-          const id = await resolveCommit(repo, args[0])
+          const id = await resolveCommit(repo, args[0], globals.branch)
           return { before, after: (await repo.branch(globals.branch).revert(id, options))?.id }
         },
         mergingContents(globals.contents),
