@@ -94,6 +94,22 @@ export class BadRevisionError extends IrminError {
   }
 }
 
+/** A write to a branch that does not exist, in a store that has others. */
+export class NoSuchBranchError extends IrminError {
+  override readonly code = 'ENOBRANCH'
+  constructor(
+    readonly branch: string,
+    from: string,
+  ) {
+    super(`branch ${branch} does not exist: create it with irmin branch create ${branch} (it starts at the head of ${from}), or add --create to start it as a new history`)
+  }
+}
+
+/** `branch delete` of the branch `--branch` names, or of the last branch, without `--force`. */
+export class BranchInUseError extends IrminError {
+  override readonly code = 'EBRANCHINUSE'
+}
+
 /** A path that names a value where a directory was expected. */
 export class NotADirectoryError extends IrminError {
   override readonly code = 'ENOTDIR'

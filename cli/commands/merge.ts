@@ -34,7 +34,7 @@ export const merge: Command = {
     const into = stringOption(ctx, 'into') ?? globals.branch
     validateBranchName(into)
     const conflicts = conflictResolution(ctx)
-    const options = { ...commitOptions(ctx), conflicts, fastForward: !booleanOption(ctx, 'no-ff') }
+    const options = { ...(await commitOptions(ctx)), conflicts, fastForward: !booleanOption(ctx, 'no-ff') }
     const outcome = await reportingConflicts(`merge of ${from} into ${into}`, globals.contents, () =>
       withStore(
         globals,

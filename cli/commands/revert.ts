@@ -23,7 +23,7 @@ export const revert: Command = {
   async run(ctx) {
     const { globals, args } = ctx
     const conflicts = conflictResolution(ctx)
-    const options = { ...commitOptions(ctx), conflicts }
+    const options = { ...(await commitOptions(ctx)), conflicts }
     const moved = await reportingConflicts(`revert of ${args[0]}`, globals.contents, () =>
       withStore(
         globals,

@@ -136,7 +136,7 @@ describe.each(['level', 'git'] as const)('irmin on a %s store', backend => {
     const oldest = commits[commits.length - 1].id
     expect(ok(await run(['branch', 'create', 'old', oldest.slice(0, 8)])).stdout).toBe(`created branch old at ${oldest}\n`)
     expect(ok(await run(['--branch', 'old', 'tree'])).stdout).toBe('a/b ... hello\n')
-    expect(await json(['branch', 'delete', 'old'])).toEqual({ branch: 'old', deleted: true })
+    expect(await json(['branch', 'delete', 'old'])).toEqual({ branch: 'old', deleted: true, was: oldest })
     expect(await run(['branch', 'delete', 'old'])).toMatchObject({ status: 1, stderr: 'not found: branch old\n' })
     expect(await run(['branch', 'create', 'feature'])).toMatchObject({ status: 1, stderr: 'branch already exists: feature\n' })
     expect(await run(['branch', 'rename', 'x'])).toMatchObject({ status: 2 })
