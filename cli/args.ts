@@ -49,6 +49,8 @@ export function findCommandName(argv: readonly string[]): string | undefined {
  */
 export function parseCommandLine(argv: readonly string[], command: Command | undefined, env: NodeJS.ProcessEnv): CommandLine {
   const specs = { ...GLOBAL_OPTIONS, ...command?.options }
+  // `log -3` is git's spelling of `log -n 3`.
+  if (specs['max-count']) argv = argv.map(arg => (/^-[0-9]+$/.test(arg) ? `--max-count=${arg.slice(1)}` : arg))
   const { values, positionals } = readTokens(argv, specs, true)
   const [name, ...args] = positionals
   const options: Values = {}

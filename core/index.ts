@@ -17,6 +17,7 @@ export { Tree, type Change, type NodeKind, type TreeOp, compareNames, comparePat
 export { Contents, type Json } from './contents.js'
 export type { CommitInfo, CommitOptions } from './commit.js'
 export type { HistoryOptions } from './history.js'
+export { lineDiff, applyHunks, splitLines, isBinary, countChanges, type LineHunk, type DiffLine, type LineDiffOptions } from './line-diff.js'
 export { topologicalOrder, type TopoNode } from './topo-order.js'
 export type { WatchEvent } from './watch.js'
 export type { Backend, ObjectEntry, RefListener } from './backend.js'

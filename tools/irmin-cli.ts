@@ -77,10 +77,21 @@ export interface IrminOptions {
   env?: Record<string, string>
 }
 
+/**
+ * The environment irmin runs in: the caller's, without what would choose a commit author (so
+ * commits are by the default author unless a test says otherwise) — no author variables, and
+ * git's global and system configuration (user.name) out of sight.
+ */
+function irminEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, IRMIN_ROOT: '', GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' }
+  for (const name of ['IRMIN_AUTHOR', 'GIT_AUTHOR_NAME', 'GIT_AUTHOR_EMAIL', 'GIT_COMMITTER_NAME', 'GIT_COMMITTER_EMAIL', 'EMAIL']) delete env[name]
+  return { ...env, ...extra }
+}
+
 function spawnIrmin(args: readonly string[], options: IrminOptions): ChildProcess {
   return spawn(process.execPath, [IRMIN_BIN, ...args], {
     cwd: options.cwd ?? PACKAGE_ROOT,
-    env: { ...process.env, IRMIN_ROOT: '', ...options.env },
+    env: irminEnv(options.env),
     stdio: ['pipe', 'pipe', 'pipe'],
   })
 }
