@@ -1,7 +1,7 @@
 import { configDefaults, defineConfig } from 'vitest/config'
 
 /** Tests that drive real headless Chromium: they run only once a Chromium has been found. */
-const CHROMIUM_TESTS = ['test/browser/**/*.test.ts', 'test/cli/inspector.test.ts']
+const CHROMIUM_TESTS = ['test/browser/**/*.test.ts', 'test/cli/inspector.test.ts', 'test/cli/inspector-live.test.ts']
 
 export default defineConfig({
   test: {

@@ -4,20 +4,19 @@
  * a reply or throws; `http.ts` turns what it throws into a 4xx/5xx JSON error.
  */
 import { type CommitInfo, formatPath, NotAFileError, NotFoundError, type Path, type Repo, validatePath } from '../../index.js'
-import type { ApiBranches, ApiCommit, ApiDiff, ApiHistory, ApiInfo, ApiTree, ApiValue } from '../../web/inspector/api-types.js'
+import type { ApiBranches, ApiCommit, ApiDiff, ApiHistory, ApiInfo, ApiPaths, ApiTree, ApiValue } from '../../web/inspector/api-types.js'
 import { commitJson } from '../format/commit.js'
 import { directoryEntries, entryKind } from '../store/objects.js'
 import { branchHead, resolveCommit } from '../store/resolve.js'
-import { encodeValue, isUtf8 } from './encode.js'
+import { diffCommits } from './api-diff.js'
+import { encodeValue, rawType } from './encode.js'
 import { HttpError } from './http-error.js'
+import { searchPaths } from './path-search.js'
 
 export type Reply = { json: unknown } | { bytes: Uint8Array; type: string }
 
-/** Values in a diff larger than this are left out of the response (their size is given). */
-const DIFF_VALUE_LIMIT = 256 * 1024
 /** A value larger than this is only served raw (`?raw`), not inside JSON. */
 const JSON_VALUE_LIMIT = 1024 * 1024
-const DIFF_CHANGES_MAX = 1000
 const TREE_PAGE = 1000
 const HISTORY_PAGE = 100
 const HISTORY_PAGE_MAX = 1000
@@ -105,7 +104,7 @@ export const API: Readonly<Record<string, Handler>> = {
     if (kind === undefined) throw new NotFoundError(formatPath(path))
     if (kind === 'dir') throw new NotAFileError(formatPath(path))
     const bytes = await view.get(path)
-    if (query.has('raw')) return { bytes, type: isUtf8(bytes) ? 'text/plain; charset=utf-8' : 'application/octet-stream' }
+    if (query.has('raw')) return { bytes, type: rawType(path, bytes) }
     const body: ApiValue = { commit: id, path: formatPath(path), ...encodeValue(bytes, JSON_VALUE_LIMIT) }
     return { json: body }
   },
@@ -113,19 +112,21 @@ export const API: Readonly<Record<string, Handler>> = {
   async diff({ repo }, segments) {
     noMoreSegments(segments, 2)
     const [a, b] = [await resolveCommit(repo, required(segments[0], 'two commits')), await resolveCommit(repo, required(segments[1], 'two commits'))]
-    const [ta, tb] = await Promise.all([a, b].map(async id => repo.treeOf((await repo.readCommit(id)).tree)))
-    const changes = await ta.diff(tb)
-    const body: ApiDiff = {
-      a,
-      b,
-      truncated: changes.length > DIFF_CHANGES_MAX,
-      changes: changes.slice(0, DIFF_CHANGES_MAX).map(change => ({
-        path: formatPath(change.path),
-        kind: change.kind,
-        ...(change.before === undefined ? {} : { before: encodeValue(change.before, DIFF_VALUE_LIMIT) }),
-        ...(change.after === undefined ? {} : { after: encodeValue(change.after, DIFF_VALUE_LIMIT) }),
-      })),
-    }
+    const body: ApiDiff = await diffCommits(repo, a, b)
+    return { json: body }
+  },
+
+  async changes({ repo }, segments) {
+    noMoreSegments(segments, 1)
+    const id = await resolveCommit(repo, required(segments[0], 'a commit'))
+    const body: ApiDiff = await diffCommits(repo, (await repo.readCommit(id)).parents[0] ?? null, id)
+    return { json: body }
+  },
+
+  async paths({ repo }, segments, query) {
+    noMoreSegments(segments, 1)
+    const id = await resolveCommit(repo, required(segments[0], 'a commit'))
+    const body: ApiPaths = await searchPaths(repo, id, query.get('q') ?? '')
     return { json: body }
   },
 }

@@ -32,6 +32,9 @@ const SECURITY_HEADERS = {
   'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:",
 }
 
+/** Raw values (an SVG among them) run nothing, even when their URL is opened as a page. */
+const RAW_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+
 export async function startServer(
   repo: Repo<Uint8Array>,
   info: ApiInfo,
@@ -119,7 +122,8 @@ function send(response: ServerResponse, status: number, reply: Reply): void {
     return
   }
   const [body, type] = 'json' in reply ? [JSON.stringify(reply.json), 'application/json; charset=utf-8'] : [reply.bytes, reply.type]
-  response.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body), ...SECURITY_HEADERS })
+  const policy = 'json' in reply ? {} : { 'content-security-policy': RAW_POLICY }
+  response.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body), ...SECURITY_HEADERS, ...policy })
   if (typeof body === 'string' || body.length <= STREAM_CHUNK) response.end(body)
   // A large value goes out a slice at a time, as the client takes it, not as one more copy queued.
   else Readable.from(slices(body)).pipe(response)

@@ -4,15 +4,15 @@
  * `: ping` comment every 15 s keeps proxies from closing the stream.
  *
  * Moves are heard from the backend (every writer of this process), and the refs are also read
- * again every half second, for writers the backend cannot hear (another process writing to a git
- * repository): either way a subscriber learns of a move within a second. Each subscriber's last
- * known value per ref filters out what it has been told already.
+ * again every half second, once for all subscribers (ref-poll.ts), for writers the backend cannot
+ * hear (another process writing to a git repository, git itself): either way a subscriber learns
+ * of a move within a second. Each subscriber's last known value per ref filters out what it has
+ * been told already.
  */
 import type { Handler } from './context.js'
 import { listRefsReply } from './refs.js'
 
 export const PING_MS = 15_000
-export const POLL_MS = 500
 const DEFAULT_PREFIXES = ['refs/heads/', 'refs/tags/']
 
 export const getEvents: Handler = async (ctx, request, response) => {
@@ -33,24 +33,18 @@ export const getEvents: Handler = async (ctx, request, response) => {
     if (ready) tell(ref, id)
     else early.push([ref, id])
   })
-  let polling = false
-  const poll = setInterval(() => {
-    if (!ready || polling) return
-    polling = true
-    listRefsReply(ctx, prefix)
-      .then(({ refs }) => {
-        const now = new Map(refs)
-        for (const ref of [...known.keys()]) if (!now.has(ref)) tell(ref, undefined)
-        for (const [ref, id] of now) tell(ref, id)
-      })
-      .catch(() => {}) // the next poll tries again; the stream stays
-      .finally(() => (polling = false))
-  }, POLL_MS)
+  const stopReading = ctx.onRefsRead(refs => {
+    if (!ready) return
+    const now = [...refs].filter(([ref]) => prefixes.some(p => ref.startsWith(p)))
+    const present = new Set(now.map(([ref]) => ref))
+    for (const ref of [...known.keys()]) if (!present.has(ref)) tell(ref, undefined)
+    for (const [ref, id] of now) tell(ref, id)
+  })
   const ping = setInterval(() => response.write(': ping\n\n'), PING_MS)
   const stop = () => {
     unsubscribe()
+    stopReading()
     clearInterval(ping)
-    clearInterval(poll)
   }
   response.on('close', stop)
   try {

@@ -7,7 +7,8 @@ import { existsSync, readFileSync } from 'node:fs'
 import { get as httpGet } from 'node:http'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { ApiBranches, ApiCommit, ApiDiff, ApiHistory, ApiTree, ApiValue } from '../../web/inspector/api-types.js'
+import { applyHunks, countChanges } from '../../core/line-diff.js'
+import type { ApiBranches, ApiCommit, ApiDiff, ApiHistory, ApiPaths, ApiTree, ApiValue } from '../../web/inspector/api-types.js'
 import { removeDir, tempDir } from '../helpers/git.js'
 import { ensureBuilt, irmin, type RunningIrmin, startIrmin } from '../helpers/irmin-cli.js'
 
@@ -113,7 +114,9 @@ describe('the JSON API over the example store', () => {
     const png = await api<ApiValue>('/api/value/feature/assets/pixel.png')
     expect(png).toMatchObject({ encoding: 'base64', size: 70 })
     const raw = await fetch(new URL('/api/value/feature/assets/pixel.png?raw', url))
-    expect(raw.headers.get('content-type')).toBe('application/octet-stream')
+    // Typed by its bytes, so an <img> shows it; raw values run nothing even opened as a page.
+    expect(raw.headers.get('content-type')).toBe('image/png')
+    expect(raw.headers.get('content-security-policy')).toBe("default-src 'none'; style-src 'unsafe-inline'; sandbox")
     const bytes = new Uint8Array(await raw.arrayBuffer())
     expect(Buffer.from(bytes).toString('base64')).toBe((png as { value: string }).value)
     expect([...bytes.subarray(1, 4)].map(b => String.fromCharCode(b)).join('')).toBe('PNG')
@@ -134,6 +137,40 @@ describe('the JSON API over the example store', () => {
     expect(users.after).toMatchObject({ encoding: 'utf8', value: expect.not.stringContaining('"grace"') })
     expect(diff.changes[0].before).toBeUndefined()
     expect((await api<ApiDiff>('/api/diff/main/main')).changes).toEqual([])
+  })
+
+  it("gives a commit's changes against its first parent, text with its line diff", async () => {
+    const { commits } = await api<ApiHistory>('/api/history?branch=main')
+    const root = commits[commits.length - 1]
+    const first = await api<ApiDiff>(`/api/changes/${root.id}`)
+    expect(first.a).toBeNull()
+    expect(first.changes.map(c => [c.kind, c.path])).toEqual([['added', 'README.md'], ['added', 'config/app.json']])
+    expect(first.changes[0].hunks).toEqual([expect.objectContaining({ oldStart: 0, oldLines: 0, newStart: 1, newLines: 3 })])
+    const merge = await api<ApiDiff>('/api/changes/main')
+    expect(merge.a).toBe(commits[0].parents[0])
+    expect(merge.changes.map(c => [c.kind, c.path])).toEqual([['updated', 'config/app.json'], ['added', 'docs/guide.md']])
+    // The hunks turn the value before into the value after, and count as git counts.
+    const app = merge.changes[0]
+    const text = (v: ApiDiff['changes'][0]['before']) => (v as { value: string }).value
+    expect(applyHunks(text(app.before), app.hunks!)).toBe(text(app.after))
+    expect(countChanges(app.hunks!)).toEqual({ added: 1, removed: 1 })
+    // A binary value gets no line diff.
+    const logo = (await api<ApiDiff>('/api/diff/feature/main')).changes.find(c => c.path === 'assets/pixel.png')
+    expect(logo).toMatchObject({ kind: 'removed' })
+    expect(logo!.hunks).toBeUndefined()
+  })
+
+  it('finds the paths of a commit that hold every word of a query, directories too', async () => {
+    expect((await api<ApiPaths>('/api/paths/main?q=JSON')).paths).toEqual([
+      { path: 'config/app.json', kind: 'file' },
+      { path: 'config/users.json', kind: 'file' },
+    ])
+    expect(await api<ApiPaths>('/api/paths/feature?q=con%20app')).toMatchObject({ query: 'con app', paths: [{ path: 'config/app.json', kind: 'file' }], truncated: false })
+    expect((await api<ApiPaths>('/api/paths/main?q=docs')).paths).toEqual([
+      { path: 'docs', kind: 'dir' },
+      { path: 'docs/guide.md', kind: 'file' },
+    ])
+    expect((await api<ApiPaths>('/api/paths/main?q=nothing-like-this')).paths).toEqual([])
   })
 
   it('serves the inspector page and its script', async () => {
@@ -162,6 +199,12 @@ describe('bad requests get a 4xx JSON error and the server goes on serving', () 
     ['/api/value/main/missing.txt', 404, 'ENOTFOUND', 'not found: missing.txt'],
     ['/api/value/main', 400, 'EBADREQUEST', 'a value needs a path: /api/value/COMMIT/PATH'],
     ['/api/diff/main', 400, 'EBADREQUEST', 'the URL needs two commits'],
+    ['/api/changes/', 400, 'EBADREQUEST', 'the URL needs a commit'],
+    ['/api/changes/main/extra', 404, 'ENOROUTE', 'no such API route (unexpected /extra)'],
+    ['/api/paths/main', 400, 'EBADQUERY', 'q needs some text to look for'],
+    ['/api/paths/main?q=%20%20', 400, 'EBADQUERY', 'q needs some text to look for'],
+    [`/api/paths/main?q=${'x'.repeat(201)}`, 400, 'EBADQUERY', 'q is longer than 200 characters'],
+    ['/api/paths/nosuchbranch?q=a', 404, 'ENOTFOUND', 'not found: branch or commit nosuchbranch'],
     ['/api/history?limit=0', 400, 'EBADQUERY', 'limit must be a whole number from 1 to 1000'],
     ['/api/history?limit=lots', 400, 'EBADQUERY', 'limit must be a whole number from 1 to 1000'],
     ['/api/history?after=0123456789abcdef0123456789abcdef01234567', 400, 'EBADQUERY', 'after=0123456789abcdef0123456789abcdef01234567: no such commit in this history'],

@@ -3,7 +3,15 @@ import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startServer } from '../../cli/server/http.js'
 import { parseEvents, type RefMove, type RefsReply, subscribe } from '../../sync/index.js'
+import { type Backend, openMemoryBackend } from '../../index.js'
 import { bytes, closeServers, openRepo, serveRepo } from './helpers.js'
+
+/** The backend's methods bound to it, so a copy can replace some of them. */
+function bind(backend: Backend): Backend {
+  const proto = Object.getPrototypeOf(backend) as object
+  const names = Object.getOwnPropertyNames(proto).filter(name => name !== 'constructor' && typeof (backend as never)[name] === 'function')
+  return Object.fromEntries(names.map(name => [name, ((backend as never)[name] as (...a: unknown[]) => unknown).bind(backend)])) as unknown as Backend
+}
 
 afterEach(closeServers)
 
@@ -61,6 +69,42 @@ describe('events', () => {
     subscription.close()
     await subscription.done
     await again.close()
+  })
+
+  it('moves the backend cannot hear reach every subscriber, from one reading of the refs per half second', async () => {
+    // The backend reports nothing (as a git repository written by git itself); the writer goes
+    // around the server, straight to the shared storage.
+    const shared = openMemoryBackend()
+    let polls = 0
+    const deaf: Backend = { ...bind(shared), watchRefs: undefined, listRefs: prefix => (prefix === 'refs/' && polls++, shared.listRefs(prefix)) }
+    const server = await openRepo(deaf)
+    const first = await server.branch('main').set(['a'], bytes('1'))
+    const url = await serveRepo(server)
+    const subscribers = Array.from({ length: 8 }, () => {
+      const moves: RefMove[] = []
+      const refs: RefsReply[] = []
+      return { moves, refs, subscription: subscribe(url, { onRefs: r => refs.push(r), onMove: m => moves.push(m) }) }
+    })
+    for (const s of subscribers) await waitFor(s.refs, () => true)
+    const started = Date.now()
+    polls = 0
+    const other = await openRepo(shared)
+    const second = await other.branch('main').set(['a'], bytes('2'))
+    for (const s of subscribers) await waitFor(s.moves, m => m.id === second!.id)
+    expect(Date.now() - started).toBeLessThan(1000)
+    await new Promise(resolve => setTimeout(resolve, 1000))
+    // About three readings in 1.5 s, not one per subscriber each time.
+    expect(polls).toBeGreaterThanOrEqual(2)
+    expect(polls).toBeLessThanOrEqual(5)
+    for (const s of subscribers) expect(s.moves).toEqual([{ ref: 'refs/heads/main', id: second!.id }])
+    expect(first!.id).not.toBe(second!.id)
+    for (const s of subscribers) s.subscription.close()
+    await Promise.all(subscribers.map(s => s.subscription.done))
+    // With nobody listening, the refs are not read any more.
+    await new Promise(resolve => setTimeout(resolve, 100))
+    const after = polls
+    await new Promise(resolve => setTimeout(resolve, 1100))
+    expect(polls).toBe(after)
   })
 
   it('a refused subscription stops with the typed error', async () => {

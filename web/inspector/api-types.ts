@@ -3,6 +3,7 @@
  * URLs are branch names, commit ids or unique id prefixes; paths are `a/b/c`, each step
  * percent-encoded. Every error is a 4xx or 5xx status with an `ApiError` body.
  */
+import type { LineHunk } from '../../core/line-diff.js'
 
 /** `GET /api/info` */
 export interface ApiInfo {
@@ -78,14 +79,37 @@ export interface ApiChange {
   kind: 'added' | 'removed' | 'updated'
   before?: ApiEncodedValue
   after?: ApiEncodedValue
+  /**
+   * The line diff (core/line-diff.ts: git's hunks, 3 lines of context), when both sides (or the
+   * one there is) are text of at most 1 MiB; absent for binary or larger values.
+   */
+  hunks?: LineHunk[]
 }
 
-/** `GET /api/diff/:a/:b`: what changed from commit a to commit b, by path. */
+/**
+ * `GET /api/diff/:a/:b`: what changed from commit a to commit b, by path. `GET /api/changes/:commit`:
+ * what a commit changed against its first parent (`a` is null for a root commit: against nothing).
+ */
 export interface ApiDiff {
-  a: string
+  a: string | null
   b: string
   /** The first changes, at most a cap of them. */
   changes: ApiChange[]
   /** Whether more changes were left out. */
+  truncated: boolean
+}
+
+export interface ApiPathMatch {
+  /** `a/b/c` */
+  path: string
+  kind: ApiEntryKind
+}
+
+/** `GET /api/paths/:commit?q=TEXT`: paths containing every word of TEXT, in path order. */
+export interface ApiPaths {
+  commit: string
+  query: string
+  paths: ApiPathMatch[]
+  /** Whether more paths match than are listed (or the tree was too large to search whole). */
   truncated: boolean
 }

@@ -1,5 +1,5 @@
 /** The inspector's calls to the JSON API of `irmin serve`. */
-import type { ApiBranches, ApiDiff, ApiError, ApiHistory, ApiInfo, ApiTree, ApiValue } from './api-types.js'
+import type { ApiBranches, ApiCommit, ApiDiff, ApiError, ApiHistory, ApiInfo, ApiPaths, ApiTree, ApiValue } from './api-types.js'
 
 async function get<T>(url: string): Promise<T> {
   const response = await fetch(url)
@@ -25,5 +25,8 @@ export const api = {
   tree: (commit: string, path: readonly string[]) => get<ApiTree>(`/api/tree/${encodeURIComponent(commit)}/${pathUrl(path)}`),
   value: (commit: string, path: readonly string[]) => get<ApiValue>(`/api/value/${encodeURIComponent(commit)}/${pathUrl(path)}`),
   rawValueUrl: (commit: string, path: readonly string[]) => `/api/value/${encodeURIComponent(commit)}/${pathUrl(path)}?raw`,
+  commit: (commit: string) => get<ApiCommit>(`/api/commit/${encodeURIComponent(commit)}`),
+  changes: (commit: string) => get<ApiDiff>(`/api/changes/${encodeURIComponent(commit)}`),
+  paths: (commit: string, q: string) => get<ApiPaths>(`/api/paths/${encodeURIComponent(commit)}?${new URLSearchParams({ q })}`),
   diff: (a: string, b: string) => get<ApiDiff>(`/api/diff/${encodeURIComponent(a)}/${encodeURIComponent(b)}`),
 }

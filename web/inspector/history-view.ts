@@ -1,8 +1,9 @@
 /**
  * The history: the commit graph beside one row per commit (short id, branch labels, subject,
- * author, date). Clicking a commit opens its tree; the checkboxes pick two commits to diff.
+ * author, date). Clicking a commit opens it; the checkboxes pick two commits to diff.
  */
 import type { ApiCommit } from './api-types.js'
+import { follow } from './commit-view.js'
 import { h } from './dom.js'
 import { graphView, ROW_HEIGHT } from './graph-view.js'
 
@@ -10,6 +11,7 @@ export interface HistoryViewOptions {
   labels: ReadonlyMap<string, readonly string[]>
   selected: string | undefined
   compared: readonly string[]
+  href(id: string): string
   onOpen(id: string): void
   onCompare(id: string, checked: boolean): void
 }
@@ -28,8 +30,8 @@ export function historyView(commits: readonly ApiCommit[], options: HistoryViewO
         onchange: (event: Event) => options.onCompare(commit.id, (event.target as HTMLInputElement).checked),
       }),
       h(
-        'button',
-        { type: 'button', class: 'open', onclick: () => options.onOpen(commit.id) },
+        'a',
+        { href: options.href(commit.id), class: 'open', onclick: follow(() => options.onOpen(commit.id)) },
         h('code', { class: 'id' }, commit.id.slice(0, 7)),
         ...(options.labels.get(commit.id) ?? []).map(name => h('span', { class: 'label' }, name)),
         h('span', { class: 'subject' }, commit.message.split('\n', 1)[0]),

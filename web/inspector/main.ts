@@ -1,199 +1,243 @@
 /**
  * The inspector page of `irmin serve`: branches on the left, the history with its commit graph in
- * the middle, and on the right the tree of the open commit (with the value of the open file) and
- * the diff of the two commits picked for comparison. State lives here; each panel is redrawn from
- * it when it changes. Sets `document.body.dataset.ready` once the first view is drawn.
+ * the middle, and on the right the open commit (its details, then its changes or its files, with
+ * a path search) and the diff of two commits picked for comparison. What is shown lives in the URL
+ * (url-state.ts): every click is a navigation, so reload, links, back and forward work. Branch
+ * moves arrive live (live.ts) and redraw what they change. Sets `document.body.dataset.ready`
+ * once the first view is drawn, and `dataset.heads` (the branch heads shown) after each refresh.
  */
 import { api } from './api.js'
-import type { ApiBranch, ApiCommit, ApiDiff, ApiTree, ApiValue } from './api-types.js'
+import type { ApiBranch, ApiCommit } from './api-types.js'
 import { branchesView } from './branches-view.js'
-import { diffView } from './diff-view.js'
+import { cached } from './cache.js'
+import { detailView, type Detail } from './detail-view.js'
 import { h, show } from './dom.js'
 import { historyView } from './history-view.js'
+import { watchBranches } from './live.js'
 import { STYLE } from './style.js'
-import { treeView } from './tree-view.js'
-import { sizeLabel, valueBlock } from './values.js'
+import { formatView, parseView, sameView, type View } from './url-state.js'
 
-interface State {
-  branches: ApiBranch[]
-  /** The branch whose history is shown; undefined: every branch. */
-  branch: string | undefined
-  commits: ApiCommit[]
-  next: string | null
-  /** The commit whose tree is open, the directory shown, and its listing. */
-  open: { commit: string; path: string[]; tree: ApiTree | undefined } | undefined
-  value: { path: string[]; value: ApiValue } | undefined
-  compared: string[]
-  diff: ApiDiff | undefined
+const HISTORY_PAGE = 100
+const HISTORY_MAX = 1000
+
+const loaded = {
+  branches: [] as ApiBranch[],
+  /** The branch whose history is loaded (undefined: every branch), once one is. */
+  historyOf: null as { branch: string | undefined } | null,
+  commits: [] as ApiCommit[],
+  next: null as string | null,
+  /** A commit picked for comparison while a second one is not. */
+  picked: undefined as string | undefined,
 }
-
-const state: State = { branches: [], branch: undefined, commits: [], next: null, open: undefined, value: undefined, compared: [], diff: undefined }
 
 const panels = {
   store: h('span', { class: 'store' }),
+  live: h('span', { class: 'live', title: 'branch moves appear here as they happen' }),
   branches: h('div', { id: 'branches' }),
   history: h('div', { id: 'history' }),
-  diff: h('div', { id: 'diff', class: 'panel' }),
-  tree: h('div', { id: 'tree', class: 'panel' }),
-  value: h('div', { id: 'value', class: 'panel' }),
+  detail: h('div', { id: 'detail' }),
 }
 
 function layout(): void {
   document.head.append(h('style', {}, STYLE))
   show(
     document.getElementById('app') ?? document.body,
-    h('header', {}, h('h1', {}, 'irminsule inspector'), panels.store),
+    h('header', {}, h('h1', {}, 'irminsule inspector'), panels.store, panels.live),
     h(
       'main',
       {},
-      h('section', {}, h('h2', {}, 'Branches'), panels.branches),
-      h('section', {}, h('h2', {}, 'History'), panels.history),
-      h('section', {}, panels.diff, panels.tree, panels.value),
+      h('section', { class: 'branches-column' }, h('h2', {}, 'Branches'), panels.branches),
+      h('section', { class: 'history-column' }, h('h2', {}, 'History'), panels.history),
+      h('section', { class: 'detail-column' }, panels.detail),
     ),
   )
 }
 
-/** Runs `task`, showing its failure in `panel` instead of losing it. */
-async function guarded(panel: HTMLElement, task: () => Promise<void>): Promise<void> {
+const view = (): View => parseView(location.search)
+const href = (next: View) => formatView(next) || location.pathname
+
+/** Shows `next`, as a new entry of the browser's history (or in place of the current one). */
+function go(next: View, replace = false): void {
+  if (!sameView(next, view())) history[replace ? 'replaceState' : 'pushState'](null, '', href(next))
+  void render()
+}
+
+function errorNote(error: unknown): HTMLElement {
+  return h('p', { class: 'error' }, (error as Error).message)
+}
+
+async function loadBranches(): Promise<void> {
+  loaded.branches = (await api.branches()).branches
+  document.body.dataset.heads = loaded.branches.map(b => `${b.name}=${b.head}`).join(' ')
+}
+
+/** The first page of history (or as many commits as are shown, up to a cap, when refreshing). */
+async function loadHistory(branch: string | undefined, refresh = false): Promise<void> {
+  const limit = refresh ? Math.min(HISTORY_MAX, Math.max(HISTORY_PAGE, loaded.commits.length)) : HISTORY_PAGE
+  const page = await api.history(branch, undefined, limit)
+  loaded.historyOf = { branch }
+  loaded.commits = page.commits
+  loaded.next = page.next
+}
+
+async function loadMore(): Promise<void> {
+  const branch = loaded.historyOf?.branch
+  const page = await api.history(branch, loaded.next ?? undefined)
+  loaded.commits = [...loaded.commits, ...page.commits]
+  loaded.next = page.next
+  drawHistory(view())
+}
+
+/**
+ * The commit the view opens: the one it names (a full id, a branch or a prefix of a commit shown,
+ * as the API takes it), else the head of its branch (or main, or any).
+ */
+function openCommit(shown: View): string | undefined {
+  if (shown.commit !== undefined) return resolve(shown.commit)
+  const branch = shown.branch ?? 'main'
+  return (loaded.branches.find(b => b.name === branch) ?? loaded.branches[0])?.head
+}
+
+/**
+ * A branch as its head, a prefix (4 hex digits or more, as the API takes one) of a single commit
+ * shown as its id; anything else is left to the API to resolve or refuse.
+ */
+function resolve(named: string): string {
+  const head = loaded.branches.find(b => b.name === named)?.head
+  if (head !== undefined) return head
+  const matches = /^[0-9a-f]{4,40}$/.test(named) ? loaded.commits.filter(c => c.id.startsWith(named)) : []
+  return matches.length === 1 ? matches[0].id : named
+}
+
+function labels(): Map<string, string[]> {
+  const byHead = new Map<string, string[]>()
+  for (const b of loaded.branches) byHead.set(b.head, [...(byHead.get(b.head) ?? []), b.name])
+  return byHead
+}
+
+function drawBranches(shown: View): void {
+  show(
+    panels.branches,
+    branchesView(loaded.branches, {
+      selected: shown.branch,
+      href: branch => href({ tab: shown.tab, path: [], file: false, ...(branch === undefined ? {} : { branch }) }),
+      onSelect: branch => go({ tab: shown.tab, path: [], file: false, ...(branch === undefined ? {} : { branch }) }),
+    }),
+  )
+}
+
+function drawHistory(shown: View): void {
+  const toCommit = (id: string): View => ({ ...shown, commit: id, path: [], file: false, q: undefined })
+  show(
+    panels.history,
+    historyView(loaded.commits, {
+      labels: labels(),
+      selected: openCommit(shown),
+      compared: shown.diff ?? (loaded.picked ? [loaded.picked] : []),
+      href: id => href(toCommit(id)),
+      onOpen: id => go(toCommit(id)),
+      onCompare: (id, checked) => compare(shown, id, checked),
+    }),
+    loaded.next ? h('button', { type: 'button', class: 'more', onclick: () => void loadMore().catch(e => panels.history.append(errorNote(e))) }, 'Load more') : null,
+  )
+}
+
+/** Picks or drops a commit to compare; with two picked, the diff goes into the URL, older first. */
+function compare(shown: View, id: string, checked: boolean): void {
+  const picked = [...(shown.diff ?? []), ...(loaded.picked ? [loaded.picked] : [])].filter(c => c !== id)
+  const now = checked ? [...picked, id].slice(-2) : picked
+  const position = (commit: string) => loaded.commits.findIndex(c => c.id === commit)
+  if (now.length < 2) {
+    loaded.picked = now[0]
+    go({ ...shown, diff: undefined })
+    return
+  }
+  loaded.picked = undefined
+  const [newer, older] = [...now].sort((a, b) => position(a) - position(b))
+  go({ ...shown, diff: [older, newer] })
+}
+
+/** What the detail column shows for `shown`, read from the server (or the cache). */
+async function loadDetail(shown: View, id: string): Promise<Detail> {
+  const detail: Detail = { commit: await cached(`commit ${id}`, () => api.commit(id)) }
+  const tasks: Array<Promise<void>> = []
+  const attempt = (task: () => Promise<void>, onError: (error: Error) => void) =>
+    tasks.push(task().catch(error => onError(error as Error)))
+  if (shown.diff) {
+    // Resolved first: answers are kept by commit id, and a branch named in the URL moves.
+    const [a, b] = shown.diff.map(resolve)
+    attempt(async () => void (detail.compared = await cached(`diff ${a} ${b}`, () => api.diff(a, b))), e => (detail.comparedError = e))
+  }
+  if (shown.tab === 'changes') {
+    attempt(async () => void (detail.changes = await cached(`changes ${id}`, () => api.changes(id))), e => (detail.changesError = e))
+  } else if (shown.q) {
+    const q = shown.q
+    attempt(async () => void (detail.found = await cached(`paths ${id} ${q}`, () => api.paths(id, q))), e => (detail.foundError = e))
+  } else {
+    const directory = shown.file ? shown.path.slice(0, -1) : shown.path
+    const key = directory.join('/')
+    attempt(async () => void (detail.tree = await cached(`tree ${id} ${key}`, () => api.tree(id, directory))), e => (detail.treeError = e))
+    if (shown.file) {
+      const file = shown.path
+      attempt(async () => void (detail.value = await cached(`value ${id} ${file.join('/')}`, () => api.value(id, file))), e => (detail.valueError = e))
+    }
+  }
+  await Promise.all(tasks)
+  return detail
+}
+
+let drawing = 0
+
+/** Reads what the URL's view needs and draws it; a newer navigation supersedes an older one. */
+async function render(refresh = false): Promise<void> {
+  const ticket = ++drawing
+  const shown = view()
   try {
-    await task()
+    if (refresh || loaded.historyOf === null || loaded.historyOf.branch !== shown.branch) await loadHistory(shown.branch, refresh)
+    if (ticket !== drawing) return
+    drawBranches(shown)
+    drawHistory(shown)
+    const id = openCommit(shown)
+    if (id === undefined) return show(panels.detail, h('p', { class: 'note' }, 'This store has no commits yet.'))
+    const detail = await loadDetail(shown, id)
+    if (ticket !== drawing) return
+    const toView = (next: Partial<View>) => ({ ...shown, ...next })
+    show(
+      panels.detail,
+      detailView(shown, detail, {
+        labels: labels().get(detail.commit.id) ?? [],
+        href: next => href(toView(next)),
+        go: (next, replace) => go(toView(next), replace),
+      }),
+    )
   } catch (error) {
-    show(panel, h('p', { class: 'error' }, (error as Error).message))
+    if (ticket === drawing) show(panels.detail, errorNote(error))
   }
 }
 
-function drawBranches(): void {
-  show(panels.branches, branchesView(state.branches, state.branch, branch => void selectBranch(branch)))
-}
-
-function drawHistory(): void {
-  const labels = new Map<string, string[]>()
-  for (const b of state.branches) labels.set(b.head, [...(labels.get(b.head) ?? []), b.name])
-  show(
-    panels.history,
-    historyView(state.commits, {
-      labels,
-      selected: state.open?.commit,
-      compared: state.compared,
-      onOpen: id => void openCommit(id),
-      onCompare: (id, checked) => void compare(id, checked),
-    }),
-    state.next ? h('button', { type: 'button', class: 'more', onclick: () => void loadHistory(true) }, 'Load more') : null,
-  )
-}
-
-function drawTree(): void {
-  const open = state.open
-  if (!open?.tree) return show(panels.tree)
-  const commit = state.commits.find(c => c.id === open.commit)
-  show(
-    panels.tree,
-    h('h2', {}, 'Tree of ', h('code', {}, open.commit.slice(0, 7))),
-    commit ? h('p', { class: 'commit-info' }, `${commit.message.split('\n', 1)[0]} — ${commit.author.replace(/\s*<.*>$/, '')}`) : null,
-    treeView(open.tree, open.path, {
-      openFile: state.value?.path,
-      onDirectory: path => void openDirectory(path),
-      onFile: path => void openFile(path),
-    }),
-  )
-}
-
-function drawValue(): void {
-  const shown = state.value
-  if (!shown || !state.open) return show(panels.value)
-  show(
-    panels.value,
-    h('h3', {}, shown.path.join('/'), ' ', h('span', { class: 'note' }, `(${sizeLabel(shown.value)})`)),
-    valueBlock(shown.value),
-    h('p', {}, h('a', { href: api.rawValueUrl(state.open.commit, shown.path), download: shown.path[shown.path.length - 1] }, 'download')),
-  )
-}
-
-function drawDiff(): void {
-  if (state.compared.length === 0) return show(panels.diff)
-  const clear = h('button', { type: 'button', onclick: () => void compare(undefined, false) }, 'clear')
-  if (!state.diff) return show(panels.diff, h('h2', {}, 'Compare'), h('p', { class: 'note' }, 'Pick a second commit to compare.'), h('div', { class: 'actions' }, clear))
-  show(
-    panels.diff,
-    h('h2', {}, 'Diff ', h('code', {}, state.diff.a.slice(0, 7)), ' → ', h('code', {}, state.diff.b.slice(0, 7))),
-    h('div', { class: 'actions' }, clear),
-    diffView(state.diff),
-  )
-}
-
-async function loadHistory(append: boolean): Promise<void> {
-  await guarded(panels.history, async () => {
-    const page = await api.history(state.branch, append ? (state.next ?? undefined) : undefined)
-    state.commits = append ? [...state.commits, ...page.commits] : page.commits
-    state.next = page.next
-    drawHistory()
-  })
-}
-
-async function selectBranch(branch: string | undefined): Promise<void> {
-  state.branch = branch
-  drawBranches()
-  await loadHistory(false)
-  const head = state.branches.find(b => b.name === branch)?.head
-  if (head) await openCommit(head)
-}
-
-async function openCommit(id: string): Promise<void> {
-  state.open = { commit: id, path: [], tree: undefined }
-  state.value = undefined
-  drawHistory()
-  drawValue()
-  await openDirectory([])
-}
-
-async function openDirectory(path: string[]): Promise<void> {
-  const open = state.open
-  if (!open) return
-  await guarded(panels.tree, async () => {
-    const tree = await api.tree(open.commit, path)
-    state.open = { commit: open.commit, path, tree }
-    drawTree()
-  })
-}
-
-async function openFile(path: string[]): Promise<void> {
-  const open = state.open
-  if (!open) return
-  await guarded(panels.value, async () => {
-    state.value = { path, value: await api.value(open.commit, path) }
-    drawTree()
-    drawValue()
-  })
-}
-
-/** Adds or drops a commit from the two to compare (undefined: drop all); diffs older → newer. */
-async function compare(id: string | undefined, checked: boolean): Promise<void> {
-  if (id === undefined) state.compared = []
-  else if (checked) state.compared = [...state.compared.filter(c => c !== id), id].slice(-2)
-  else state.compared = state.compared.filter(c => c !== id)
-  state.diff = undefined
-  drawHistory()
-  drawDiff()
-  if (state.compared.length !== 2) return
-  const position = (commit: string) => state.commits.findIndex(c => c.id === commit)
-  const [newer, older] = [...state.compared].sort((a, b) => position(a) - position(b))
-  await guarded(panels.diff, async () => {
-    state.diff = await api.diff(older, newer)
-    drawDiff()
-  })
+/** A branch moved: read the branches and the history again, and redraw. */
+async function refresh(): Promise<void> {
+  try {
+    await loadBranches()
+    panels.live.textContent = `updated ${new Date().toLocaleTimeString()}`
+  } catch (error) {
+    panels.live.textContent = `cannot refresh: ${(error as Error).message}`
+    return
+  }
+  await render(true)
 }
 
 async function start(): Promise<void> {
   layout()
-  await guarded(panels.branches, async () => {
-    const [info, { branches }] = await Promise.all([api.info(), api.branches()])
+  try {
+    const [info] = await Promise.all([api.info(), loadBranches()])
     panels.store.textContent = info.name === null ? 'memory store' : `${info.name} (${info.backend})`
-    state.branches = branches
-    drawBranches()
-  })
-  await loadHistory(false)
-  const first = state.branches.find(b => b.name === 'main') ?? state.branches[0]
-  if (first) await openCommit(first.head)
+  } catch (error) {
+    show(panels.branches, errorNote(error))
+  }
+  window.addEventListener('popstate', () => void render())
+  await render()
+  watchBranches(() => void refresh(), () => loaded.branches)
   document.body.dataset.ready = 'true'
 }
 

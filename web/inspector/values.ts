@@ -1,13 +1,48 @@
-/** How a value looks in the inspector: text as text (JSON indented), bytes as a hex dump. */
+/**
+ * How a value looks in the inspector: text with line numbers (JSON indented), images as images
+ * (through `<img>` and the raw URL, so an SVG is drawn, never put into the page), other bytes as
+ * a hex dump.
+ */
 import type { ApiEncodedValue } from './api-types.js'
 import { h } from './dom.js'
 
 const HEX_DUMP_BYTES = 512
+const IMAGE_NAME = /\.(png|jpe?g|gif|webp|svg)$/i
 
-export function valueBlock(value: ApiEncodedValue): HTMLElement {
+/**
+ * Whether the value at `path` is shown as an image: bytes that start as PNG, JPEG, GIF or WebP
+ * do, text does when named `.svg`; a value left out of the reply goes by its name alone.
+ */
+export function isImage(path: readonly string[], value: ApiEncodedValue): boolean {
+  const name = path[path.length - 1] ?? ''
+  if (value.encoding === 'base64') return imageBytes(value.value)
+  if (value.encoding === 'utf8') return /\.svg$/i.test(name)
+  return IMAGE_NAME.test(name)
+}
+
+export function valueBlock(value: ApiEncodedValue, image?: { path: readonly string[]; url: string }): HTMLElement {
+  if (image && isImage(image.path, value)) return imageBlock(image.url, image.path)
   if (value.encoding === 'omitted') return h('p', { class: 'note' }, `${value.size} bytes (too large to show here)`)
-  if (value.encoding === 'utf8') return h('pre', { class: 'value text' }, prettyJson(value.value) ?? value.value)
+  if (value.encoding === 'utf8') return numberedText(prettyJson(value.value) ?? value.value)
   return h('pre', { class: 'value binary' }, hexDump(value.value))
+}
+
+export function imageBlock(url: string, path: readonly string[]): HTMLElement {
+  return h('div', { class: 'image' }, h('img', { src: url, alt: path.join('/'), loading: 'lazy' }))
+}
+
+/** Text as a table of numbered lines: numbers are not copied with the text. */
+export function numberedText(text: string): HTMLElement {
+  const lines = text.endsWith('\n') ? text.slice(0, -1).split('\n') : text.split('\n')
+  return h(
+    'div',
+    { class: 'value text' },
+    h(
+      'table',
+      { class: 'lines' },
+      h('tbody', {}, ...lines.map((line, i) => h('tr', {}, h('td', { class: 'number', 'data-line': i + 1 }), h('td', { class: 'line' }, line)))),
+    ),
+  )
 }
 
 export function sizeLabel(value: ApiEncodedValue): string {
@@ -25,8 +60,20 @@ function prettyJson(text: string): string | undefined {
   }
 }
 
+function decodeBase64(base64: string, limit = Infinity): Uint8Array {
+  const binary = atob(limit === Infinity ? base64 : base64.slice(0, Math.ceil(limit / 3) * 4))
+  return Uint8Array.from(binary, c => c.charCodeAt(0))
+}
+
+/** PNG, JPEG, GIF or WebP, by the first bytes (as the server types raw values). */
+function imageBytes(base64: string): boolean {
+  const b = decodeBase64(base64, 12)
+  const ascii = (from: number, to: number) => String.fromCharCode(...b.subarray(from, to))
+  return (b[0] === 0x89 && ascii(1, 4) === 'PNG') || (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) || ascii(0, 4) === 'GIF8' || (ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP')
+}
+
 function hexDump(base64: string): string {
-  const bytes = Uint8Array.from(atob(base64), c => c.charCodeAt(0))
+  const bytes = decodeBase64(base64)
   const lines: string[] = []
   for (let offset = 0; offset < Math.min(bytes.length, HEX_DUMP_BYTES); offset += 16) {
     const row = bytes.subarray(offset, offset + 16)
