@@ -20,9 +20,9 @@
  */
 import pg from 'pg'
 import type { Backend, Deletions, ObjectEntry, RefListener, Retained } from '../../core/backend.js'
-import { ClosedError } from '../../core/errors.js'
+import { ClosedError, ReadOnlyError } from '../../core/errors.js'
 import { type BackendLimits, checkCas, checkIds, checkObjects, checkPrefix, checkRefName, DEFAULT_MAX_OBJECT_SIZE } from '../contract.js'
-import { describeDatabaseError, redactUrl } from './errors.js'
+import { describeDatabaseError, ReadOnlyReplicaError, redactUrl } from './errors.js'
 import { Collector } from './gc.js'
 import { ensureSchema, ident } from './schema.js'
 import { RefWatch } from './watch.js'
@@ -56,9 +56,11 @@ export class PostgresBackend implements Backend {
     private readonly pool: pg.Pool,
     readonly url: string,
     readonly schema: string,
-    /** True on a hot standby: writes are refused by the server (ReadOnlyReplicaError). */
+    /** Opened read-only, or on a hot standby: writes are refused (`ReadOnlyReplicaError` on a standby). */
     readonly readOnly: boolean,
-    private readonly primary: string,
+    /** Where writes go: this database, or the primary a standby replicates from. */
+    readonly primary: string,
+    private readonly standby: boolean,
     private readonly maxObjectSize: number,
     graceMs: number,
   ) {
@@ -86,7 +88,7 @@ export class PostgresBackend implements Backend {
         const readOnly = options.readOnly ?? recovery
         await ensureSchema(client, schema, readOnly || recovery)
         const primary = recovery ? await primaryOf(client) : shown
-        return new PostgresBackend(pool, url, schema, readOnly || recovery, primary, options.maxObjectSize ?? DEFAULT_MAX_OBJECT_SIZE, options.graceMs ?? 60 * 60 * 1000)
+        return new PostgresBackend(pool, url, schema, readOnly || recovery, primary, recovery, options.maxObjectSize ?? DEFAULT_MAX_OBJECT_SIZE, options.graceMs ?? 60 * 60 * 1000)
       } finally {
         client.release()
       }
@@ -111,6 +113,13 @@ export class PostgresBackend implements Backend {
 
   private open(): void {
     if (this.closed) throw new ClosedError(`PostgreSQL backend ${redactUrl(this.url)}`)
+  }
+
+  /** Writes are refused here before they reach a server that would refuse them too. */
+  private writable(): void {
+    this.open()
+    if (!this.readOnly) return
+    throw this.standby ? new ReadOnlyReplicaError(this.primary) : new ReadOnlyError(`PostgreSQL store ${redactUrl(this.url)} is opened read-only`)
   }
 
   async getObjects(ids: readonly string[]): Promise<Array<Uint8Array | undefined>> {
@@ -145,7 +154,7 @@ export class PostgresBackend implements Backend {
   }
 
   async putObjects(objects: readonly ObjectEntry[]): Promise<void> {
-    this.open()
+    this.writable()
     checkObjects(objects, this.maxObjectSize)
     // One row per id: an upsert may not touch a row twice in one statement.
     const unique = [...new Map(objects.map(o => [o[0], o[1]])).entries()]
@@ -167,7 +176,7 @@ export class PostgresBackend implements Backend {
   }
 
   async deleteObjects(ids: readonly string[]): Promise<void> {
-    this.open()
+    this.writable()
     checkIds(ids)
     for (let i = 0; i < ids.length; i += READ_IDS) {
       await this.query('deleteObjects', { text: `DELETE FROM ${this.t.objects} WHERE id = ANY($1::bytea[])`, values: [ids.slice(i, i + READ_IDS).map(hexId)] })
@@ -219,7 +228,7 @@ export class PostgresBackend implements Backend {
   }
 
   async casRef(name: string, expected: string | undefined, next: string | undefined): Promise<boolean> {
-    this.open()
+    this.writable()
     checkCas(name, expected, next)
     const { refs, refLog } = this.t
     const { channel, origin } = this.watch
@@ -270,12 +279,12 @@ export class PostgresBackend implements Backend {
   }
 
   retained(pruneExpire?: Date): Promise<Retained> {
-    this.open()
+    this.writable()
     return this.collector.begin(pruneExpire)
   }
 
   beginDeletions(): Deletions {
-    this.open()
+    this.writable()
     return this.collector.deletions()
   }
 
@@ -284,7 +293,7 @@ export class PostgresBackend implements Backend {
    * function is called or `ttlMs` passes (a process that dies without releasing loses its pins then).
    */
   pin(ids: readonly string[], ttlMs = 60 * 60 * 1000): Promise<() => Promise<void>> {
-    this.open()
+    this.writable()
     checkIds(ids)
     return this.collector.pin(ids, ttlMs)
   }

@@ -6,7 +6,7 @@
 
 /** `GET /api/info` */
 export interface ApiInfo {
-  backend: 'level' | 'git' | 'memory'
+  backend: 'level' | 'git' | 'postgres' | 'memory'
   /** The store directory's own name (never its absolute path); null for a memory store. */
   name: string | null
 }
