@@ -8,6 +8,8 @@ export * from './index.browser.js'
 export { nodeHasher } from './node-hasher.js'
 export { LevelBackend, openLevelBackend, type LevelBackendOptions } from './backends/level.js'
 export { GitBackend, openGitBackend, type GitBackendOptions } from './backends/git/index.js'
+export { PostgresBackend, openPostgresBackend, type PostgresBackendOptions } from './backends/postgres/index.js'
+export * from './backends/postgres/errors.js'
 export * from './sync/server/index.js'
 export * from './git-protocol/client/index.js'
 /** The Xenstore daemon (`irmin xenstored`), its wire codec and a small client: Node only (Unix sockets). */
