@@ -15,6 +15,8 @@ const SUITES: Record<string, () => Promise<{ run(report: Report): Promise<void> 
   sync: () => import('./suites/sync.js'),
   xenstore: () => import('./suites/xenstore.js'),
   nfs: () => import('./suites/nfs.js'),
+  'git-protocol': () => import('./suites/git-protocol.js'),
+  'git-protocol-client': () => import('./suites/git-protocol-client.js'),
 }
 
 const wanted = process.argv.slice(2)

@@ -14,7 +14,7 @@ export const GLOBAL_OPTIONS: OptionSpecs = {
   backend: {
     type: 'string',
     value: 'NAME',
-    help: 'level, git or memory; only at init (later commands detect it). memory does not persist: it only makes sense within one process (serve)',
+    help: 'level, git, postgres (with init --url) or memory; only at init (later commands detect it). memory does not persist: it only makes sense within one process (serve)',
   },
   branch: { type: 'string', value: 'NAME', help: 'the branch to read and write (default main)' },
   contents: { type: 'string', value: 'KIND', help: 'how values are read, written and merged: string (default), json, bytes, or a mergeable type: counter, multiset, set, lww, log' },
@@ -24,7 +24,7 @@ export const GLOBAL_OPTIONS: OptionSpecs = {
   version: { type: 'boolean', short: 'V', help: 'print the version' },
 }
 
-const BACKENDS: readonly BackendName[] = ['level', 'git', 'memory']
+const BACKENDS: readonly BackendName[] = ['level', 'git', 'postgres', 'memory']
 
 export interface CommandLine {
   /** Undefined when no command was named. */
@@ -49,6 +49,8 @@ export function findCommandName(argv: readonly string[]): string | undefined {
  */
 export function parseCommandLine(argv: readonly string[], command: Command | undefined, env: NodeJS.ProcessEnv): CommandLine {
   const specs = { ...GLOBAL_OPTIONS, ...command?.options }
+  // `log -3` is git's spelling of `log -n 3`.
+  if (specs['max-count']) argv = argv.map(arg => (/^-[0-9]+$/.test(arg) ? `--max-count=${arg.slice(1)}` : arg))
   const { values, positionals } = readTokens(argv, specs, true)
   const [name, ...args] = positionals
   const options: Values = {}
@@ -94,7 +96,7 @@ function checkArgumentCount(command: Command, args: readonly string[]): void {
 function readGlobals(values: Values, env: NodeJS.ProcessEnv): GlobalOptions {
   const backend = values.backend as string | undefined
   if (backend !== undefined && !BACKENDS.includes(backend as BackendName)) {
-    throw new UsageError(`unknown backend "${backend}": choose level, git or memory`)
+    throw new UsageError(`unknown backend "${backend}": choose level, git, postgres or memory`)
   }
   const contents = (values.contents as string | undefined) ?? 'string'
   if (!CONTENTS_NAMES.includes(contents as ContentsName)) throw new UsageError(`unknown contents "${contents}": choose ${CONTENTS_NAMES.join(', ')}`)

@@ -14,7 +14,7 @@ export interface OptionSpec {
 
 export type OptionSpecs = Readonly<Record<string, OptionSpec>>
 
-export type BackendName = 'level' | 'git' | 'memory'
+export type BackendName = 'level' | 'git' | 'postgres' | 'memory'
 export type ContentsName = 'string' | 'json' | 'bytes' | 'counter' | 'multiset' | 'set' | 'lww' | 'log'
 
 /** The options every command takes, before or after its name. */

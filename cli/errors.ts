@@ -83,6 +83,33 @@ export class AmbiguousCommitError extends IrminError {
   }
 }
 
+/** A revision (`main~2`, `HEAD^2`) that is not written as git writes them, or asks for what irmin does not keep. */
+export class BadRevisionError extends IrminError {
+  override readonly code = 'EBADREV'
+  constructor(
+    readonly revision: string,
+    reason: string,
+  ) {
+    super(`bad revision ${JSON.stringify(revision)}: ${reason}`)
+  }
+}
+
+/** A write to a branch that does not exist, in a store that has others. */
+export class NoSuchBranchError extends IrminError {
+  override readonly code = 'ENOBRANCH'
+  constructor(
+    readonly branch: string,
+    from: string,
+  ) {
+    super(`branch ${branch} does not exist: create it with irmin branch create ${branch} (it starts at the head of ${from}), or add --create to start it as a new history`)
+  }
+}
+
+/** `branch delete` of the branch `--branch` names, or of the last branch, without `--force`. */
+export class BranchInUseError extends IrminError {
+  override readonly code = 'EBRANCHINUSE'
+}
+
 /** A path that names a value where a directory was expected. */
 export class NotADirectoryError extends IrminError {
   override readonly code = 'ENOTDIR'
@@ -144,7 +171,7 @@ export class PortInUseError extends IrminError {
   }
 }
 
-const USAGE_ERRORS = [UsageError, InvalidPathError, InvalidBranchNameError, InvalidObjectIdError, InvalidValueError, InvalidCommitInfoError]
+const USAGE_ERRORS = [UsageError, BadRevisionError, InvalidPathError, InvalidBranchNameError, InvalidObjectIdError, InvalidValueError, InvalidCommitInfoError]
 
 export function exitCodeOf(error: unknown): number {
   return USAGE_ERRORS.some(type => error instanceof type) ? EXIT_USAGE : EXIT_FAILURE

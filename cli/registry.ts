@@ -27,6 +27,7 @@ import { remove } from './commands/remove.js'
 import { revert } from './commands/revert.js'
 import { serve } from './commands/serve.js'
 import { set } from './commands/set.js'
+import { show } from './commands/show.js'
 import { snapshot } from './commands/snapshot.js'
 import { stats } from './commands/stats.js'
 import { tree } from './commands/tree.js'
@@ -41,6 +42,7 @@ export const COMMANDS: readonly Command[] = [
   list,
   tree,
   log,
+  show,
   branches,
   branch,
   diff,

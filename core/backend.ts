@@ -61,8 +61,10 @@ export interface Backend {
   /**
    * Optional, for backends where deleting is cheapest all at once: garbage collection hands all
    * of one collection's deletions to one `Deletions`, which may defer them until `finish` (the git
-   * backend rewrites each pack holding garbage once per collection, not once per batch). While
-   * deletions are pending, a put of a pending id stores it all the same (it is no longer garbage).
+   * backend rewrites each pack holding garbage once per collection, not once per batch). Once
+   * `delete` resolves, reads answer as if the ids were gone (`getObjects` undefined, `hasObjects`
+   * false) even if their bytes are still on disk; a put of a pending id stores it all the same
+   * (it is no longer garbage) and makes it readable again.
    */
   beginDeletions?(): Deletions
 
@@ -105,7 +107,8 @@ export interface Retained {
   readonly roots: readonly string[]
   /**
    * Which of `ids` (unmarked objects) are too young to delete: written or freshened since the
-   * grace period began (git's `gc.pruneExpire`), which covers writers in other processes.
+   * grace period began (git's `gc.pruneExpire`), which covers writers in other processes. GC
+   * keeps them and everything they reach (a young commit keeps its tree, as a pin does).
    */
   young(ids: readonly string[]): boolean[]
   /** The collection is over (called once, whatever happened): the backend may rewrite objects' homes again. */

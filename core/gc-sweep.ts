@@ -1,7 +1,7 @@
 /**
  * Garbage collection's sweep: lists every object, and deletes, a batch at a time, those that are
- * not alive (marked, or written during the collection) and not young (the backend's grace
- * period). Each batch is decided and deleted inside the coordinator's deletion section: no put
+ * not alive (marked — young objects and what they reach included, see core/gc.ts — or written
+ * during the collection). Each batch is decided and deleted inside the coordinator's deletion section: no put
  * runs meanwhile, the collection takes its last look at refs, pins and roots inside it, and a
  * put arriving meanwhile waits and lands after the deletion (core/gc.ts, rules 3 and 5).
  */
@@ -15,8 +15,6 @@ export interface Sweep {
   alive(id: string): boolean
   /** The last look before a batch of deletions: marks what refs, pins and roots reach now. */
   catchUp(): Promise<void>
-  /** Which of `ids` the backend's grace period keeps (see `Retained.young`). */
-  young?(ids: readonly string[]): boolean[]
   onProgress?(done: number): void
 }
 
@@ -25,8 +23,6 @@ export interface SweepReport {
   kept: number
   removed: number
   bytesFreed: number
-  /** Garbage kept because it is younger than the grace period. */
-  keptYoung: number
 }
 
 const BATCH = 1024
@@ -37,19 +33,12 @@ export async function sweep(plan: Sweep): Promise<SweepReport> {
   let scanned = 0
   let removed = 0
   let bytesFreed = 0
-  let keptYoung = 0
   let garbage: Array<[string, number | undefined]> = []
   // One batch of deletions runs while the listing goes on.
   let deleting: Promise<void> = Promise.resolve()
   const flush = async () => {
-    let pending = garbage
+    const pending = garbage
     garbage = []
-    if (plan.young && pending.length > 0) {
-      const young = plan.young(pending.map(([id]) => id))
-      const old = pending.filter((_, i) => !young[i])
-      keptYoung += pending.length - old.length
-      pending = old
-    }
     const sizes = await sizesOf(backend, pending)
     await deleting
     deleting = coordinator.deleting(async () => {
@@ -78,7 +67,7 @@ export async function sweep(plan: Sweep): Promise<SweepReport> {
   }
   await deleting
   plan.onProgress?.(scanned)
-  return { scanned, kept: scanned - removed, removed, bytesFreed, keptYoung }
+  return { scanned, kept: scanned - removed, removed, bytesFreed }
 }
 
 /** Sizes the listing did not give, read from the objects themselves. */
@@ -94,7 +83,7 @@ async function sizesOf(backend: Backend, garbage: ReadonlyArray<[string, number 
 }
 
 /** The id listing in batches, sizes unknown (read later for what is deleted). */
-async function* withoutSizes(ids: AsyncIterable<string>): AsyncIterable<Array<[string, number | undefined]>> {
+export async function* withoutSizes(ids: AsyncIterable<string>): AsyncIterable<Array<[string, number | undefined]>> {
   let batch: Array<[string, number | undefined]> = []
   for await (const id of ids) {
     batch.push([id, undefined])

@@ -46,7 +46,7 @@ import { COMMIT, type Commit } from './commit.js'
 import { DIR, type Dir } from './dir.js'
 import { InvalidArgumentError, MissingObjectError } from './errors.js'
 import { coordinatorOf, type GcCoordinator, type GcJournal } from './gc-coordinator.js'
-import { sweep, type SweepReport } from './gc-sweep.js'
+import { sweep, type SweepReport, withoutSizes } from './gc-sweep.js'
 import { walkHistory } from './history.js'
 import { IdTable } from './id-table.js'
 import { localObjects, type ObjectStore } from './object-store.js'
@@ -78,6 +78,8 @@ export interface GcProgress {
 }
 
 export interface GcReport extends SweepReport {
+  /** Garbage kept because it is younger than the grace period, or reached from such (see `markFromYoung`). */
+  keptYoung: number
   durationMs: number
   /** Commits whose parents are now gone: where history ends. */
   boundary: string[]
@@ -139,6 +141,7 @@ class Collection {
     this.retained = await this.backend.retained?.(this.options.pruneExpire)
     for (const id of [...(this.options.pin ?? []), ...(this.retained?.roots ?? [])]) if (!this.markedFrom.has(id)) await this.markFrom(id)
     await this.catchUp()
+    const keptYoung = await this.markFromYoung()
     // Record the new end of history before anything is deleted: a crash after this point
     // leaves a store whose boundary fsck already knows.
     const boundary = this.boundary()
@@ -148,14 +151,12 @@ class Collection {
     const still = previous.filter((_, i) => present[i])
     await writeShallow(this.store, [...still, ...boundary])
     this.dirs.clear() // marking is over (catching up reads few): give the memory to the sweep
-    const young = this.retained && ((ids: readonly string[]) => this.retained!.young(ids))
     const report = await this.coordinator.sweeping(() =>
       sweep({
         backend: this.backend,
         coordinator: this.coordinator,
         alive: id => this.marked.has(id) || this.journal.written.has(id),
         catchUp: () => this.catchUp(),
-        young,
         onProgress: done => this.options.onProgress?.({ phase: 'sweep', done }),
       }),
     )
@@ -166,7 +167,28 @@ class Collection {
     const recorded = new Set([...still, ...boundary])
     const late = this.boundary().filter(id => !recorded.has(id))
     if (late.length > 0) await writeShallow(this.store, [...recorded, ...late])
-    return { ...report, boundary: [...recorded, ...late].sort(), durationMs: Date.now() - this.started }
+    return { ...report, keptYoung, boundary: [...recorded, ...late].sort(), durationMs: Date.now() - this.started }
+  }
+
+  /**
+   * The grace period keeps closures, not objects (git's `mark_recent_objects`): every young
+   * object no root reaches is marked from, as a pin is (commits with the window), so whatever it
+   * names stays too. Keeping young objects one by one would keep a young commit whose older tree
+   * goes, and a later branch created at that commit (it reads as present) would name a hole.
+   * One pass over the id listing, before any deletion; returns how many objects youth kept.
+   */
+  private async markFromYoung(): Promise<number> {
+    const retained = this.retained
+    if (!retained) return 0
+    const before = this.marked.size
+    const listing = this.backend.objectSizes ? this.backend.objectSizes() : withoutSizes(this.backend.objectIds())
+    for await (const entries of listing) {
+      const unmarked = entries.map(([id]) => id).filter(id => !this.marked.has(id) && !this.journal.written.has(id))
+      if (unmarked.length === 0) continue
+      const young = retained.young(unmarked)
+      for (const [i, id] of unmarked.entries()) if (young[i] && !this.marked.has(id) && !this.markedFrom.has(id)) await this.markFrom(id)
+    }
+    return this.marked.size - before
   }
 
   /**

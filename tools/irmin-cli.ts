@@ -18,7 +18,7 @@ import { promisify } from 'node:util'
 export const PACKAGE_ROOT = fileURLToPath(new URL('../', import.meta.url))
 export const IRMIN_BIN = join(PACKAGE_ROOT, 'bin/irmin.js')
 
-const SOURCES = ['cli', 'web', 'core', 'backends', 'sync', 'xenstore', 'nfs-export', 'index.ts', 'index.browser.ts', 'node-hasher.ts']
+const SOURCES = ['cli', 'web', 'core', 'backends', 'sync', 'git-protocol', 'xenstore', 'nfs-export', 'index.ts', 'index.browser.ts', 'node-hasher.ts']
 const OUTPUTS = ['dist/cli/main.js', 'dist/web/bundle/inspector.js', 'dist/web/bundle/comments.js', 'dist/web/bundle/comments-sw.js']
 const LOCK = join(PACKAGE_ROOT, 'dist/.test-build.lock')
 
@@ -77,10 +77,21 @@ export interface IrminOptions {
   env?: Record<string, string>
 }
 
+/**
+ * The environment irmin runs in: the caller's, without what would choose a commit author (so
+ * commits are by the default author unless a test says otherwise) — no author variables, and
+ * git's global and system configuration (user.name) out of sight.
+ */
+function irminEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, IRMIN_ROOT: '', GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' }
+  for (const name of ['IRMIN_AUTHOR', 'GIT_AUTHOR_NAME', 'GIT_AUTHOR_EMAIL', 'GIT_COMMITTER_NAME', 'GIT_COMMITTER_EMAIL', 'EMAIL']) delete env[name]
+  return { ...env, ...extra }
+}
+
 function spawnIrmin(args: readonly string[], options: IrminOptions): ChildProcess {
   return spawn(process.execPath, [IRMIN_BIN, ...args], {
     cwd: options.cwd ?? PACKAGE_ROOT,
-    env: { ...process.env, IRMIN_ROOT: '', ...options.env },
+    env: irminEnv(options.env),
     stdio: ['pipe', 'pipe', 'pipe'],
   })
 }

@@ -111,6 +111,17 @@ export class GitBackend implements Backend {
     return doomed
   }
 
+  /**
+   * Whether `id` is deleted as far as readers go: doomed by a pending deletion and not stored
+   * again since. A deletion is deferred on disk only; reads answer as if it were done, as every
+   * other backend's do. Otherwise a plain read during the sweep would load (and cache) a doomed
+   * commit that a write, pinning it after the sweep, then builds on once it is gone.
+   */
+  private deleted(id: string): boolean {
+    for (const table of this.pending) if (table.get(id) === DOOMED) return true
+    return false
+  }
+
   private open(): void {
     if (this.closed) throw new ClosedError('git backend')
   }
@@ -128,12 +139,19 @@ export class GitBackend implements Backend {
     ids.forEach((id, i) => {
       if ((out[i] = this.readPacked(id)) === undefined) missing.push(i)
     })
-    if (missing.length === 0) return out
+    if (missing.length === 0) return this.pending.size > 0 ? this.withoutDeleted(ids, out) : out
     const dirs = this.loose.fanoutDirs()
     missing = missing.filter(i => (out[i] = dirs.has(ids[i].slice(0, 2)) ? this.loose.read(ids[i]) : undefined) === undefined)
     // Looked for in packs, then loose: an object that `git gc` moved into a new pack meanwhile
     // is in a pack this process has not seen yet.
     if (missing.length > 0 && this.packs.rescan()) for (const i of missing) out[i] = this.readPacked(ids[i])
+    return this.pending.size > 0 ? this.withoutDeleted(ids, out) : out
+  }
+
+  private withoutDeleted(ids: readonly string[], out: Array<Uint8Array | undefined>): Array<Uint8Array | undefined> {
+    ids.forEach((id, i) => {
+      if (out[i] !== undefined && this.deleted(id)) out[i] = undefined
+    })
     return out
   }
 
@@ -168,7 +186,7 @@ export class GitBackend implements Backend {
     missing = missing.filter(id => !loose.has(id))
     if (missing.length > 0 && this.packs.rescan()) missing = missing.filter(id => !this.packs.has(id))
     const absent = new Set(missing)
-    return ids.map(id => !absent.has(id))
+    return ids.map(id => !absent.has(id) && !(this.pending.size > 0 && this.deleted(id)))
   }
 
   async putObjects(objects: readonly ObjectEntry[]): Promise<void> {
@@ -331,8 +349,10 @@ export class GitBackend implements Backend {
       for (let i = 0; i < before; i++) if (packs[i].index.find(key) >= 0) return true
       return false
     }
+    // In pack order: a caller reading what it lists (fsck, GC) then reads each pack front to
+    // back, delta bases before their deltas, through the pack's read-ahead and base cache.
     for (const [i, pack] of packs.entries()) {
-      for (let position = 0; position < pack.index.count; position++) {
+      for (const position of pack.positionsInPackOrder()) {
         const id = pack.index.idAt(position)
         if (!inPacks(id, i)) yield id
       }

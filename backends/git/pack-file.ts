@@ -103,13 +103,27 @@ export class PackFile {
     return this.offsetTable().positions
   }
 
+  /**
+   * Read-ahead for callers that go through the pack in order (listing, fsck, GC read entries one
+   * after another): a read that starts where the previous one ended fills a window, and the next
+   * entries come from memory instead of one `pread` each. Point reads (anywhere else) stay one
+   * small read each.
+   */
+  private readonly ahead = new ReadWindow(1024 * 1024)
+  private lastEnd = -1
+
   private entry(offset: number, position: number, id: string, window?: ReadWindow): PackEntry {
     if (this.damage) throw new CorruptObjectError(id, this.damage)
     const end = this.entryEnd(offset)
     if (offset < PACK_HEADER || end <= offset || end > this.size - TRAILER) {
       throw new CorruptObjectError(id, `${this.name}.idx: offset ${offset} is outside the pack`)
     }
-    const bytes = window ? this.readThrough(window, offset, end, id) : this.read(offset, end, id)
+    let bytes: Uint8Array
+    if (window) bytes = this.readThrough(window, offset, end, id)
+    else if (offset >= this.ahead.start && end <= this.ahead.start + this.ahead.bytes.length) bytes = this.ahead.bytes.subarray(offset - this.ahead.start, end - this.ahead.start)
+    else if (offset === this.lastEnd && end - offset < this.ahead.size) bytes = this.readThrough(this.ahead, offset, end, id)
+    else bytes = this.read(offset, end, id)
+    this.lastEnd = end
     if (crc32(bytes) !== this.index.crcAt(position)) {
       throw new CorruptObjectError(id, `${this.name}.pack: the entry at offset ${offset} does not match its CRC-32 (damaged)`)
     }

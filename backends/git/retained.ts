@@ -4,7 +4,9 @@
  *   work tree's `logs/HEAD`): `git fsck` reports a reflog entry naming a missing object;
  * - every blob and cache-tree a work tree's index names (staged but uncommitted work);
  * - a detached HEAD (the repository's, each linked work tree's);
- * - objects younger than the grace period (git's `gc.pruneExpire`, two weeks by default).
+ * - objects younger than the grace period (git's `gc.pruneExpire`, two weeks by default), and
+ *   what they reach: core/gc.ts marks from young objects as from pins (git's
+ *   `mark_recent_objects`), so a young commit never outlives its older tree.
  *
  * Youth is the mtime of the file holding the object: a loose file's own, a pack's for the
  * objects in it. Packs count too, unlike a reading of git's rule that prunes only loose objects:

@@ -43,8 +43,8 @@ function textOf(seed: number, bytes: number): string {
   return out.slice(0, bytes)
 }
 
-/** Writes the history with `git fast-import`; returns the head commit id. */
-async function writeHistory(dir: string): Promise<string> {
+/** Writes the history (`commits` commits) with `git fast-import`; returns the head commit id. Shared with the git-protocol suite. */
+export async function writeHistory(dir: string, commits = COMMITS): Promise<string> {
   spawnSync('git', ['init', '--quiet', '--bare', '--initial-branch=main', dir])
   const child = spawn('git', ['fast-import', '--quiet'], { cwd: dir, stdio: ['pipe', 'inherit', 'inherit'] })
   const write = async (text: string) => {
@@ -52,7 +52,7 @@ async function writeHistory(dir: string): Promise<string> {
   }
   const file = (path: string, body: string) => `M 100644 inline ${path}\ndata ${Buffer.byteLength(body)}\n${body}\n`
   let seed = 1
-  for (let c = 0; c < COMMITS; c++) {
+  for (let c = 0; c < commits; c++) {
     const message = `commit ${c}\n`
     let body = `commit refs/heads/main\nauthor Bench <bench@example.org> ${1_700_000_000 + c} +0000\ncommitter Bench <bench@example.org> ${1_700_000_000 + c} +0000\ndata ${message.length}\n${message}`
     if (c === 0) {
@@ -72,7 +72,7 @@ async function writeHistory(dir: string): Promise<string> {
   return spawnSync('git', ['rev-parse', 'main'], { cwd: dir }).stdout.toString().trim()
 }
 
-async function exec(command: string, args: string[]): Promise<string> {
+export async function exec(command: string, args: string[]): Promise<string> {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] })
   let out = ''
   child.stdout.on('data', chunk => (out += chunk))

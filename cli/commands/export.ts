@@ -22,7 +22,7 @@ export const exportCommand: Command = {
     const [dir, name] = args
     await checkTarget(dir)
     const result = await withStore(globals, async ({ repo }) => {
-      const commit = name === undefined ? await branchHead(repo, globals.branch) : await resolveCommit(repo, name)
+      const commit = name === undefined ? await branchHead(repo, globals.branch) : await resolveCommit(repo, name, globals.branch)
       const files: FileEntry[] = []
       await mkdir(dir, { recursive: true })
       await listTree(repo, (await repo.readCommit(commit)).tree, dir, files)

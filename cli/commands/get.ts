@@ -1,6 +1,7 @@
 import { formatPath, NotAFileError, NotFoundError } from '../../index.js'
 import type { Command } from '../command.js'
 import { parseValuePath } from '../paths.js'
+import { readableBranch } from '../store/branches.js'
 import { withStore } from '../store/open.js'
 import { decodeStored, jsonValues } from '../values.js'
 
@@ -17,7 +18,7 @@ export const get: Command = {
     const path = parseValuePath(args[0])
     const name = formatPath(path)
     const bytes = await withStore(globals, async ({ repo }) => {
-      const tree = await repo.branch(globals.branch).tree()
+      const tree = await (await readableBranch(repo, globals.branch)).tree()
       const kind = await tree.kind(path)
       if (kind === undefined) throw new NotFoundError(name)
       if (kind === 'dir') throw new NotAFileError(name)

@@ -1,8 +1,9 @@
 import { lstat, readdir, readFile, readlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { EXECUTABLE_MODE, FILE_MODE, SYMLINK_MODE, type TreeOp } from '../../index.js'
-import type { Command, ContentsName } from '../command.js'
-import { COMMIT_OPTIONS, commitOptions } from '../commit-options.js'
+import { booleanOption, type Command, type ContentsName } from '../command.js'
+import { COMMIT_OPTIONS, commitOptions, CREATE_OPTION } from '../commit-options.js'
+import { writableBranch } from '../store/branches.js'
 import { UsageError } from '../errors.js'
 import { progressBar } from '../progress.js'
 import { withStore } from '../store/open.js'
@@ -19,7 +20,7 @@ export const importCommand: Command = {
     'bytes takes anything and keeps it byte for byte). Executable files and symbolic links keep',
     'their git modes; empty directories are not stored (git stores none either).',
   ].join('\n'),
-  options: COMMIT_OPTIONS,
+  options: { ...COMMIT_OPTIONS, ...CREATE_OPTION },
   args: [1, 1],
   async run(ctx) {
     const { globals, args } = ctx
@@ -35,9 +36,9 @@ export const importCommand: Command = {
     } finally {
       bar.stop()
     }
-    const options = commitOptions(ctx, `import ${dir}`)
+    const options = await commitOptions(ctx, `import ${dir}`)
     const moved = await withStore(globals, async ({ repo }) => {
-      const store = repo.branch(globals.branch)
+      const store = await writableBranch(repo, globals.branch, booleanOption(ctx, 'create'))
       const before = await store.headId()
       const tree = await repo.emptyTree().update(ops)
       return { before, after: (await store.setTree([], tree, options))?.id }

@@ -2,6 +2,7 @@ import { compareNames, formatPath, NotFoundError } from '../../index.js'
 import type { Command } from '../command.js'
 import { parsePathArgument } from '../paths.js'
 import { directoryEntries, entryKind } from '../store/objects.js'
+import { readableBranch } from '../store/branches.js'
 import { withStore } from '../store/open.js'
 
 export const list: Command = {
@@ -13,7 +14,7 @@ export const list: Command = {
   async run({ globals, args, out }) {
     const path = parsePathArgument(args[0] ?? '')
     const entries = await withStore(globals, async ({ repo }) => {
-      const head = await repo.branch(globals.branch).head()
+      const head = await (await readableBranch(repo, globals.branch)).head()
       if (head === undefined) {
         if (path.length > 0) throw new NotFoundError(formatPath(path))
         return []

@@ -34,14 +34,14 @@ export const merge: Command = {
     const into = stringOption(ctx, 'into') ?? globals.branch
     validateBranchName(into)
     const conflicts = conflictResolution(ctx)
-    const options = { ...commitOptions(ctx), conflicts, fastForward: !booleanOption(ctx, 'no-ff') }
+    const options = { ...(await commitOptions(ctx)), conflicts, fastForward: !booleanOption(ctx, 'no-ff') }
     const outcome = await reportingConflicts(`merge of ${from} into ${into}`, globals.contents, () =>
       withStore(
         globals,
         async ({ repo }) => {
           await branchHead(repo, into)
           if ((await repo.branches()).includes(from)) return repo.merge(from, { ...options, into })
-          return repo.branch(into).mergeWithCommit(await resolveCommit(repo, from), options)
+          return repo.branch(into).mergeWithCommit(await resolveCommit(repo, from, globals.branch), options)
         },
         mergingContents(globals.contents),
       ),

@@ -43,7 +43,7 @@ export const nfs: Command = {
     const interrupt = onInterrupt()
     try {
       const commitName = stringOption(ctx, 'commit')
-      const commit = commitName === undefined ? undefined : await resolveCommit(store.repo, commitName)
+      const commit = commitName === undefined ? undefined : await resolveCommit(store.repo, commitName, globals.branch)
       const server = await startNfsServer({
         repo: store.repo,
         branch: globals.branch,

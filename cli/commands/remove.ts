@@ -1,6 +1,7 @@
 import { formatPath, NotFoundError } from '../../index.js'
-import type { Command } from '../command.js'
-import { COMMIT_OPTIONS, commitOptions } from '../commit-options.js'
+import { booleanOption, type Command } from '../command.js'
+import { COMMIT_OPTIONS, commitOptions, CREATE_OPTION } from '../commit-options.js'
+import { writableBranch } from '../store/branches.js'
 import { parseValuePath } from '../paths.js'
 import { withStore } from '../store/open.js'
 import { writeResult } from './write-result.js'
@@ -10,14 +11,14 @@ export const remove: Command = {
   usage: 'PATH [-m MSG] [--author AUTHOR]',
   summary: 'remove the value or directory at PATH in a new commit',
   description: 'Removes PATH (a value, or a directory and everything under it) on --branch in one commit and\nprints the commit id. A missing PATH prints "not found: PATH" and exits 1.',
-  options: COMMIT_OPTIONS,
+  options: { ...COMMIT_OPTIONS, ...CREATE_OPTION },
   args: [1, 1],
   async run(ctx) {
     const { globals, args } = ctx
     const path = parseValuePath(args[0])
-    const options = commitOptions(ctx, `remove ${formatPath(path)}`)
+    const options = await commitOptions(ctx, `remove ${formatPath(path)}`)
     const moved = await withStore(globals, async ({ repo }) => {
-      const store = repo.branch(globals.branch)
+      const store = await writableBranch(repo, globals.branch, booleanOption(ctx, 'create'))
       const before = await store.headId()
       if ((await store.kind(path)) === undefined) throw new NotFoundError(formatPath(path))
       return { before, after: (await store.remove(path, options))?.id }

@@ -23,13 +23,13 @@ export const revert: Command = {
   async run(ctx) {
     const { globals, args } = ctx
     const conflicts = conflictResolution(ctx)
-    const options = { ...commitOptions(ctx), conflicts }
+    const options = { ...(await commitOptions(ctx)), conflicts }
     const moved = await reportingConflicts(`revert of ${args[0]}`, globals.contents, () =>
       withStore(
         globals,
         async ({ repo }) => {
           const before = await branchHead(repo, globals.branch)
-          const id = await resolveCommit(repo, args[0])
+          const id = await resolveCommit(repo, args[0], globals.branch)
           return { before, after: (await repo.branch(globals.branch).revert(id, options))?.id }
         },
         mergingContents(globals.contents),

@@ -15,7 +15,7 @@ import { removeServerNote, writeServerNote } from '../store/server-note.js'
 
 export const serve: Command = {
   name: 'serve',
-  usage: '[--port PORT] [--host HOST] [--token T] [--read-token R] [--example]',
+  usage: '[--port PORT] [--host HOST] [--token T] [--read-token R] [--read-only] [--example]',
   summary: 'serve the store over HTTP: a JSON API and the web inspector',
   description: [
     'Serves the store over HTTP until interrupted (Ctrl-C, SIGTERM; then exits 0): the sync protocol',
@@ -38,7 +38,9 @@ export const serve: Command = {
     'Errors are 4xx/5xx JSON { "error", "code" }. Values are served as bytes: --contents does not apply.',
     '',
     'While it runs, serve owns a LevelDB store: it writes its pid and URL to ROOT/serve.json so that',
-    'other commands can say who holds the store. --backend memory serves a store that lives only in',
+    'other commands can say who holds the store. A PostgreSQL store (init --backend postgres) may be',
+    'served by many processes on many machines at once; with --read-only on a hot standby replica it',
+    'serves reads, and refuses writes naming the primary. --backend memory serves a store that lives only in',
     'this process (with --example, filled with example history).',
   ].join('\n'),
   options: {
@@ -46,6 +48,7 @@ export const serve: Command = {
     host: { type: 'string', value: 'HOST', help: 'the address to listen on (default 127.0.0.1)' },
     token: { type: 'string', value: 'T', help: 'the token that pushes need (Authorization: Bearer T)' },
     'read-token': { type: 'string', value: 'R', help: 'a token that every request needs (R or the write token)' },
+    'read-only': { type: 'boolean', help: 'refuse every write (pushes too): for a PostgreSQL read replica, or to serve a store for reading only' },
     example: { type: 'boolean', help: 'when there is no store yet (or with --backend memory), create one holding example history' },
   },
   args: [0, 0],
@@ -53,7 +56,7 @@ export const serve: Command = {
     const { globals, out } = ctx
     const port = integerOption('port', stringOption(ctx, 'port') ?? '8080', 0, 65535)
     const host = stringOption(ctx, 'host') ?? '127.0.0.1'
-    const served = await openServed(globals, booleanOption(ctx, 'example'))
+    const served = await openServed(globals, booleanOption(ctx, 'example'), booleanOption(ctx, 'read-only'))
     if (served.created) out.note(`created ${served.root ?? 'a memory store'} with example history`)
     const tokens = { write: tokenOption(ctx, 'token'), read: tokenOption(ctx, 'read-token') }
     if (!isLoopback(host) && tokens.read === undefined) out.note(`warning: --host ${host} lets every machine that reaches it read the whole store (--read-token guards reads)`)
@@ -94,7 +97,7 @@ interface Served {
   created: boolean
 }
 
-async function openServed(globals: GlobalOptions, example: boolean): Promise<Served> {
+async function openServed(globals: GlobalOptions, example: boolean, readOnly: boolean): Promise<Served> {
   if (globals.backend === 'memory') {
     const repo = await Repo.open({ backend: openMemoryBackend(), contents: Contents.bytes })
     if (example) await seedExample(repo)
@@ -108,6 +111,6 @@ async function openServed(globals: GlobalOptions, example: boolean): Promise<Ser
     await seedExample(store.repo)
     return { repo: store.repo, info: { backend: store.backend, name: basename(root) }, root, created: true }
   }
-  const store = await openStore(globals)
+  const store = await openStore(globals, undefined, undefined, { readOnly })
   return { repo: store.repo, info: { backend: store.backend, name: basename(root) }, root, created: false }
 }

@@ -1,6 +1,7 @@
 import { formatPath } from '../../index.js'
-import type { Command } from '../command.js'
-import { COMMIT_OPTIONS, commitOptions } from '../commit-options.js'
+import { booleanOption, type Command } from '../command.js'
+import { COMMIT_OPTIONS, commitOptions, CREATE_OPTION } from '../commit-options.js'
+import { writableBranch } from '../store/branches.js'
 import { parseValuePath } from '../paths.js'
 import { readStdin } from '../stdin.js'
 import { withStore } from '../store/open.js'
@@ -19,15 +20,15 @@ export const set: Command = {
     'lww ({"time": 1, "value": ...}) and log ([{"id": "a", "time": 1, ...}]). Setting a value',
     'that is already there makes no commit.',
   ].join('\n'),
-  options: COMMIT_OPTIONS,
+  options: { ...COMMIT_OPTIONS, ...CREATE_OPTION },
   args: [2, 2],
   async run(ctx) {
     const { globals, args } = ctx
     const path = parseValuePath(args[0])
     const value = args[1] === '-' ? encodeInput(await readStdin(), globals.contents) : encodeArgument(args[1], globals.contents)
-    const options = commitOptions(ctx, `set ${formatPath(path)}`)
+    const options = await commitOptions(ctx, `set ${formatPath(path)}`)
     const moved = await withStore(globals, async ({ repo }) => {
-      const store = repo.branch(globals.branch)
+      const store = await writableBranch(repo, globals.branch, booleanOption(ctx, 'create'))
       const before = await store.headId()
       return { before, after: (await store.set(path, value, options))?.id }
     })

@@ -1,6 +1,7 @@
 import { formatPath, NotFoundError } from '../../index.js'
 import type { Command } from '../command.js'
 import { parsePathArgument } from '../paths.js'
+import { readableBranch } from '../store/branches.js'
 import { withStore } from '../store/open.js'
 import { displayValue, jsonValues, readable } from '../values.js'
 
@@ -13,7 +14,7 @@ export const tree: Command = {
   async run({ globals, args, out }) {
     const path = parsePathArgument(args[0] ?? '')
     const found = await withStore(globals, async ({ repo }) => {
-      const tree = await repo.branch(globals.branch).tree()
+      const tree = await (await readableBranch(repo, globals.branch)).tree()
       const kind = await tree.kind(path)
       if (kind === undefined) throw new NotFoundError(formatPath(path))
       if (kind === 'file') return [[formatPath(path), await tree.get(path)] as const]

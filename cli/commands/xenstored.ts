@@ -48,7 +48,7 @@ export const xenstored: Command = {
     } else store = await openStore(globals, undefined, writeBehind)
     const interrupt = onInterrupt()
     try {
-      const at = atGiven === undefined ? undefined : await resolveCommit(store.repo, atGiven)
+      const at = atGiven === undefined ? undefined : await resolveCommit(store.repo, atGiven, globals.branch)
       const domainSockets = stringOption(ctx, 'domain-sockets')
       const server = await XenstoreServer.start({ repo: store.repo, socket: resolve(socket), domainSockets, at })
       try {

@@ -25,7 +25,8 @@ export function mediumFormat(commit: CommitInfo): string[] {
     `Author: ${commit.author}`,
     `Date:   ${formatDate(commit.date)}`,
     '',
-    ...commit.message.split('\n').map(line => (line ? `    ${line}` : '')),
+    // git indents every line of the message, blank ones too.
+    ...commit.message.replace(/\n+$/, '').split('\n').map(line => `    ${line}`),
     '',
   ]
 }

@@ -1,7 +1,8 @@
 /**
  * The HTTP server of `irmin serve`: the inspector page at `/`, its script, the JSON API under
- * `/api/`, and the sync protocol under `/sync/v1/` (sync/server/routes.ts). The inspector and API
- * are read-only (GET and HEAD); only sync routes take POST. Every request must be addressed to the
+ * `/api/`, the sync protocol under `/sync/v1/` (sync/server/routes.ts) and git's smart HTTP under
+ * `/git/` (git-protocol/server/routes.ts). The inspector and API are read-only (GET and HEAD);
+ * only sync and git routes take POST. Every request must be addressed to the
  * server's own names (host-guard.ts). A bad request gets a 4xx JSON error `{ error, code }`
  * and the server goes on serving; a failure of ours is a 500 of the same shape.
  */
@@ -18,6 +19,7 @@ import { loadPages } from './static.js'
 import { createSyncContext, type SyncTokens } from '../../sync/server/context.js'
 import { handleSync, SYNC_PREFIX } from '../../sync/server/routes.js'
 import { authorize } from '../../sync/server/auth.js'
+import { GIT_PREFIX, handleGit } from '../../git-protocol/server/routes.js'
 
 export interface RunningServer {
   /** `http://host:port/` */
@@ -51,6 +53,8 @@ export async function startServer(
       checkHost(request.headers.host, allowed)
       // The sync protocol is the one place that takes POST (fetch requests and pushes).
       if ((request.url ?? '').startsWith(SYNC_PREFIX)) return await handleSync(sync, request, response, options.onError)
+      // git's smart HTTP (upload-pack, receive-pack) takes POST too, with the same tokens.
+      if ((request.url ?? '').startsWith(GIT_PREFIX)) return await handleGit(sync, request, response, options.onError)
       // --read-token guards the inspector and its API as well (Basic: a browser asks for it).
       if (sync.tokens.read !== undefined) {
         response.setHeader('www-authenticate', 'Basic realm="irmin", charset="UTF-8"')

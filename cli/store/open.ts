@@ -13,7 +13,10 @@ import { type Backend, Contents, type Contents as Codec, openLevelBackend, Repo,
 import type { GlobalOptions } from '../command.js'
 import { BackendMismatchError, NoStoreError, StoreInUseError, UsageError } from '../errors.js'
 import { isLazyBackend, lazyBackend, listRemotes } from '../../sync/index.js'
+import { openPostgresBackend } from '../../backends/postgres/index.js'
 import { locateStore, type StoredBackend } from './locate.js'
+import { readPostgresRoot } from './postgres-root.js'
+import { ReadOnlyBackend } from './read-only.js'
 import { runningServer } from './server-note.js'
 
 export interface OpenStore {
@@ -40,10 +43,15 @@ export function storeBackend(globals: GlobalOptions): StoredBackend {
   return found
 }
 
-/** Opens the existing store at `--root`; `contents` decides how values merge (default: as bytes). */
-export async function openStore(globals: GlobalOptions, contents: Codec<Uint8Array> = Contents.bytes, wrap: Wrap = same): Promise<OpenStore> {
+/**
+ * Opens the existing store at `--root`; `contents` decides how values merge (default: as bytes).
+ * `readOnly`: writes are refused (by the backend itself on PostgreSQL, naming the primary on a replica).
+ */
+export async function openStore(globals: GlobalOptions, contents: Codec<Uint8Array> = Contents.bytes, wrap: Wrap = same, options: { readOnly?: boolean } = {}): Promise<OpenStore> {
   const backend = storeBackend(globals)
-  return openAs(globals.root, backend, wrap(await openBackend(globals.root, backend, false), backend), contents)
+  let opened = await openBackend(globals.root, backend, false, lockWaitMs(), options.readOnly)
+  if (options.readOnly && backend !== 'postgres') opened = new ReadOnlyBackend(opened, globals.root)
+  return openAs(globals.root, backend, wrap(opened, backend), contents)
 }
 
 /** A layer over the opened backend (the xenstore daemon's write-behind on LevelDB). */
@@ -82,7 +90,11 @@ async function openAs(root: string, backend: StoredBackend, opened: Backend, con
   return { repo, backend, root, close: () => repo.close() }
 }
 
-function openBackend(root: string, backend: StoredBackend, create: boolean, waitMs = lockWaitMs()): Promise<Backend> {
+function openBackend(root: string, backend: StoredBackend, create: boolean, waitMs = lockWaitMs(), readOnly?: boolean): Promise<Backend> {
+  if (backend === 'postgres') {
+    const { url, schema } = readPostgresRoot(root)
+    return openPostgresBackend(url, { schema, readOnly })
+  }
   return backend === 'git' ? openGitBackend(root, { create }) : openLevelWaiting(root, waitMs)
 }
 

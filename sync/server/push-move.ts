@@ -22,13 +22,38 @@ import type { PushHeader, PushResult } from '../push-header.js'
 import type { SyncServerContext } from './context.js'
 import { missingFromClosure } from './push-check.js'
 
-export async function movePushedRef(ctx: SyncServerContext, hold: WriteHold<Uint8Array>, header: PushHeader): Promise<PushResult> {
+export interface MoveOptions {
+  /** `header.old` is an exact lease, null included (the ref must be absent): git's receive-pack commands. */
+  readonly exactOld?: boolean
+}
+
+export async function movePushedRef(ctx: SyncServerContext, hold: WriteHold<Uint8Array>, header: PushHeader, options: MoveOptions = {}): Promise<PushResult> {
   const { ref } = header
+  if (header.new === null) return deleteBranch(ctx, header, options)
+  const { pushed, head } = await checkPushed(ctx, hold, ref, header.new)
+  const old = head?.id ?? null
+  if (header.mode === 'force') {
+    if ((header.old !== null || options.exactOld) && header.old !== old) throw new StaleRefError(ref, header.old, old)
+    return swap(ctx, header, old, pushed.id)
+  }
+  if (head === undefined || head.id === pushed.id) return swap(ctx, header, old, pushed.id)
+  if (header.mode === 'fast-forward') {
+    const ancestors = await commonAncestorsOf(ctx.repo.objects, pushed, [head])
+    if (!ancestors.some(c => c.id === head.id)) throw new NonFastForwardError(ref, head.id, pushed.id)
+    return swap(ctx, header, old, pushed.id)
+  }
+  return merge(ctx, hold, header, head, pushed)
+}
+
+/**
+ * The pushed commit `next`, pinned, once its closure is known complete in the store, and the
+ * ref's head (pinned too): `IncompleteClosureError` names what is missing.
+ */
+export async function checkPushed(ctx: SyncServerContext, hold: WriteHold<Uint8Array>, ref: string, next: string): Promise<{ pushed: Commit; head: Commit | undefined }> {
   const { repo } = ctx
-  if (header.new === null) return deleteBranch(ctx, header)
-  const pushed = await hold.commit(header.new).catch(error => {
-    if (error instanceof MissingObjectError) throw new IncompleteClosureError(ref, [header.new!])
-    if (error instanceof WrongObjectTypeError) throw new BadRequestError(`${header.new} is not a commit: a branch names a commit`)
+  const pushed = await hold.commit(next).catch(error => {
+    if (error instanceof MissingObjectError) throw new IncompleteClosureError(ref, [next])
+    if (error instanceof WrongObjectTypeError) throw new BadRequestError(`${next} is not a commit: a branch names a commit`)
     throw error
   })
   const head = await hold.head(ref)
@@ -38,19 +63,7 @@ export async function movePushedRef(ctx: SyncServerContext, hold: WriteHold<Uint
     shallow: new Set(await readShallow(repo.objects)),
   })
   if (missing.length > 0) throw new IncompleteClosureError(ref, missing)
-
-  const old = head?.id ?? null
-  if (header.mode === 'force') {
-    if (header.old !== null && header.old !== old) throw new StaleRefError(ref, header.old, old)
-    return swap(ctx, header, old, pushed.id)
-  }
-  if (head === undefined || head.id === pushed.id) return swap(ctx, header, old, pushed.id)
-  if (header.mode === 'fast-forward') {
-    const ancestors = await commonAncestorsOf(repo.objects, pushed, [head])
-    if (!ancestors.some(c => c.id === head.id)) throw new NonFastForwardError(ref, head.id, pushed.id)
-    return swap(ctx, header, old, pushed.id)
-  }
-  return merge(ctx, hold, header, head, pushed)
+  return { pushed, head }
 }
 
 /** The merge push: a fast-forward when it is one, the head when it already holds `pushed`, else a merge commit. */
@@ -89,9 +102,9 @@ async function swap(ctx: SyncServerContext, header: PushHeader, old: string | nu
 }
 
 /** `new: null` with mode force: the branch goes, if it is still `old` when `old` is given. */
-async function deleteBranch(ctx: SyncServerContext, header: PushHeader): Promise<PushResult> {
+async function deleteBranch(ctx: SyncServerContext, header: PushHeader, options: MoveOptions): Promise<PushResult> {
   const current = (await ctx.repo.backend.getRef(header.ref)) ?? null
-  if (header.old !== null && header.old !== current) throw new StaleRefError(header.ref, header.old, current)
+  if ((header.old !== null || options.exactOld) && header.old !== current) throw new StaleRefError(header.ref, header.old, current)
   return swap(ctx, header, current, null)
 }
 

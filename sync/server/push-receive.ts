@@ -6,19 +6,15 @@
  * They are held from garbage collection (a `WriteHold`) until the push ends, landed or not; then
  * they are garbage like any other unreferenced object until a ref names them.
  */
-import { checkObject } from '../../core/fsck.js'
-import { ArrivedObjects } from '../../core/remember-arrived.js'
 import type { Repo } from '../../core/index.js'
 import { WriteHold } from '../../core/write-hold.js'
-import { BadRequestError, SyncError, TooLargeError, TruncatedStreamError } from '../errors.js'
+import { BadRequestError, SyncError, TruncatedStreamError } from '../errors.js'
 import { decodeFrames, FrameKind } from '../frames.js'
 import { parsePushHeader, type PushHeader, type PushResult } from '../push-header.js'
 import type { SyncServerContext } from './context.js'
 import type { SyncLimits } from './limits.js'
 import { movePushedRef } from './push-move.js'
-
-/** Bytes of objects handed to the backend before reading on waits for them to be stored. */
-const FLUSH_BYTES = 8 * 1024 * 1024
+import { PushedObjects } from './pushed-objects.js'
 
 /** What a push did: the ref's outcome and what it stored. */
 export interface ReceivedPush extends PushResult {
@@ -38,13 +34,8 @@ export async function receivePush(ctx: SyncServerContext, body: AsyncIterable<Ui
 }
 
 async function storeObjects(repo: Repo<Uint8Array>, hold: WriteHold<Uint8Array>, body: AsyncIterable<Uint8Array>, limits: SyncLimits) {
-  const writer = hold.writer()
-  // The closure check and the fast-forward test read the pushed commits and trees right after.
-  const arrived = new ArrivedObjects(repo.objects)
+  const intake = new PushedObjects(repo, hold, limits)
   let header: PushHeader | undefined
-  let objects = 0
-  let bytes = 0
-  let pending = 0
   try {
     for await (const frame of decodeFrames(connection(body), { maxFrame: limits.frame, hasher: repo.objects.hasher })) {
       if (header === undefined) {
@@ -53,30 +44,15 @@ async function storeObjects(repo: Repo<Uint8Array>, hold: WriteHold<Uint8Array>,
         continue
       }
       switch (frame.kind) {
-        case FrameKind.object: {
-          const problem = checkObject(repo.objects, frame.id, frame.bytes)
-          if (problem !== undefined) throw new BadRequestError(`not a valid git object: ${problem}`)
-          objects++
-          bytes += frame.bytes.length
-          if (objects > limits.pushObjects) throw new TooLargeError('a push', objects, limits.pushObjects, 'objects')
-          if (bytes > limits.pushBytes) throw new TooLargeError('a push', bytes, limits.pushBytes)
-          writer.add(frame.id, frame.bytes)
-          arrived.add(frame.id, frame.bytes)
-          pending += frame.bytes.length
-          if (pending >= FLUSH_BYTES) {
-            // Backpressure: the request is not read further until the backend has caught up.
-            await writer.finish()
-            arrived.stored()
-            pending = 0
-          }
+        case FrameKind.object:
+          await intake.add(frame.id, frame.bytes)
           break
-        }
         case FrameKind.progress:
           break
         case FrameKind.end: {
           const sent = (frame.json as { objects?: unknown } | null)?.objects
-          if (sent !== objects) throw new BadRequestError(`the END frame counts ${JSON.stringify(sent)} objects, ${objects} arrived`)
-          return { header, objects, bytes }
+          if (sent !== intake.objects) throw new BadRequestError(`the END frame counts ${JSON.stringify(sent)} objects, ${intake.objects} arrived`)
+          return { header, objects: intake.objects, bytes: intake.bytes }
         }
         case FrameKind.error:
           throw new TruncatedStreamError(`the client gave up: ${JSON.stringify(frame.json)}`)
@@ -87,8 +63,7 @@ async function storeObjects(repo: Repo<Uint8Array>, hold: WriteHold<Uint8Array>,
     throw new TruncatedStreamError('it ended without an END frame')
   } finally {
     // What arrived checked is kept, landed or not: a resumed push need not send it again.
-    await writer.finish()
-    arrived.stored()
+    await intake.finish()
   }
 }
 

@@ -67,7 +67,7 @@ const DRAIN_LIMIT = 1024 * 1024
 const DRAIN_MS = 2000
 
 /** Reads and drops the rest of a request body; whether it ended within `limit` bytes and `ms`. */
-function drained(request: IncomingMessage, limit: number, ms: number): Promise<boolean> {
+export function drained(request: IncomingMessage, limit: number, ms: number): Promise<boolean> {
   if (request.readableEnded) return Promise.resolve(true)
   return new Promise(resolve => {
     let bytes = 0

@@ -24,10 +24,22 @@ export interface FetchRequest {
   readonly filter: Filter
   /** The client takes TREE_DELTA frames. */
   readonly treeDeltas?: boolean
+  /** The client's own history boundary (a shallow git clone's): it lacks these commits' parents. */
+  readonly clientShallow?: readonly string[]
 }
 
 export interface FrameSink {
   write(frame: Frame): Promise<void>
+  /**
+   * Optional: takes the ids of blobs to send instead of OBJECT frames of them, so the walk does not
+   * read them (git's upload-pack lists a pack's objects first, to count them, then reads them).
+   */
+  blobIds?(ids: readonly string[]): Promise<void>
+  /**
+   * Optional: told, just before tree `id` is written whole, that the client holds (or was sent)
+   * tree `base` at the same path — a good delta base (git's packs deltify trees against it).
+   */
+  reference?(id: string, base: string): void
   /** The client went away: stop walking. */
   readonly gone: boolean
 }
@@ -53,6 +65,7 @@ class FetchWalk {
   /** Commits the client has (reachable from its haves, on this server), with their trees. */
   private readonly had = new Map<string, string>()
   private serverShallow = new Set<string>()
+  private clientShallow = new Set<string>()
 
   constructor(
     repo: Repo<Uint8Array>,
@@ -67,12 +80,13 @@ class FetchWalk {
 
   async run(): Promise<void> {
     this.serverShallow = new Set(await readShallow(this.repo.objects))
+    this.clientShallow = new Set(this.request.clientShallow)
     const peeled = await this.peel(this.request.wants)
     await this.markHad()
     const commits = await this.commitsToSend(peeled.commits)
     const kind = this.request.filter.kind
     // Without a path filter, each run of commits' trees and blobs are read while the run before is sent.
-    const aheadOf = kind === 'none' || kind === 'blob:none' ? this.readAheadOf(commits, kind === 'none') : undefined
+    const aheadOf = kind === 'none' || kind === 'blob:none' ? this.readAheadOf(commits, kind === 'none' && !this.sink.blobIds) : undefined
     let next = aheadOf?.(0)
     for (let start = 0; start < commits.length; start += RUN) {
       this.ahead = next === undefined ? undefined : await next
@@ -174,7 +188,7 @@ class FetchWalk {
         if (type !== 'commit') return
         const links = ObjectReader.links(id, bytes)
         this.had.set(id, links.tree)
-        if (!this.serverShallow.has(id)) for (const parent of links.parents) if (!this.had.has(parent)) queue.push(parent)
+        if (!this.serverShallow.has(id) && !this.clientShallow.has(id)) for (const parent of links.parents) if (!this.had.has(parent)) queue.push(parent)
       })
       if (queue.length > BATCH * 8) queue = [...new Set(queue)]
     }
@@ -244,7 +258,10 @@ class FetchWalk {
     this.recentTrees.set(id, framed)
     // The reference is a tree the client holds (a have's, or one sent before in this stream).
     const delta = !this.request.treeDeltas || refFramed === undefined ? undefined : made?.deltaMade ? made.delta : encodeTreeDelta(bodyOf(framed), bodyOf(refFramed))
-    if (delta === undefined) return this.send(id, framed)
+    if (delta === undefined) {
+      if (reference !== undefined && refFramed !== undefined) this.sink.reference?.(id, reference)
+      return this.send(id, framed)
+    }
     this.sent.add(id)
     await this.sink.write({ kind: FrameKind.treeDelta, id, base: reference!, delta })
   }
@@ -270,6 +287,10 @@ class FetchWalk {
 
   private async sendBlobs(ids: readonly string[]): Promise<void> {
     const unique = [...new Set(ids)].filter(id => !this.sent.has(id))
+    if (this.sink.blobIds) {
+      for (const id of unique) this.sent.add(id)
+      return this.sink.blobIds(unique)
+    }
     for (let start = 0; start < unique.length; start += BATCH) {
       const batch = unique.slice(start, start + BATCH)
       const framed = await this.read(batch, id => this.ahead?.objects.get(id))

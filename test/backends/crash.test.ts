@@ -5,6 +5,8 @@
  * names a missing object, every object reachable from a ref is present and hash-checks, and
  * (when nothing is collected) every commit the child reported as written is still reachable.
  * On the git backend, `git fsck --strict` agrees at the end.
+ * On PostgreSQL (a fresh database on the test cluster) the kill drops the writer's connections:
+ * the server rolls back whatever statement was in flight, so a ref move is all or nothing.
  *
  * What SIGKILL cannot show is a power cut: the kernel still holds a killed process's unsynced
  * writes and writes them out, so a backend that forgot to sync passes here. LevelDB's power-cut
@@ -14,8 +16,9 @@
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { Contents, openGitBackend, openLevelBackend, Repo, type Backend } from '../../index.js'
+import { Contents, openGitBackend, openLevelBackend, openPostgresBackend, Repo, type Backend } from '../../index.js'
 import { gitStatus, removeDir, tempDir } from '../helpers/git.js'
+import { freshDatabase } from '../helpers/postgres.js'
 import { checkReachable } from '../helpers/reachable.js'
 
 const ROUNDS = Number(process.env.CRASH_ROUNDS ?? 30)
@@ -47,16 +50,25 @@ function writeUntilKilled(kind: string, dir: string, round: number, mode: 'write
   })
 }
 
-const kinds: Array<[string, (dir: string) => Promise<Backend>]> = [
-  ['level', dir => openLevelBackend(dir)],
-  ['git', dir => openGitBackend(dir)],
+/** A new store's location: a directory, or (PostgreSQL) a fresh database's URL. */
+function newDir(kind: string): () => Promise<string> {
+  return async () => {
+    const dir = join(tempDir(`irmin-crash-${kind}-`), 'store')
+    dirs.push(join(dir, '..'))
+    return dir
+  }
+}
+
+const kinds: Array<[string, () => Promise<string>, (location: string) => Promise<Backend>]> = [
+  ['level', newDir('level'), dir => openLevelBackend(dir)],
+  ['git', newDir('git'), dir => openGitBackend(dir)],
+  ['postgres', freshDatabase, url => openPostgresBackend(url)],
 ]
 
-describe.each(kinds)('SIGKILL on the %s backend', (kind, open) => {
+describe.each(kinds)('SIGKILL on the %s backend', (kind, location, open) => {
   for (const mode of ['write', 'gc'] as const) {
     it(`${mode === 'write' ? 'during writes' : 'during writes and GC'}: ${ROUNDS} kills, no ref names a missing object${mode === 'write' ? ', nothing acknowledged lost' : ''}`, async () => {
-      const dir = join(tempDir(`irmin-crash-${kind}-`), 'store')
-      dirs.push(join(dir, '..'))
+      const dir = await location()
       const acknowledged: string[] = []
       let killedInGc = 0
       for (let round = 0; round < ROUNDS; round++) {

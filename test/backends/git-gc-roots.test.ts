@@ -95,6 +95,32 @@ describe('GC on a repository git made', () => {
     await repo.close()
   })
 
+  it('a young object keeps what it reaches: a young commit whose tree sits in an old pack stays whole', async () => {
+    const dir = workTree()
+    commitFile(dir, 'a', 'kept')
+    const repo = await Repo.open({ backend: await openGitBackend(dir), contents: Contents.string })
+    // An old commit on a side branch, its tree and a shared directory in an old pack…
+    const side = repo.branch('side')
+    await side.set(['shared', 'big'], 'written long ago')
+    const packDir = join(dir, '.git', 'objects', 'pack')
+    const past = Date.now() / 1000 - 21 * 24 * 3600
+    for (const name of readdirSync(packDir)) utimesSync(join(packDir, name), past, past)
+    // …and a young commit on top that shares that directory (only its new objects are written).
+    await side.set(['fresh'], 'written now')
+    const young = (await side.headId())!
+    await repo.deleteBranch('side')
+    // A young commit keeps its history as a pin does, within the window: one commit here.
+    const report = await repo.gc({ keepCommits: 1, pruneExpire: new Date(Date.now() - 3600_000) })
+    expect(report.removed).toBeGreaterThan(0) // the old commit and its root tree go
+    expect(report.keptYoung).toBeGreaterThan(0)
+    // Present, so a branch can be made at it: everything it names must be there too.
+    await repo.createBranch('back', young)
+    expect(await repo.branch('back').get(['shared', 'big'])).toBe('written long ago')
+    expect((await repo.fsck()).damage).toEqual([])
+    expect(gitStatus(dir, ['fsck', '--strict', '--no-dangling']).status).toBe(0)
+    await repo.close()
+  })
+
   it('the grace period is a backend option: pruneExpireMs 0 is --prune=now', async () => {
     const dir = workTree()
     commitFile(dir, 'a', 'kept')

@@ -132,6 +132,27 @@ describe('GC on the git backend', () => {
     await backend.close()
   })
 
+  it('pending deletions read as done: absent before finish, present again once stored again', async () => {
+    // Deferred on disk only: a read during the sweep must not load (and a cache keep) a doomed
+    // object that a write could build on after the sweep, when it is gone for good.
+    const dir = tempDir('irmin-git-gc-pending-')
+    dirs.push(dir)
+    const backend = await openGitBackend(dir, { create: true })
+    const blob = (text: string) => [git(dir, ['hash-object', '--stdin'], text).trim(), frameObject('blob', new TextEncoder().encode(text))] as const
+    const [kept, doomed, back] = [blob('kept'), blob('doomed'), blob('stored again')]
+    await backend.putObjects([kept, doomed, back])
+    const deletions = backend.beginDeletions()
+    await deletions.delete([doomed[0], back[0]])
+    expect(await backend.getObjects([kept[0], doomed[0], back[0]])).toEqual([kept[1], undefined, undefined])
+    expect(await backend.hasObjects([kept[0], doomed[0], back[0]])).toEqual([true, false, false])
+    await backend.putObjects([back])
+    expect(await backend.getObjects([back[0]])).toEqual([back[1]])
+    await deletions.finish()
+    expect(await backend.hasObjects([kept[0], doomed[0], back[0]])).toEqual([true, false, true])
+    expect(gitStatus(dir, ['fsck', '--strict', '--no-dangling']).status).toBe(0)
+    await backend.close()
+  })
+
   it('a pack being discarded is not loaded again by a lookup that rescans meanwhile', async () => {
     // A miss makes a lookup rescan the pack directory; one while a discarded pack's index is
     // still on disk must not bring the pack back, answering for objects that are being deleted.

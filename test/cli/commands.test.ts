@@ -136,7 +136,7 @@ describe.each(['level', 'git'] as const)('irmin on a %s store', backend => {
     const oldest = commits[commits.length - 1].id
     expect(ok(await run(['branch', 'create', 'old', oldest.slice(0, 8)])).stdout).toBe(`created branch old at ${oldest}\n`)
     expect(ok(await run(['--branch', 'old', 'tree'])).stdout).toBe('a/b ... hello\n')
-    expect(await json(['branch', 'delete', 'old'])).toEqual({ branch: 'old', deleted: true })
+    expect(await json(['branch', 'delete', 'old'])).toEqual({ branch: 'old', deleted: true, was: oldest })
     expect(await run(['branch', 'delete', 'old'])).toMatchObject({ status: 1, stderr: 'not found: branch old\n' })
     expect(await run(['branch', 'create', 'feature'])).toMatchObject({ status: 1, stderr: 'branch already exists: feature\n' })
     expect(await run(['branch', 'rename', 'x'])).toMatchObject({ status: 2 })
@@ -144,21 +144,21 @@ describe.each(['level', 'git'] as const)('irmin on a %s store', backend => {
 
   it('diff compares branches, ids and prefixes', async () => {
     const expected = ['+ f on feature', '- m on main']
-    expect(ok(await run(['diff', 'main', 'feature'])).stdout.trimEnd().split('\n')).toEqual(expected)
+    expect(ok(await run(['diff', '--oneline', 'main', 'feature'])).stdout.trimEnd().split('\n')).toEqual(expected)
     const [mainId, featureId] = [ok(await run(['snapshot'])).stdout.trim(), ok(await run(['--branch', 'feature', 'snapshot'])).stdout.trim()]
-    expect(ok(await run(['diff', mainId, featureId.slice(0, 10)])).stdout.trimEnd().split('\n')).toEqual(expected)
+    expect(ok(await run(['diff', '--oneline', mainId, featureId.slice(0, 10)])).stdout.trimEnd().split('\n')).toEqual(expected)
     ok(await run(['--branch', 'feature', 'set', 'a/b', 'changed']))
     const changes = await json(['diff', 'main', 'feature'])
     expect(changes).toEqual({
       a: mainId,
       b: expect.stringMatching(ID),
       changes: [
-        { path: 'a/b', kind: 'updated', before: 'hello', after: 'changed' },
-        { path: 'f', kind: 'added', after: 'on feature' },
-        { path: 'm', kind: 'removed', before: 'on main' },
+        { path: 'a/b', kind: 'updated', before: 'hello', after: 'changed', hunks: [expect.objectContaining({ oldStart: 1, newStart: 1 })] },
+        { path: 'f', kind: 'added', after: 'on feature', hunks: [expect.objectContaining({ oldStart: 0, oldLines: 0, newLines: 1 })] },
+        { path: 'm', kind: 'removed', before: 'on main', hunks: [expect.objectContaining({ newStart: 0, newLines: 0, oldLines: 1 })] },
       ],
     })
-    expect(ok(await run(['diff', 'feature', 'main'])).stdout.split('\n')[0]).toBe('* a/b changed → hello')
+    expect(ok(await run(['diff', '--oneline', 'feature', 'main'])).stdout.split('\n')[0]).toBe('* a/b changed → hello')
     expect(ok(await run(['diff', 'main', 'main'])).stdout).toBe('')
     expect(await run(['diff', 'main', 'nosuch'])).toMatchObject({ status: 1, stderr: 'not found: branch or commit nosuch\n' })
   })

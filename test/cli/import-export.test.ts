@@ -69,7 +69,7 @@ describe.each(['level', 'git'] as const)('import and export on a %s store', back
     writeFileSync(join(smaller, 'docs', 'guide.txt'), 'a new guide\n')
     expect((await irmin(['--root', root, 'import', smaller])).status).toBe(0)
     expect((await irmin(['--root', root, 'tree'])).stdout).toBe('docs/guide.txt ... "a new guide\\n"\n')
-    const diff = (await irmin(['--root', root, 'diff', (await log(root))[1], 'main'])).stdout.trimEnd().split('\n')
+    const diff = (await irmin(['--root', root, 'diff', '--oneline', (await log(root))[1], 'main'])).stdout.trimEnd().split('\n')
     expect(diff.map(line => line.split(' ').slice(0, 2).join(' '))).toEqual([
       '- README.md',
       '- docs/deep/deeper/leaf.json',

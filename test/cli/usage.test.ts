@@ -159,7 +159,7 @@ describe('help', () => {
   it('irmin --help and irmin help list every command, the global options and the exit codes', async () => {
     const help = await irmin(['--help'])
     expect(help).toMatchObject({ status: 0, stderr: '' })
-    for (const command of ['init', 'get PATH', 'set PATH VALUE|-', 'remove PATH', 'list [PATH]', 'tree [PATH]', 'log', 'branches', 'branch create', 'diff A B', 'merge FROM', 'revert COMMIT', 'snapshot', 'watch [PATH | URL]', 'stats', 'dot FILE', 'import DIR', 'export DIR [COMMIT]', 'gc', 'fsck', 'serve', 'clone URL DIR', 'fetch [REMOTE|URL] [BRANCH]', 'remote list', 'pull [REMOTE|URL] [BRANCH]', 'push [REMOTE|URL] [BRANCH]']) {
+    for (const command of ['init', 'get PATH', 'set PATH VALUE|-', 'remove PATH', 'list [PATH]', 'tree [PATH]', 'log', 'branches', 'branch create', 'diff A [B]', 'show [COMMIT]', 'merge FROM', 'revert COMMIT', 'snapshot', 'watch [PATH | URL]', 'stats', 'dot FILE', 'import DIR', 'export DIR [COMMIT]', 'gc', 'fsck', 'serve', 'clone URL DIR', 'fetch [REMOTE|URL] [BRANCH]', 'remote list', 'pull [REMOTE|URL] [BRANCH]', 'push [REMOTE|URL] [BRANCH]']) {
       expect(help.stdout).toMatch(new RegExp(`\\n {2}${command.replace(/[[\]|]/g, c => `\\${c}`)}\\s`))
     }
     for (const option of ['--root DIR', '--backend NAME', '--branch NAME', '--contents KIND', '--json', '--debug']) expect(help.stdout).toContain(option)
@@ -170,7 +170,7 @@ describe('help', () => {
   })
 
   it('every command has --help, also with missing arguments', async () => {
-    for (const command of ['init', 'get', 'set', 'remove', 'list', 'tree', 'log', 'branches', 'branch', 'diff', 'merge', 'revert', 'snapshot', 'watch', 'stats', 'dot', 'import', 'export', 'gc', 'fsck', 'serve', 'clone', 'fetch', 'remote', 'pull', 'push', 'help']) {
+    for (const command of ['init', 'get', 'set', 'remove', 'list', 'tree', 'log', 'branches', 'branch', 'diff', 'show', 'merge', 'revert', 'snapshot', 'watch', 'stats', 'dot', 'import', 'export', 'gc', 'fsck', 'serve', 'clone', 'fetch', 'remote', 'pull', 'push', 'help']) {
       const result = await irmin([command, '--help'])
       expect(result.status, command).toBe(0)
       expect(result.stdout, command).toMatch(new RegExp(`^usage: irmin ${command}\\b[^\\n]*\\n\\n.+`))

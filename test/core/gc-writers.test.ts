@@ -4,10 +4,16 @@
  * old values (old trees come back: the put/delete race of issue 9's defect 1), create branches
  * from old commit ids, and revert commits. At the end fsck is clean (and `git fsck --strict` on
  * git), and every acknowledged commit still inside a branch's window is readable in full.
+ *
+ * On PostgreSQL the same writers also run in separate processes (test/helpers/postgres-gc-writer.ts),
+ * where the collector knows nothing of their pins and writes: what keeps their material is the
+ * backend's cross-process argument (backends/postgres/gc.ts), with a grace period of GRACE_MS.
  */
 import 'fake-indexeddb/auto'
 import { afterAll, describe, expect, it } from 'vitest'
-import { Contents, IrminError, Repo } from '../../index.js'
+import { spawn } from 'node:child_process'
+import { join } from 'node:path'
+import { type Backend, Contents, IrminError, Repo } from '../../index.js'
 import { gcBackends, type OpenForGc } from '../helpers/gc-backends.js'
 import { gitStatus, removeDir } from '../helpers/git.js'
 
@@ -91,7 +97,13 @@ async function run(open: OpenForGc, reverts: boolean): Promise<void> {
     const fsck = gitStatus(gitDir, ['fsck', '--strict', '--no-dangling'])
     expect(fsck.status, fsck.stderr).toBe(0)
   }
-  // Every acknowledged commit inside a branch's window, read in full by a repo with nothing cached.
+  await expectWindowReadable(backend, acknowledged)
+  await repo.close()
+}
+
+
+/** Every acknowledged commit inside a branch's window, read in full by a repo with nothing cached. */
+async function expectWindowReadable(backend: Backend, acknowledged: string[]): Promise<void> {
   const fresh = await Repo.open({ backend, contents: Contents.string })
   const inWindow = new Set<string>()
   for (const name of await fresh.branches()) {
@@ -108,7 +120,6 @@ async function run(open: OpenForGc, reverts: boolean): Promise<void> {
       // reading every value reads every object of the commit
     }
   }
-  await repo.close()
 }
 
 for (const [name, open] of backends) {
@@ -117,3 +128,46 @@ for (const [name, open] of backends) {
     it(`${ROUNDS} windowed collections beside the same writers and reverts`, () => run(open, true), 240_000)
   })
 }
+
+const GRACE_MS = 3000
+const PROCESS_ROUNDS = 20
+
+/** A writer in its own process; resolves with the commits it acknowledged once told to stop. */
+function processWriter(url: string, role: string): { stop(): void; done: Promise<string[]> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '../helpers/postgres-gc-writer.ts'), url, role], { stdio: ['pipe', 'pipe', 'pipe'] })
+  let out = ''
+  let err = ''
+  child.stdout.on('data', chunk => (out += chunk))
+  child.stderr.on('data', chunk => (err += chunk))
+  const done = new Promise<string[]>((resolve, reject) =>
+    child.on('exit', code => {
+      const lines = out.split('\n').filter(Boolean)
+      if (code !== 0 || lines.at(-1) !== 'done') reject(new Error(`${role} exited with ${code}: ${err}`))
+      else resolve(lines.slice(0, -1))
+    }),
+  )
+  return { stop: () => child.stdin.end('stop\n'), done }
+}
+
+describe('GC beside writers in other processes on PostgreSQL', () => {
+  it(`${PROCESS_ROUNDS} windowed collections here, setter, brancher and reverter each in its own process`, async () => {
+    const open = backends.find(([name]) => name === 'PostgreSQL')![1]
+    const { backend, url } = await open()
+    const repo = await Repo.open({ backend, contents: Contents.string })
+    await repo.branch('main').set(['seed'], 'x')
+    const writers = ['setter', 'brancher', 'reverter'].map(role => processWriter(url!, role))
+    let removed = 0
+    for (let round = 0; round < PROCESS_ROUNDS; round++) {
+      removed += (await repo.gc({ keepCommits: WINDOW, pruneExpire: new Date(Date.now() - GRACE_MS) })).removed
+      await new Promise(resolve => setTimeout(resolve, 100))
+    }
+    writers.forEach(w => w.stop())
+    const acknowledged = (await Promise.all(writers.map(w => w.done))).flat()
+    removed += (await repo.gc({ keepCommits: WINDOW, pruneExpire: new Date(Date.now() - GRACE_MS) })).removed
+    expect(acknowledged.length).toBeGreaterThan(PROCESS_ROUNDS)
+    expect(removed).toBeGreaterThan(0)
+    expect((await repo.fsck()).damage).toEqual([])
+    await expectWindowReadable(backend, acknowledged)
+    await repo.close()
+  }, 240_000)
+})

@@ -2,7 +2,7 @@
  * Child process for crash tests: writes commits as fast as it can and prints each acknowledged
  * commit id on its own line, until it is killed. In `gc` mode it also makes garbage (branches
  * written then deleted) and collects it with a history window, over and over.
- * Usage: node --import tsx crash-writer.ts <level|git> <dir> <round> [write|gc]
+ * Usage: node --import tsx crash-writer.ts <level|git|postgres> <dir or database URL> <round> [write|gc]
  */
 import { Contents, Repo, type Backend } from '../../index.js'
 
@@ -11,6 +11,7 @@ const [kind, dir, round, mode = 'write'] = process.argv.slice(2)
 async function openBackend(): Promise<Backend> {
   if (kind === 'level') return (await import('../../backends/level.js')).openLevelBackend(dir)
   if (kind === 'git') return (await import('../../backends/git/index.js')).openGitBackend(dir, { create: true })
+  if (kind === 'postgres') return (await import('../../backends/postgres/index.js')).openPostgresBackend(dir)
   throw new Error(`unknown backend ${kind}`)
 }
 

@@ -1,14 +1,17 @@
 /**
  * Every backend GC runs on, fresh for each test, for the tests of GC beside writers: memory,
  * LevelDB, git (with no grace period, so that a collection deletes what writers just made
- * garbage) and, with `indexedDb`, IndexedDB on fake-indexeddb (the caller imports
- * 'fake-indexeddb/auto'). Directories are pushed to `dirs` for the caller to remove.
+ * garbage), PostgreSQL (likewise with no grace period; a fresh database on the process's throwaway cluster: test/helpers/postgres.ts)
+ * and, with `indexedDb`, IndexedDB on fake-indexeddb (the caller imports 'fake-indexeddb/auto').
+ * Directories are pushed to `dirs` for the caller to remove. `url` is the PostgreSQL database's,
+ * for tests that open it again from other processes.
  */
 import { join } from 'node:path'
-import { type Backend, openGitBackend, openIndexedDbBackend, openLevelBackend, openMemoryBackend } from '../../index.js'
+import { type Backend, openGitBackend, openIndexedDbBackend, openLevelBackend, openMemoryBackend, openPostgresBackend } from '../../index.js'
 import { tempDir } from './git.js'
+import { freshDatabase } from './postgres.js'
 
-export type OpenForGc = () => Promise<{ backend: Backend; gitDir?: string }>
+export type OpenForGc = () => Promise<{ backend: Backend; gitDir?: string; url?: string }>
 
 export function gcBackends(dirs: string[], options: { indexedDb?: boolean } = {}): Array<[name: string, open: OpenForGc]> {
   const fresh = (prefix: string) => {
@@ -24,6 +27,13 @@ export function gcBackends(dirs: string[], options: { indexedDb?: boolean } = {}
       async () => {
         const dir = fresh('irmin-gc-git-')
         return { backend: await openGitBackend(dir, { create: true, pruneExpireMs: 0 }), gitDir: dir }
+      },
+    ],
+    [
+      'PostgreSQL',
+      async () => {
+        const url = await freshDatabase()
+        return { backend: await openPostgresBackend(url, { graceMs: 0 }), url }
       },
     ],
   ]

@@ -7,7 +7,7 @@ import type { LineHunk } from '../../core/line-diff.js'
 
 /** `GET /api/info` */
 export interface ApiInfo {
-  backend: 'level' | 'git' | 'memory'
+  backend: 'level' | 'git' | 'postgres' | 'memory'
   /** The store directory's own name (never its absolute path); null for a memory store. */
   name: string | null
 }

@@ -1,0 +1,84 @@
+/**
+ * The byte side of reading a pack off the wire: chunks arrive as an async iterable; the parser
+ * asks for "at least n bytes" and then consumes what it parsed. Consumed bytes go into the
+ * running SHA-1 that the pack's trailer must match. Arriving chunks are only queued; they are
+ * joined into one buffer when the parser needs more than the current buffer holds, so a large
+ * entry spanning many chunks costs one copy, not one per chunk.
+ */
+import { createHash, type Hash } from 'node:crypto'
+
+export class PackInput {
+  private readonly iterator: AsyncIterator<Uint8Array>
+  private buffer = new Uint8Array(0)
+  private start = 0
+  private readonly queued: Uint8Array[] = []
+  private queuedBytes = 0
+  private readonly hash: Hash = createHash('sha1')
+  /** Bytes consumed so far: the pack offset of the next entry. */
+  offset = 0
+  ended = false
+
+  constructor(source: AsyncIterable<Uint8Array>) {
+    this.iterator = source[Symbol.asyncIterator]()
+  }
+
+  /** Bytes buffered and not yet consumed (queued chunks included). */
+  get available(): number {
+    return this.buffer.length - this.start + this.queuedBytes
+  }
+
+  /**
+   * Waits until `count` bytes are available (or the source ends) and returns them all as one
+   * contiguous view starting at the current position; it may hold fewer than `count` at the end.
+   */
+  async view(count: number): Promise<Uint8Array> {
+    while (this.available < count && !this.ended) {
+      const step = await this.iterator.next()
+      if (step.done) this.ended = true
+      else if (step.value.length > 0) {
+        this.queued.push(step.value)
+        this.queuedBytes += step.value.length
+      }
+    }
+    if (this.queuedBytes > 0 && this.buffer.length - this.start < count) this.join()
+    return this.buffer.subarray(this.start)
+  }
+
+  /** Moves past `count` bytes, adding them to the pack checksum. */
+  consume(count: number): void {
+    this.hash.update(this.buffer.subarray(this.start, this.start + count))
+    this.start += count
+    this.offset += count
+  }
+
+  /** The SHA-1 of everything consumed so far (call once, before the trailer is consumed). */
+  digest(): string {
+    return this.hash.digest('hex')
+  }
+
+  /** Skips the trailer without hashing it. */
+  skip(count: number): void {
+    this.start += count
+    this.offset += count
+  }
+
+  /** Whether anything at all follows the current position (reads ahead one chunk if needed). */
+  async hasMore(): Promise<boolean> {
+    return (await this.view(1)).length > 0
+  }
+
+  private join(): void {
+    const left = this.buffer.subarray(this.start)
+    const joined = new Uint8Array(left.length + this.queuedBytes)
+    joined.set(left, 0)
+    let at = left.length
+    for (const chunk of this.queued) {
+      joined.set(chunk, at)
+      at += chunk.length
+    }
+    this.queued.length = 0
+    this.queuedBytes = 0
+    this.buffer = joined
+    this.start = 0
+  }
+}
