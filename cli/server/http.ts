@@ -55,6 +55,10 @@ export async function startServer(
       if ((request.url ?? '').startsWith(SYNC_PREFIX)) return await handleSync(sync, request, response, options.onError)
       // git's smart HTTP (upload-pack, receive-pack) takes POST too, with the same tokens.
       if ((request.url ?? '').startsWith(GIT_PREFIX)) return await handleGit(sync, request, response, options.onError)
+      const [pathname, search = ''] = (request.url ?? '/').split('?', 2)
+      // No such page is a 404 before any challenge: a Basic challenge on git's `/info/refs` would
+      // tell a client probing for a git server (sync/client/git-remotes.ts) that this is one.
+      if (!pathname.startsWith('/api/') && !files.has(pathname)) throw new HttpError(404, 'ENOROUTE', `not found: ${pathname}`)
       // --read-token guards the inspector and its API as well (Basic: a browser asks for it).
       if (sync.tokens.read !== undefined) {
         response.setHeader('www-authenticate', 'Basic realm="irmin", charset="UTF-8"')
@@ -65,15 +69,13 @@ export async function startServer(
         response.setHeader('allow', 'GET, HEAD')
         throw new HttpError(405, 'EMETHOD', `${request.method} is not allowed: the API is read-only`)
       }
-      const [pathname, search = ''] = (request.url ?? '/').split('?', 2)
       if (pathname.startsWith('/api/')) {
         const [name, ...segments] = decodeSegments(pathname.slice('/api/'.length))
         const handler = Object.hasOwn(API, name) ? API[name] : undefined
         if (!handler) throw new HttpError(404, 'ENOROUTE', `no such API route: /api/${name}`)
         return send(response, 200, await handler({ repo, info }, segments, new URLSearchParams(search)))
       }
-      const file = files.get(pathname)
-      if (!file) throw new HttpError(404, 'ENOROUTE', `not found: ${pathname}`)
+      const file = files.get(pathname)!
       response.writeHead(200, { 'content-type': file.type, 'cache-control': 'no-cache', ...SECURITY_HEADERS, ...file.headers }).end(file.body)
     } catch (error) {
       const status = statusOf(error)

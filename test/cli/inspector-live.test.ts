@@ -1,7 +1,8 @@
 /**
  * Live branch moves in the inspector on the other backends (LevelDB is walked in
  * inspector.test.ts): a git store moved by the `git` command itself, which the server cannot
- * hear and finds by re-reading the refs, and a memory store behind a read token moved by a push. Each move shows in
+ * hear and finds by re-reading the refs; a PostgreSQL store written by another `irmin` process
+ * (heard through LISTEN/NOTIFY); and a memory store behind a read token moved by a push. Each move shows in
  * real headless Chromium within two seconds, without a reload.
  */
 import { join } from 'node:path'
@@ -12,7 +13,8 @@ import { Contents, openMemoryBackend, Repo } from '../../index.js'
 import { clone, push } from '../../sync/index.js'
 import { launchChromium, openPage, type TestPage } from '../../tools/browser.js'
 import { git, removeDir, tempDir } from '../helpers/git.js'
-import { ensureBuilt, type RunningIrmin, startIrmin } from '../helpers/irmin-cli.js'
+import { ensureBuilt, irmin, type RunningIrmin, startIrmin } from '../helpers/irmin-cli.js'
+import { freshDatabase, testCluster } from '../helpers/postgres.js'
 import { writeFixture } from './inspector-fixture.js'
 
 const dir = tempDir('irmin-inspector-live-')
@@ -20,9 +22,9 @@ let browser: Browser
 const servers: RunningIrmin[] = []
 
 beforeAll(async () => {
-  await ensureBuilt()
+  await Promise.all([ensureBuilt(), testCluster()])
   browser = await launchChromium()
-}, 120_000)
+}, 180_000)
 
 afterAll(async () => {
   await browser?.close()
@@ -101,6 +103,25 @@ describe('live branch moves', () => {
     expect(await live.getAttribute('data-up')).toBe('true')
     // The browser logged the refused reconnections; the page itself threw nothing.
     expect(tab.errors.filter(e => !e.includes('ERR_CONNECTION_REFUSED') && !e.includes('Failed to load resource'))).toEqual([])
+    await tab.context.close()
+  })
+
+  it('PostgreSQL store, written by another irmin process: shown within two seconds', async () => {
+    const root = join(dir, 'pg-store')
+    const run = async (args: string[]) => {
+      const result = await irmin(['--root', root, ...args])
+      if (result.status !== 0) throw new Error(`irmin ${args.join(' ')}: ${result.stderr}`)
+    }
+    await run(['init', '--backend', 'postgres', '--url', await freshDatabase()])
+    await run(['set', 'a.txt', 'one'])
+    const tab = await open(await serve(['--root', root]))
+    await run(['set', 'a.txt', 'two'])
+    // Counted from the writer's exit (the move is made by then; its start-up is not the page's time).
+    const started = Date.now()
+    const head = await tab.page.evaluate(async () => ((await (await fetch('/api/branches')).json()) as { branches: Array<{ head: string }> }).branches[0].head)
+    expect(await shown(tab, 'main', head, started)).toBeLessThan(2)
+    await expect.poll(() => tab.page.locator('#changes tr.line.add td.text').allInnerTexts(), { timeout: 2000 }).toEqual([expect.stringMatching(/^two/)])
+    expect(tab.errors).toEqual([])
     await tab.context.close()
   })
 

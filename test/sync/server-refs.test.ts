@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { type RunningServer, startServer } from '../../cli/server/http.js'
 import { Contents, openMemoryBackend, Repo } from '../../index.js'
 import { tokensEqual } from '../../sync/server/auth.js'
+import { detectRemoteKind } from '../../sync/client/git-remotes.js'
 
 const servers: RunningServer[] = []
 afterEach(async () => {
@@ -63,6 +64,15 @@ describe('tokens', () => {
     expect(api.status).toBe(401)
     expect(api.headers.get('www-authenticate')).toMatch(/^Basic/)
     expect((await fetch(`${url}api/branches`, { headers: { authorization: basic } })).status).toBe(200)
+  })
+
+  it('--read-token: a path that is no page is a 404, not a challenge, so a client probing for git sees irmin serve', async () => {
+    const { url } = await serve({ read: 'r-secret' })
+    const probe = await fetch(`${url}info/refs?service=git-upload-pack`)
+    expect(probe.status).toBe(404)
+    expect(probe.headers.get('www-authenticate')).toBeNull()
+    expect(await detectRemoteKind(url)).toBe('irmin')
+    expect((await fetch(url)).status).toBe(401)
   })
 
   it('a write token alone leaves reads open', async () => {
