@@ -36,7 +36,8 @@ export function historyView(commits: readonly ApiCommit[], options: HistoryViewO
         ...(options.labels.get(commit.id) ?? []).map(name => h('span', { class: 'label' }, name)),
         h('span', { class: 'subject' }, commit.message.split('\n', 1)[0]),
       ),
-      h('span', { class: 'meta' }, `${commit.author.replace(/\s*<.*>$/, '')} · ${commit.date.slice(0, 16).replace('T', ' ')}`),
+      // The date first: a long author name is what the ellipsis cuts.
+      h('span', { class: 'meta', title: commit.author }, `${commit.date.slice(0, 16).replace('T', ' ')} · ${commit.author.replace(/\s*<.*>$/, '')}`),
     ),
   )
   return h('div', { class: 'history' }, graphView(commits, { selected: options.selected, onOpen: options.onOpen }), h('ol', { class: 'rows' }, ...rows))

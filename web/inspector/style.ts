@@ -50,11 +50,12 @@ svg.graph circle.commit { stroke: #fff; stroke-width: 2; cursor: pointer; }
 svg.graph circle.commit.selected { stroke: var(--fg); stroke-width: 2.5; }
 .rows li { display: flex; align-items: center; gap: 8px; padding: 0 6px; white-space: nowrap; overflow: hidden; border-radius: 6px; }
 .rows li.selected { background: var(--pick); }
-.rows li a.open { display: flex; gap: 8px; align-items: center; flex: 1; min-width: 0; overflow: hidden; color: var(--fg); }
+.rows li a.open { display: flex; gap: 8px; align-items: center; flex: 1 0 50%; min-width: 0; overflow: hidden; color: var(--fg); }
+.rows li a.open .id, .rows li a.open .label { flex: none; }
 .rows li a.open:hover { text-decoration: none; }
 .rows .id { color: var(--accent); }
 .rows .subject { overflow: hidden; text-overflow: ellipsis; }
-.rows .meta { color: var(--muted); font-size: 12px; }
+.rows .meta { color: var(--muted); font-size: 12px; flex: 0 1 auto; max-width: 40%; overflow: hidden; text-overflow: ellipsis; }
 .label { font-size: 11px; padding: 0 6px; border-radius: 9px; background: #dbeafe; color: #1e40af; font-weight: 500; }
 .more { margin-top: 10px; padding: 4px 10px; border: 1px solid var(--line); border-radius: 6px; }
 .panel { margin-bottom: 18px; }
