@@ -24,7 +24,6 @@ import { join } from 'node:path'
 import type { Backend, Deletions, ObjectEntry, RefListener, Retained } from '../../core/backend.js'
 import { RefListeners } from '../../core/backend.js'
 import { ClosedError, CorruptObjectError, InvalidArgumentError, NotARepositoryError } from '../../core/errors.js'
-import { IdTable } from '../../core/id-table.js'
 import { type BackendLimits, checkCas, checkIds, checkObjects, checkPrefix, checkRefName, DEFAULT_MAX_OBJECT_SIZE } from '../contract.js'
 import { BaseCache } from './base-cache.js'
 import { removeDerivedIndexes } from './derived-files.js'
@@ -35,6 +34,7 @@ import { PackReader } from './pack-reader.js'
 import { packsToRollUp, rewritePacks } from './pack-rewrite.js'
 import { PackSet } from './pack-set.js'
 import { PackWriter } from './pack-writer.js'
+import { type Doomed, PendingDeletions } from './pending-deletions.js'
 import { Refs } from './refs.js'
 import { retainedRoots, youngObjects } from './retained.js'
 import { ShallowFile } from './shallow-file.js'
@@ -66,10 +66,6 @@ export interface GitBackendOptions extends BackendLimits {
 /** git's default `gc.pruneExpire`: `2.weeks.ago`. */
 const TWO_WEEKS_MS = 14 * 24 * 3600 * 1000
 
-/** A doomed id in a collection's pending deletions; a rescued one was put again since. */
-const DOOMED = 1
-const RESCUED = 2
-
 /** Temporary and orphaned pack files untouched this long are a crashed writer's, removed on opening. */
 const LEFTOVER_AGE_MS = 10 * 60 * 1000
 
@@ -97,30 +93,8 @@ export class GitBackend implements Backend {
     private readonly repository: Repository,
   ) {}
 
-  /** Deletions recorded and not applied yet, one table per collection under way. */
-  private readonly pending = new Set<IdTable>()
-
-  /** Whether `id` is doomed by a pending deletion; if so, it is rescued (a put is storing it again). */
-  private rescue(id: string): boolean {
-    let doomed = false
-    for (const table of this.pending) {
-      if (table.get(id) === undefined) continue
-      table.set(id, RESCUED)
-      doomed = true
-    }
-    return doomed
-  }
-
-  /**
-   * Whether `id` is deleted as far as readers go: doomed by a pending deletion and not stored
-   * again since. A deletion is deferred on disk only; reads answer as if it were done, as every
-   * other backend's do. Otherwise a plain read during the sweep would load (and cache) a doomed
-   * commit that a write, pinning it after the sweep, then builds on once it is gone.
-   */
-  private deleted(id: string): boolean {
-    for (const table of this.pending) if (table.get(id) === DOOMED) return true
-    return false
-  }
+  /** Deletions recorded and not applied yet (see pending-deletions.ts). */
+  private readonly pending = new PendingDeletions()
 
   private open(): void {
     if (this.closed) throw new ClosedError('git backend')
@@ -139,20 +113,13 @@ export class GitBackend implements Backend {
     ids.forEach((id, i) => {
       if ((out[i] = this.readPacked(id)) === undefined) missing.push(i)
     })
-    if (missing.length === 0) return this.pending.size > 0 ? this.withoutDeleted(ids, out) : out
+    if (missing.length === 0) return this.pending.hide(ids, out)
     const dirs = this.loose.fanoutDirs()
     missing = missing.filter(i => (out[i] = dirs.has(ids[i].slice(0, 2)) ? this.loose.read(ids[i]) : undefined) === undefined)
     // Looked for in packs, then loose: an object that `git gc` moved into a new pack meanwhile
     // is in a pack this process has not seen yet.
     if (missing.length > 0 && this.packs.rescan()) for (const i of missing) out[i] = this.readPacked(ids[i])
-    return this.pending.size > 0 ? this.withoutDeleted(ids, out) : out
-  }
-
-  private withoutDeleted(ids: readonly string[], out: Array<Uint8Array | undefined>): Array<Uint8Array | undefined> {
-    ids.forEach((id, i) => {
-      if (out[i] !== undefined && this.deleted(id)) out[i] = undefined
-    })
-    return out
+    return this.pending.hide(ids, out)
   }
 
   /** The object from a pack; when that copy is damaged, from another pack or a loose file if one has it. */
@@ -186,7 +153,7 @@ export class GitBackend implements Backend {
     missing = missing.filter(id => !loose.has(id))
     if (missing.length > 0 && this.packs.rescan()) missing = missing.filter(id => !this.packs.has(id))
     const absent = new Set(missing)
-    return ids.map(id => !absent.has(id) && !(this.pending.size > 0 && this.deleted(id)))
+    return this.pending.hide(ids, ids.map(id => !absent.has(id) || undefined)).map(present => present === true)
   }
 
   async putObjects(objects: readonly ObjectEntry[]): Promise<void> {
@@ -206,7 +173,7 @@ export class GitBackend implements Backend {
     objects.forEach(([id], i) => {
       if (seen.has(id)) return
       seen.add(id)
-      if (this.pending.size > 0 && this.rescue(id)) rescued.add(i)
+      if (this.pending.any && this.pending.rescue(id)) rescued.add(i)
       if (rescued.has(i) || !this.packs.has(id)) fresh.push(i)
     })
     const loose = this.loose.presentAmong(fresh.filter(i => !rescued.has(i)).map(i => objects[i][0]))
@@ -281,8 +248,7 @@ export class GitBackend implements Backend {
    */
   beginDeletions(): Deletions {
     this.open()
-    const doomed = new IdTable()
-    this.pending.add(doomed)
+    const doomed = this.pending.begin()
     let derivedRemoved = false
     return {
       delete: async ids => {
@@ -290,34 +256,34 @@ export class GitBackend implements Backend {
         checkIds(ids)
         if (ids.length === 0) return
         // Recorded at once, before any await: a put called after this call rescues what it stores.
-        for (const id of ids) if (doomed.get(id) === undefined) doomed.set(id, DOOMED)
+        doomed.add(ids)
         if (!derivedRemoved) {
           await removeDerivedIndexes(join(this.repository.commonDir, 'objects'))
           derivedRemoved = true
         }
-        this.loose.delete(ids.filter(id => doomed.get(id) === DOOMED))
+        this.loose.delete(ids.filter(id => doomed.has(id)))
       },
       finish: async () => {
         try {
           if (doomed.size > 0 && !this.closed) await this.exclusive(() => this.dropDoomed(doomed))
         } finally {
-          this.pending.delete(doomed)
+          this.pending.end(doomed)
         }
       },
     }
   }
 
   /** Rewrites each pack holding a doomed id once, without the ids still doomed. */
-  private async dropDoomed(doomed: IdTable): Promise<void> {
+  private async dropDoomed(doomed: Doomed): Promise<void> {
     this.packs.rescan()
     const affected = this.packs.all.filter(pack => {
       if (pack.keep) return false
-      for (let position = 0; position < pack.index.count; position++) if (doomed.get(pack.index.idAt(position)) === DOOMED) return true
+      for (let position = 0; position < pack.index.count; position++) if (doomed.has(pack.index.idAt(position))) return true
       return false
     })
     for (const pack of affected) {
       // Puts during earlier rewrites may have rescued all this pack's doomed ids: see `replace`.
-      await this.packs.replace([pack], await rewritePacks([pack], id => doomed.get(id) === DOOMED, this.packs.packDir, this.reader, this.settings.compressionLevel))
+      await this.packs.replace([pack], await rewritePacks([pack], id => doomed.has(id), this.packs.packDir, this.reader, this.settings.compressionLevel))
     }
   }
 
