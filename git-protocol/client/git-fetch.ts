@@ -22,6 +22,7 @@
  */
 import { type Backend, NotFoundError, readShallow, type Repo, writeShallow } from '../../core/index.js'
 import type { ObjectWriter } from '../../core/object-store.js'
+import type { WriteTracking } from '../../core/gc-coordinator.js'
 import { TruncatedPktLineError, GitTransferError, IncompletePackError, PackLimitError, TruncatedPackError } from '../errors.js'
 import { type PackObject, parsePack } from '../pack-parser.js'
 import type { FetchOptions, FetchResult } from '../../sync/client/fetch.js'
@@ -68,10 +69,16 @@ export async function gitFetch(repo: AnyRepo, remote: Remote, options: GitFetchO
   const total = { objects: 0, bytes: 0 }
   // What an interrupted fetch left to resume from: done with once this fetch completes.
   const resumed = await repo.backend.listRefs(`${RESUME_PREFIX}${remote.name}/`)
-  if (wants.length > 0) await fetchWithRetries(repo, session, remote, wants, options, total)
+  // What arrives stays out of GC's reach until the refs naming it have moved.
+  const tracking = repo.objects.gc.beginWrite()
   const branches = []
-  for (const { branch, id } of heads) branches.push({ branch, id, before: await moveRef(repo, trackingRef(remote.name, branch), id) })
-  await storeTags(repo, tags)
+  try {
+    if (wants.length > 0) await fetchWithRetries(repo, session, remote, wants, options, total, tracking)
+    for (const { branch, id } of heads) branches.push({ branch, id, before: await moveRef(repo, trackingRef(remote.name, branch), id) })
+    await storeTags(repo, tags)
+  } finally {
+    tracking.release()
+  }
   for (const [ref, id] of resumed) await repo.backend.casRef(ref, id, undefined)
   return { remote: remote.name, branches, ...total, requests: http.requests }
 }
@@ -86,10 +93,10 @@ function isInterruption(error: unknown): boolean {
   return error instanceof GitTransferError || error instanceof TruncatedPackError || error instanceof TruncatedPktLineError
 }
 
-async function fetchWithRetries(repo: AnyRepo, session: UploadPack, remote: Remote, wants: string[], options: GitFetchOptions, total: { objects: number; bytes: number }): Promise<void> {
+async function fetchWithRetries(repo: AnyRepo, session: UploadPack, remote: Remote, wants: string[], options: GitFetchOptions, total: { objects: number; bytes: number }, tracking: WriteTracking): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
-      const resumed = await transfer(repo, session, remote, wants, options, total)
+      const resumed = await transfer(repo, session, remote, wants, options, total, tracking)
       // The resume refs an earlier attempt of this fetch left.
       for (const [ref, id] of resumed) await repo.backend.casRef(ref, id, undefined)
       return
@@ -106,11 +113,10 @@ async function localHaves(backend: Backend, remote: string): Promise<{ haves: st
   return { haves: [...new Set(refs.map(([, id]) => id))].slice(0, MAX_HAVES), resume }
 }
 
-async function transfer(repo: AnyRepo, session: UploadPack, remote: Remote, wants: string[], options: GitFetchOptions, total: { objects: number; bytes: number }): Promise<Array<[string, string]>> {
+async function transfer(repo: AnyRepo, session: UploadPack, remote: Remote, wants: string[], options: GitFetchOptions, total: { objects: number; bytes: number }, tracking: WriteTracking): Promise<Array<[string, string]>> {
   const { haves, resume } = await localHaves(repo.backend, remote.name)
   const gc = repo.objects.gc
   const unpin = haves.map((id) => gc.pin(id))
-  const tracking = gc.beginWrite()
   const writer = repo.objects.writer(tracking)
   const filter = options.filter ?? remote.filter
   const graph = new ArrivedGraph(filter === undefined)
@@ -166,7 +172,6 @@ async function transfer(repo: AnyRepo, session: UploadPack, remote: Remote, want
     }
     throw error
   } finally {
-    tracking.release()
     for (const release of unpin) release()
   }
 }
