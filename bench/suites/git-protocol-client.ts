@@ -15,6 +15,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as isogit from 'isomorphic-git'
 import { parsePack } from '../../git-protocol/pack-parser.js'
+import { startGitHttpBackend } from '../../tools/git-http-backend.js'
+import { ensureBuilt, IRMIN_BIN } from '../../tools/irmin-cli.js'
 import { type Report, time } from '../report.js'
 
 const SUITE = 'git-protocol-client'
@@ -24,7 +26,7 @@ const LINES = 80
 const ROUNDS = 2
 
 /** Writes the history with `git fast-import` and repacks it aggressively; returns the head. */
-async function writeHistory(dir: string): Promise<string> {
+export async function writeHistory(dir: string): Promise<string> {
   spawnSync('git', ['init', '--quiet', '--bare', '--initial-branch=main', dir])
   const child = spawn('git', ['fast-import', '--quiet'], { cwd: dir, stdio: ['pipe', 'inherit', 'inherit'] })
   const write = async (text: string) => {
@@ -95,6 +97,30 @@ async function benchParse(report: Report, root: string, repoDir: string): Promis
   report.ratio(SUITE, 'pack parse, isomorphic-git over pack-parser.ts', oursRow, isoRow)
 }
 
+async function benchClone(report: Report, root: string, head: string): Promise<void> {
+  await ensureBuilt()
+  const server = await startGitHttpBackend({ root })
+  try {
+    const url = `${server.url}history.git`
+    const ours: number[] = []
+    const theirs: number[] = []
+    let cloned: { objects: number; bytes: number; branches: Array<{ branch: string; id: string }> } | undefined
+    for (let round = 0; round < ROUNDS; round++) {
+      let out = ''
+      ours.push(await time(async () => (out = await exec(process.execPath, [IRMIN_BIN, '--json', 'clone', url, join(root, `irmin-${round}`)]))))
+      cloned = JSON.parse(out)
+      theirs.push(await time(() => exec('git', ['clone', '--quiet', '--bare', url, join(root, `git-${round}.git`)])))
+    }
+    report.check(SUITE, 'irmin clone has the head of the origin', cloned!.branches.find((b) => b.branch === 'main')?.id === head, head.slice(0, 12))
+    const note = `${cloned!.objects.toLocaleString('en-US')} objects, ${(cloned!.bytes / 2 ** 20).toFixed(1)} MiB pack`
+    const oursRow = report.add({ suite: SUITE, name: 'clone from git http-backend: irmin clone (LevelDB), whole process', value: Math.min(...ours), unit: 's', better: 'lower', note })
+    const gitRow = report.add({ suite: SUITE, name: 'clone from git http-backend: git clone --bare', value: Math.min(...theirs), unit: 's', better: 'lower' })
+    report.ratio(SUITE, 'clone time, git clone over irmin clone (≥ 1: irmin no slower)', oursRow, gitRow)
+  } finally {
+    await server.close()
+  }
+}
+
 export async function runSuite(report: Report): Promise<void> {
   console.log(`\n== git-protocol-client: ${COMMITS.toLocaleString('en-US')} commits, aggressively repacked, against git http-backend`)
   const root = mkdtempSync(join(tmpdir(), 'bench-git-client-'))
@@ -103,6 +129,7 @@ export async function runSuite(report: Report): Promise<void> {
     const head = await writeHistory(repoDir)
     console.log(`  history written, head ${head.slice(0, 12)}`)
     await benchParse(report, root, repoDir)
+    await benchClone(report, root, head)
   } finally {
     rmSync(root, { recursive: true, force: true })
   }
