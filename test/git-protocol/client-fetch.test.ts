@@ -94,6 +94,26 @@ describe('git client: fetch from git http-backend', () => {
     await repo.close()
   })
 
+  it('filter blob:none: refused clearly where the server does not allow it; where it does, commits and trees without blobs', async () => {
+    const refused = await open()
+    await expect(gitFetch(refused, { name: 'origin', url: fx.url, kind: 'git' }, { filter: 'blob:none' })).rejects.toThrow(/filter/)
+    expect(await refused.backend.listRefs('refs/remotes/')).toEqual([])
+    await refused.close()
+    git(fx.bare, ['config', 'uploadpack.allowFilter', 'true'])
+    try {
+      const repo = await open()
+      await gitFetch(repo, { name: 'origin', url: fx.url, kind: 'git' }, { filter: 'blob:none' })
+      const objects = git(fx.bare, ['rev-list', '--objects', '--all']).split('\n').filter(Boolean).map((l) => l.slice(0, 40))
+      const types = git(fx.bare, ['cat-file', '--batch-check=%(objecttype)'], objects.join('\n') + '\n').trim().split('\n')
+      const held = await repo.backend.hasObjects(objects)
+      objects.forEach((id, i) => expect(held[i], `${types[i]} ${id}`).toBe(types[i] !== 'blob'))
+      expect(await repo.backend.getRef('refs/remotes/origin/main')).toBe(git(fx.bare, ['rev-parse', 'main']).trim())
+      await repo.close()
+    } finally {
+      git(fx.bare, ['config', '--unset', 'uploadpack.allowFilter'])
+    }
+  })
+
   it('clone --depth 1 holds the newest commit whole and records it as shallow', async () => {
     const repo = await open()
     await repo.clone(fx.url, { depth: 1 })
