@@ -4,7 +4,7 @@
  * --window=250`, what `git gc --aggressive` does), each editing a few lines of 2 of 40 files of
  * ~4 KiB, so most blobs and trees are deltas. Measured:
  * - parsing its pack (OFS_DELTA): git-protocol/pack-parser.ts in this process, beside `git
- *   index-pack` (a fresh process, its default threads) and isomorphic-git's `indexPack`;
+ *   index-pack` (a fresh process, default threads and one thread) and isomorphic-git's `indexPack`;
  * - `irmin clone` of that repository from `git http-backend` (tools/git-http-backend.ts) into a
  *   LevelDB store, beside `git clone --bare` of it, each a fresh process, best of two.
  */
@@ -77,6 +77,7 @@ async function benchParse(report: Report, root: string, repoDir: string): Promis
   let objects = 0
   const ours: number[] = []
   const git: number[] = []
+  const gitOne: number[] = []
   const iso: number[] = []
   for (let round = 0; round < ROUNDS; round++) {
     ours.push(await time(async () => {
@@ -84,6 +85,7 @@ async function benchParse(report: Report, root: string, repoDir: string): Promis
       for await (const _ of parsePack(chunks(pack, 65516))) objects++
     }))
     git.push(await time(() => exec('git', ['index-pack', '-o', join(root, `git-${round}.idx`), packFile], root)))
+    gitOne.push(await time(() => exec('git', ['index-pack', '--threads=1', '-o', join(root, `git1-${round}.idx`), packFile], root)))
     const isoDir = join(root, `iso-${round}`)
     mkdirSync(join(isoDir, '.git/objects/pack'), { recursive: true })
     writeFileSync(join(isoDir, '.git/objects/pack/p.pack'), readFileSync(packFile))
@@ -92,8 +94,10 @@ async function benchParse(report: Report, root: string, repoDir: string): Promis
   const note = `${objects.toLocaleString('en-US')} objects, ${(pack.length / 2 ** 20).toFixed(1)} MiB pack`
   const oursRow = report.add({ suite: SUITE, name: 'parse a deltified pack: pack-parser.ts (in process)', value: Math.min(...ours), unit: 's', better: 'lower', note })
   const gitRow = report.add({ suite: SUITE, name: 'parse a deltified pack: git index-pack (process)', value: Math.min(...git), unit: 's', better: 'lower' })
+  const gitOneRow = report.add({ suite: SUITE, name: 'parse a deltified pack: git index-pack --threads=1', value: Math.min(...gitOne), unit: 's', better: 'lower' })
   const isoRow = report.add({ suite: SUITE, name: 'parse a deltified pack: isomorphic-git indexPack', value: Math.min(...iso), unit: 's', better: 'lower' })
   report.ratio(SUITE, 'pack parse, git index-pack over pack-parser.ts', oursRow, gitRow)
+  report.ratio(SUITE, 'pack parse, git index-pack --threads=1 over pack-parser.ts', oursRow, gitOneRow)
   report.ratio(SUITE, 'pack parse, isomorphic-git over pack-parser.ts', oursRow, isoRow)
 }
 
