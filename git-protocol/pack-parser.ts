@@ -303,7 +303,8 @@ type InflateResult = { inflated: Uint8Array; used: number } | 'short' | string
 function inflateEntry(stream: Uint8Array, size: number): InflateResult {
   let out: { buffer: Uint8Array; engine: { bytesWritten: number } }
   try {
-    const options: ZlibOptions & { info: true } = { info: true, maxOutputLength: Math.max(1, size) }
+    // An output chunk of the announced size: node's default (16 KiB) per small object is most of the garbage.
+    const options: ZlibOptions & { info: true } = { info: true, maxOutputLength: Math.max(1, size), chunkSize: Math.max(64, size + 1) }
     out = inflateSync(stream, options) as unknown as typeof out
   } catch (error) {
     const e = error as NodeJS.ErrnoException
