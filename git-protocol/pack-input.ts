@@ -11,6 +11,8 @@ export class PackInput {
   private readonly iterator: AsyncIterator<Uint8Array>
   private buffer = new Uint8Array(0)
   private start = 0
+  /** Consumed bytes of `buffer` before this are in the checksum already (hashed in runs, not per entry). */
+  private hashed = 0
   private readonly queued: Uint8Array[] = []
   private queuedBytes = 0
   private readonly hash: Hash = createHash('sha1')
@@ -46,19 +48,26 @@ export class PackInput {
 
   /** Moves past `count` bytes, adding them to the pack checksum. */
   consume(count: number): void {
-    this.hash.update(this.buffer.subarray(this.start, this.start + count))
     this.start += count
     this.offset += count
   }
 
   /** The SHA-1 of everything consumed so far (call once, before the trailer is consumed). */
   digest(): string {
+    this.hashConsumed()
     return this.hash.digest('hex')
+  }
+
+  private hashConsumed(): void {
+    if (this.start > this.hashed) this.hash.update(this.buffer.subarray(this.hashed, this.start))
+    this.hashed = this.start
   }
 
   /** Skips the trailer without hashing it. */
   skip(count: number): void {
+    this.hashConsumed()
     this.start += count
+    this.hashed = this.start
     this.offset += count
   }
 
@@ -68,6 +77,7 @@ export class PackInput {
   }
 
   private join(): void {
+    this.hashConsumed()
     const left = this.buffer.subarray(this.start)
     const joined = new Uint8Array(left.length + this.queuedBytes)
     joined.set(left, 0)
@@ -80,5 +90,6 @@ export class PackInput {
     this.queuedBytes = 0
     this.buffer = joined
     this.start = 0
+    this.hashed = 0
   }
 }
