@@ -4,8 +4,12 @@
  * running SHA-1 that the pack's trailer must match. Arriving chunks are only queued; they are
  * joined into one buffer when the parser needs more than the current buffer holds, so a large
  * entry spanning many chunks costs one copy, not one per chunk.
+ *
+ * A source that fails (a connection that breaks) ends the input there, so the parser still
+ * parses every entry whose bytes arrived; where the bytes run out, `truncated()` is that failure.
  */
 import { createHash, type Hash } from 'node:crypto'
+import { TruncatedPackError } from './errors.js'
 
 export class PackInput {
   private readonly iterator: AsyncIterator<Uint8Array>
@@ -19,6 +23,8 @@ export class PackInput {
   /** Bytes consumed so far: the pack offset of the next entry. */
   offset = 0
   ended = false
+  /** Why the source stopped early, if it failed rather than ended. */
+  failure: unknown
 
   constructor(source: AsyncIterable<Uint8Array>) {
     this.iterator = source[Symbol.asyncIterator]()
@@ -35,7 +41,13 @@ export class PackInput {
    */
   async view(count: number): Promise<Uint8Array> {
     while (this.available < count && !this.ended) {
-      const step = await this.iterator.next()
+      let step: IteratorResult<Uint8Array>
+      try {
+        step = await this.iterator.next()
+      } catch (error) {
+        this.failure = error
+        step = { done: true, value: undefined }
+      }
       if (step.done) this.ended = true
       else if (step.value.length > 0) {
         this.queued.push(step.value)
@@ -44,6 +56,11 @@ export class PackInput {
     }
     if (this.queuedBytes > 0 && this.buffer.length - this.start < count) this.join()
     return this.buffer.subarray(this.start)
+  }
+
+  /** The error for a pack that stops short: the source's failure, if it failed, else a TruncatedPackError. */
+  truncated(reason: string): unknown {
+    return this.failure ?? new TruncatedPackError(reason)
   }
 
   /** Moves past `count` bytes, adding them to the pack checksum. */

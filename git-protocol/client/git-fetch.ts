@@ -16,7 +16,8 @@
  * Interrupted (a broken connection, a server gone mid-pack): what arrived whole is written (its
  * trees, then its commits), and the newest whole commits are kept under
  * `refs/irmin/resume/<remote>/<id>`, so GC keeps them and the next attempt names them as haves
- * and the server leaves them out. The fetch retries on its own (`retries`, default 2). Bad
+ * and the server leaves them out; the commits it saw but could not keep become a plan to fetch
+ * in steps next time (resume-plan.ts). The fetch retries on its own (`retries`, default 2). Bad
  * input (a corrupt pack) is not retried and writes no commit or tree: no ref moves, and the
  * blobs that arrived are unreferenced garbage for GC.
  */
@@ -29,6 +30,7 @@ import type { FetchOptions, FetchResult } from '../../sync/client/fetch.js'
 import { moveRef, RESUME_PREFIX } from '../../sync/client/fetch.js'
 import { type Remote, trackingRef } from '../../sync/client/remotes.js'
 import { ArrivedGraph } from './arrived-graph.js'
+import { clearPlan, planSteps, readPlan, savePlan } from './resume-plan.js'
 import { GitHttp } from './http.js'
 import { type RemoteRef, UploadPack } from './upload-pack.js'
 
@@ -80,6 +82,7 @@ export async function gitFetch(repo: AnyRepo, remote: Remote, options: GitFetchO
     tracking.release()
   }
   for (const [ref, id] of resumed) await repo.backend.casRef(ref, id, undefined)
+  await clearPlan(repo, remote.name)
   return { remote: remote.name, branches, ...total, requests: http.requests }
 }
 
@@ -96,6 +99,12 @@ function isInterruption(error: unknown): boolean {
 async function fetchWithRetries(repo: AnyRepo, session: UploadPack, remote: Remote, wants: string[], options: GitFetchOptions, total: { objects: number; bytes: number }, tracking: WriteTracking): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
+      // What an interrupted attempt saw, in steps that each land whole (not for shallow fetches).
+      const steps = options.depth === undefined ? await planSteps(repo, await readPlan(repo, remote.name)) : []
+      for (const step of steps) {
+        await transfer(repo, session, remote, [step], options, total, tracking)
+        await moveRef(repo, `${RESUME_PREFIX}${remote.name}/${step}`, step)
+      }
       const resumed = await transfer(repo, session, remote, wants, options, total, tracking)
       // The resume refs an earlier attempt of this fetch left.
       for (const [ref, id] of resumed) await repo.backend.casRef(ref, id, undefined)
@@ -169,6 +178,7 @@ async function transfer(repo: AnyRepo, session: UploadPack, remote: Remote, want
       const boundary = [...shallow].filter((id) => held.has(id))
       if (boundary.length > 0) await writeShallow(repo.objects, [...new Set([...(await readShallow(repo.objects)), ...boundary])])
       for (const id of whole.tips) await moveRef(repo, `${RESUME_PREFIX}${remote.name}/${id}`, id)
+      if (options.depth === undefined) await savePlan(repo, remote.name, graph.firstParentLines(wants))
     }
     throw error
   } finally {
