@@ -24,7 +24,7 @@
 import { type Backend, NotFoundError, readShallow, type Repo, writeShallow } from '../../core/index.js'
 import type { ObjectWriter } from '../../core/object-store.js'
 import type { WriteTracking } from '../../core/gc-coordinator.js'
-import { TruncatedPktLineError, GitTransferError, IncompletePackError, PackLimitError, TruncatedPackError } from '../errors.js'
+import { TruncatedPktLineError, GitRemoteError, GitTransferError, IncompletePackError, PackLimitError, TruncatedPackError } from '../errors.js'
 import { type PackObject, parsePack } from '../pack-parser.js'
 import type { FetchOptions, FetchResult } from '../../sync/client/fetch.js'
 import { moveRef, RESUME_PREFIX } from '../../sync/client/fetch.js'
@@ -101,9 +101,15 @@ async function fetchWithRetries(repo: AnyRepo, session: UploadPack, remote: Remo
     try {
       // What an interrupted attempt saw, in steps that each land whole (not for shallow fetches).
       const steps = options.depth === undefined ? await planSteps(repo, await readPlan(repo, remote.name)) : []
-      for (const step of steps) {
-        await transfer(repo, session, remote, [step], options, total, tracking)
-        await moveRef(repo, `${RESUME_PREFIX}${remote.name}/${step}`, step)
+      try {
+        for (const step of steps) {
+          await transfer(repo, session, remote, [step], options, total, tracking)
+          await moveRef(repo, `${RESUME_PREFIX}${remote.name}/${step}`, step)
+        }
+      } catch (error) {
+        // A server that refuses wants no ref names: fetch as usual, and plan no more.
+        if (!(error instanceof GitRemoteError)) throw error
+        await clearPlan(repo, remote.name)
       }
       const resumed = await transfer(repo, session, remote, wants, options, total, tracking)
       // The resume refs an earlier attempt of this fetch left.
