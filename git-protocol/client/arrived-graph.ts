@@ -15,6 +15,7 @@ export class ArrivedGraph {
   /** Commit → [tree, ...parents]; tree → children; tag → [object]. Blobs have none. */
   private readonly links = new Map<string, string[]>()
   private readonly commits: string[] = []
+  private readonly commitSet = new Set<string>()
 
   /** `blobs`: false when the fetch asked for no blobs (a filter), so trees may name absent ones. */
   constructor(private readonly blobs = true) {}
@@ -29,6 +30,7 @@ export class ArrivedGraph {
       const { tree, parents } = commitLinks(object.id, object.body)
       this.links.set(object.id, [tree, ...parents])
       this.commits.push(object.id)
+      this.commitSet.add(object.id)
     } else if (object.type === 'tree') {
       const body = object.body
       const scanned = scanTree(body)
@@ -42,6 +44,21 @@ export class ArrivedGraph {
     } else if (object.type === 'tag') {
       this.links.set(object.id, [tagTarget(object.body)])
     }
+  }
+
+  /** The arrived commits on the first-parent line from each of `wants`, oldest first. */
+  firstParentLines(wants: readonly string[]): string[] {
+    const out: string[] = []
+    const seen = new Set<string>()
+    for (const want of wants) {
+      const line: string[] = []
+      for (let id: string | undefined = want; id !== undefined && this.links.has(id) && this.commitSet.has(id) && !seen.has(id); id = this.links.get(id)![1]) {
+        seen.add(id)
+        line.push(id)
+      }
+      out.push(...line.reverse())
+    }
+    return out
   }
 
   /** Ids the arrived objects (and `wants`) link to that neither arrived nor are in `backend`. */

@@ -16,18 +16,21 @@
  * Interrupted (a broken connection, a server gone mid-pack): what arrived whole is written (its
  * trees, then its commits), and the newest whole commits are kept under
  * `refs/irmin/resume/<remote>/<id>`, so GC keeps them and the next attempt names them as haves
- * and the server leaves them out. The fetch retries on its own (`retries`, default 2). Bad
+ * and the server leaves them out; the commits it saw but could not keep become a plan to fetch
+ * in steps next time (resume-plan.ts). The fetch retries on its own (`retries`, default 2). Bad
  * input (a corrupt pack) is not retried and writes no commit or tree: no ref moves, and the
  * blobs that arrived are unreferenced garbage for GC.
  */
 import { type Backend, NotFoundError, readShallow, type Repo, writeShallow } from '../../core/index.js'
 import type { ObjectWriter } from '../../core/object-store.js'
-import { TruncatedPktLineError, GitTransferError, IncompletePackError, PackLimitError, TruncatedPackError } from '../errors.js'
+import type { WriteTracking } from '../../core/gc-coordinator.js'
+import { TruncatedPktLineError, GitRemoteError, GitTransferError, IncompletePackError, PackLimitError, TruncatedPackError } from '../errors.js'
 import { type PackObject, parsePack } from '../pack-parser.js'
 import type { FetchOptions, FetchResult } from '../../sync/client/fetch.js'
 import { moveRef, RESUME_PREFIX } from '../../sync/client/fetch.js'
 import { type Remote, trackingRef } from '../../sync/client/remotes.js'
 import { ArrivedGraph } from './arrived-graph.js'
+import { clearPlan, planSteps, readPlan, savePlan } from './resume-plan.js'
 import { GitHttp } from './http.js'
 import { type RemoteRef, UploadPack } from './upload-pack.js'
 
@@ -68,11 +71,18 @@ export async function gitFetch(repo: AnyRepo, remote: Remote, options: GitFetchO
   const total = { objects: 0, bytes: 0 }
   // What an interrupted fetch left to resume from: done with once this fetch completes.
   const resumed = await repo.backend.listRefs(`${RESUME_PREFIX}${remote.name}/`)
-  if (wants.length > 0) await fetchWithRetries(repo, session, remote, wants, options, total)
+  // What arrives stays out of GC's reach until the refs naming it have moved.
+  const tracking = repo.objects.gc.beginWrite()
   const branches = []
-  for (const { branch, id } of heads) branches.push({ branch, id, before: await moveRef(repo, trackingRef(remote.name, branch), id) })
-  await storeTags(repo, tags)
+  try {
+    if (wants.length > 0) await fetchWithRetries(repo, session, remote, wants, options, total, tracking)
+    for (const { branch, id } of heads) branches.push({ branch, id, before: await moveRef(repo, trackingRef(remote.name, branch), id) })
+    await storeTags(repo, tags)
+  } finally {
+    tracking.release()
+  }
   for (const [ref, id] of resumed) await repo.backend.casRef(ref, id, undefined)
+  await clearPlan(repo, remote.name)
   return { remote: remote.name, branches, ...total, requests: http.requests }
 }
 
@@ -86,10 +96,22 @@ function isInterruption(error: unknown): boolean {
   return error instanceof GitTransferError || error instanceof TruncatedPackError || error instanceof TruncatedPktLineError
 }
 
-async function fetchWithRetries(repo: AnyRepo, session: UploadPack, remote: Remote, wants: string[], options: GitFetchOptions, total: { objects: number; bytes: number }): Promise<void> {
+async function fetchWithRetries(repo: AnyRepo, session: UploadPack, remote: Remote, wants: string[], options: GitFetchOptions, total: { objects: number; bytes: number }, tracking: WriteTracking): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
-      const resumed = await transfer(repo, session, remote, wants, options, total)
+      // What an interrupted attempt saw, in steps that each land whole (not for shallow fetches).
+      const steps = options.depth === undefined ? await planSteps(repo, await readPlan(repo, remote.name)) : []
+      try {
+        for (const step of steps) {
+          await transfer(repo, session, remote, [step], options, total, tracking)
+          await moveRef(repo, `${RESUME_PREFIX}${remote.name}/${step}`, step)
+        }
+      } catch (error) {
+        // A server that refuses wants no ref names: fetch as usual, and plan no more.
+        if (!(error instanceof GitRemoteError)) throw error
+        await clearPlan(repo, remote.name)
+      }
+      const resumed = await transfer(repo, session, remote, wants, options, total, tracking)
       // The resume refs an earlier attempt of this fetch left.
       for (const [ref, id] of resumed) await repo.backend.casRef(ref, id, undefined)
       return
@@ -106,11 +128,10 @@ async function localHaves(backend: Backend, remote: string): Promise<{ haves: st
   return { haves: [...new Set(refs.map(([, id]) => id))].slice(0, MAX_HAVES), resume }
 }
 
-async function transfer(repo: AnyRepo, session: UploadPack, remote: Remote, wants: string[], options: GitFetchOptions, total: { objects: number; bytes: number }): Promise<Array<[string, string]>> {
+async function transfer(repo: AnyRepo, session: UploadPack, remote: Remote, wants: string[], options: GitFetchOptions, total: { objects: number; bytes: number }, tracking: WriteTracking): Promise<Array<[string, string]>> {
   const { haves, resume } = await localHaves(repo.backend, remote.name)
   const gc = repo.objects.gc
   const unpin = haves.map((id) => gc.pin(id))
-  const tracking = gc.beginWrite()
   const writer = repo.objects.writer(tracking)
   const filter = options.filter ?? remote.filter
   const graph = new ArrivedGraph(filter === undefined)
@@ -163,10 +184,10 @@ async function transfer(repo: AnyRepo, session: UploadPack, remote: Remote, want
       const boundary = [...shallow].filter((id) => held.has(id))
       if (boundary.length > 0) await writeShallow(repo.objects, [...new Set([...(await readShallow(repo.objects)), ...boundary])])
       for (const id of whole.tips) await moveRef(repo, `${RESUME_PREFIX}${remote.name}/${id}`, id)
+      if (options.depth === undefined) await savePlan(repo, remote.name, graph.firstParentLines(wants))
     }
     throw error
   } finally {
-    tracking.release()
     for (const release of unpin) release()
   }
 }

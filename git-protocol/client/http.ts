@@ -5,6 +5,7 @@
  * URL actually requested) or `username`/`password` options. `Git-Protocol: version=2` is sent
  * when asked for; a server that only speaks v0 ignores it.
  */
+import { toReadableStream } from '../../sync/client/push.js'
 import { GitAuthError, GitHttpError, GitTransferError } from '../errors.js'
 
 export type GitService = 'git-upload-pack' | 'git-receive-pack'
@@ -63,7 +64,7 @@ export class GitHttp {
     }
     if (v2) headers['git-protocol'] = 'version=2'
     const init: RequestInit & { duplex?: 'half' } =
-      body instanceof Uint8Array ? { method: 'POST', headers, body: body as BodyInit } : { method: 'POST', headers, body: toStream(body), duplex: 'half' }
+      body instanceof Uint8Array ? { method: 'POST', headers, body: body as BodyInit } : { method: 'POST', headers, body: toReadableStream(body), duplex: 'half' }
     const response = await this.request(`${this.url}/${service}`, init)
     return this.body(response)
   }
@@ -98,18 +99,4 @@ export class GitHttp {
 function describe(error: unknown): string {
   const e = error as Error & { cause?: Error }
   return e.cause?.message ? `${e.message} (${e.cause.message})` : e.message
-}
-
-function toStream(chunks: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> {
-  const iterator = chunks[Symbol.asyncIterator]()
-  return new ReadableStream({
-    async pull(controller) {
-      const next = await iterator.next()
-      if (next.done) controller.close()
-      else controller.enqueue(next.value)
-    },
-    async cancel() {
-      await iterator.return?.()
-    },
-  })
 }

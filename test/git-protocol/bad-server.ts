@@ -13,13 +13,14 @@ export type Spoil = 'none' | 'truncate' | 'checksum' | 'corrupt-entry' | 'missin
 export interface BadServer {
   url: string
   spoil: Spoil
-  /** Fetch replies spoiled so far. */
+  /** Fetch requests so far, and those spoiled. */
+  fetches: number
   spoiled: number
   close(): Promise<void>
 }
 
 export async function startBadServer(upstream: string): Promise<BadServer> {
-  const state: BadServer = { url: '', spoil: 'none', spoiled: 0, close: async () => {} }
+  const state: BadServer = { url: '', spoil: 'none', fetches: 0, spoiled: 0, close: async () => {} }
   const server: Server = createServer(async (request, response) => {
     const chunks: Buffer[] = []
     for await (const chunk of request) chunks.push(chunk as Buffer)
@@ -29,6 +30,7 @@ export async function startBadServer(upstream: string): Promise<BadServer> {
     const reply = await fetch(upstream + request.url, { method: request.method, headers, body: request.method === 'POST' ? body : undefined })
     const bytes = new Uint8Array(await reply.arrayBuffer())
     const isFetch = request.method === 'POST' && body.includes('command=fetch')
+    if (isFetch) state.fetches++
     response.writeHead(reply.status, { 'content-type': reply.headers.get('content-type') ?? 'application/octet-stream' })
     if (!isFetch || state.spoil === 'none') return response.end(bytes)
     state.spoiled++
@@ -92,5 +94,5 @@ async function splitFetchReply(bytes: Uint8Array): Promise<{ head: Uint8Array[];
 }
 
 function frame(head: Uint8Array[], pack: Uint8Array): Uint8Array {
-  return concatLines([...head, ...sideBandLines(1, pack, 8000), FLUSH_PKT])
+  return concatLines([...head, ...sideBandLines(1, pack, 1000), FLUSH_PKT])
 }

@@ -9,6 +9,7 @@ import { Contents, openMemoryBackend, Repo } from '../../index.js'
 import { BadDeltaError, CorruptPackEntryError, GitTransferError, MissingDeltaBaseError, PackChecksumError, PackStreamError, TruncatedPackError, TruncatedPktLineError } from '../../git-protocol/errors.js'
 import { gitFetch } from '../../git-protocol/client/index.js'
 import { RESUME_PREFIX } from '../../sync/client/fetch.js'
+import { PLAN_PREFIX, readPlan } from '../../git-protocol/client/resume-plan.js'
 import { git, removeDir } from '../helpers/git.js'
 import { type BadServer, type Spoil, startBadServer } from './bad-server.js'
 import { commitChanges, type GitServerFixture, gitServer } from './client-fixtures.js'
@@ -55,10 +56,11 @@ describe('git client: bad input from the server', () => {
     expect((error as Error).message.length).toBeGreaterThan(10)
     // Interruptions are retried (twice), bad packs are not.
     expect(bad.spoiled - spoiledBefore).toBe(['truncate', 'die'].includes(spoil) ? 3 : 1)
-    const refsAfter = (await repo.backend.listRefs()).filter(([name]) => !name.startsWith(RESUME_PREFIX))
+    // Only the resume refs and plan of an interruption are new.
+    const refsAfter = (await repo.backend.listRefs()).filter(([name]) => !name.startsWith(RESUME_PREFIX) && !name.startsWith(PLAN_PREFIX))
     expect(refsAfter).toEqual(refsBefore)
     expect((await repo.fsck()).damage).toEqual([])
-    for (const [ref, id] of await repo.backend.listRefs(RESUME_PREFIX)) await repo.backend.casRef(ref, id, undefined)
+    for (const [ref, id] of [...(await repo.backend.listRefs(RESUME_PREFIX)), ...(await repo.backend.listRefs(PLAN_PREFIX))]) await repo.backend.casRef(ref, id, undefined)
     await repo.gc()
     expect(await ids(repo)).toEqual(idsBefore)
     // The same fetch from the real server then succeeds.
@@ -88,6 +90,34 @@ describe('git client: bad input from the server', () => {
     expect(second.objects).toBe(0)
     expect(await repo.backend.listRefs(`${RESUME_PREFIX}origin/`)).toEqual([])
     expect(second.branches.find((b) => b.branch === 'main')?.id).toBe(git(fx.bare, ['rev-parse', 'main']).trim())
+    expect((await repo.fsck()).damage).toEqual([])
+    await repo.close()
+  })
+
+  it('a fetch cut half way keeps the commits it saw as a plan; the next ones fetch it in steps, each landing whole', async () => {
+    const repo = await Repo.open({ backend: openMemoryBackend(), contents: Contents.bytes })
+    await repo.clone(fx.url)
+    const before = git(fx.bare, ['rev-parse', 'main']).trim()
+    commitChanges(fx.work, 800, 24)
+    git(fx.work, ['push', '-q', 'origin', 'main'])
+    const remote = { name: 'origin', url: `${bad.url}/repo.git`, kind: 'git' as const }
+    bad.spoil = 'die'
+    await expect(gitFetch(repo, remote, { retries: 0 })).rejects.toBeInstanceOf(GitTransferError)
+    const plan = await readPlan(repo, 'origin')
+    const line = git(fx.bare, ['rev-list', '--first-parent', '--reverse', `${before}..main`]).trim().split('\n')
+    expect(plan).toEqual(line) // every new commit was seen: commits come first in a pack
+    // The next attempt is cut too, in its first step: that step is all it loses.
+    const fetchesBefore = bad.fetches
+    await expect(gitFetch(repo, remote, { retries: 0 })).rejects.toBeInstanceOf(GitTransferError)
+    expect(bad.fetches - fetchesBefore).toBe(1)
+    bad.spoil = 'none'
+    const done = await gitFetch(repo, remote, {})
+    expect(bad.fetches - fetchesBefore).toBe(1 + 8 + 1) // the 8 steps, then the real wants
+    expect(done.branches.find((b) => b.branch === 'main')?.id).toBe(git(fx.bare, ['rev-parse', 'main']).trim())
+    expect(await repo.backend.listRefs(PLAN_PREFIX)).toEqual([])
+    expect(await repo.backend.listRefs(RESUME_PREFIX)).toEqual([])
+    const ids = git(fx.bare, ['rev-list', '--objects', 'main']).split('\n').filter(Boolean).map((l) => l.slice(0, 40))
+    expect((await repo.backend.hasObjects(ids)).every(Boolean)).toBe(true)
     expect((await repo.fsck()).damage).toEqual([])
     await repo.close()
   })

@@ -38,6 +38,7 @@ describe('irmin with a git URL (git http-backend)', () => {
     for (const path of ['a.txt', 'dir/b.txt', 'dir/sub/c.txt']) {
       expect((await ok(['--root', dir, 'get', path])).trimEnd()).toBe(git(fx.bare, ['show', `main:${path}`]).trimEnd())
     }
+    expect(await ok(['--root', dir, 'remote', 'list'])).toMatch(/^origin\t.*repo\.git\tgit$/m)
     const listed = JSON.parse(await ok(['--root', dir, '--json', 'list', 'dir'])) as unknown
     expect(JSON.stringify(listed)).toMatch(/sub/)
     const log = (await ok(['--root', dir, 'log'])).match(/^commit [0-9a-f]{40}/gm) ?? []

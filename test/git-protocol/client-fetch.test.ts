@@ -4,7 +4,10 @@ import { Contents, openMemoryBackend, Repo } from '../../index.js'
 import { git, removeDir } from '../helpers/git.js'
 import { gitObjects, packDeltas } from '../helpers/git-objects.js'
 import { commitChanges, type GitServerFixture, gitServer } from './client-fixtures.js'
-import { getRemote } from '../../sync/index.js'
+import { symlinkSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { detectRemoteKind, getRemote } from '../../sync/index.js'
 import { gitFetch } from '../../git-protocol/client/index.js'
 
 let fx: GitServerFixture
@@ -26,6 +29,21 @@ async function expectSameObjects(repo: Repo<Uint8Array>, revs: string[]): Promis
   ids.forEach((id, i) => expect(ours[i], id).toEqual(all.get(id)))
   return ids.length
 }
+
+describe('git client: which URLs are git', () => {
+  it('a .git path without asking; otherwise the info/refs probe; a server that is not git is irmin', async () => {
+    expect(await detectRemoteKind('http://127.0.0.1:1/nowhere/x.git')).toBe('git') // no request: nothing listens there
+    symlinkSync(fx.bare, `${fx.root}/plain`)
+    expect(await detectRemoteKind(`${fx.server.url}plain`)).toBe('git')
+    const other = createServer((_request, response) => response.writeHead(404).end('not found'))
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve))
+    try {
+      expect(await detectRemoteKind(`http://127.0.0.1:${(other.address() as AddressInfo).port}/`)).toBe('irmin')
+    } finally {
+      other.close()
+    }
+  })
+})
 
 describe('git client: fetch from git http-backend', () => {
   it('the served repository is deltified (gc --aggressive) and has an annotated tag', () => {
@@ -74,6 +92,26 @@ describe('git client: fetch from git http-backend', () => {
     expect(await repo.backend.getRef('refs/tags/v1')).toBe(git(fx.bare, ['rev-parse', 'v1']).trim())
     await expectSameObjects(repo, ['--all'])
     await repo.close()
+  })
+
+  it('filter blob:none: refused clearly where the server does not allow it; where it does, commits and trees without blobs', async () => {
+    const refused = await open()
+    await expect(gitFetch(refused, { name: 'origin', url: fx.url, kind: 'git' }, { filter: 'blob:none' })).rejects.toThrow(/filter/)
+    expect(await refused.backend.listRefs('refs/remotes/')).toEqual([])
+    await refused.close()
+    git(fx.bare, ['config', 'uploadpack.allowFilter', 'true'])
+    try {
+      const repo = await open()
+      await gitFetch(repo, { name: 'origin', url: fx.url, kind: 'git' }, { filter: 'blob:none' })
+      const objects = git(fx.bare, ['rev-list', '--objects', '--all']).split('\n').filter(Boolean).map((l) => l.slice(0, 40))
+      const types = git(fx.bare, ['cat-file', '--batch-check=%(objecttype)'], objects.join('\n') + '\n').trim().split('\n')
+      const held = await repo.backend.hasObjects(objects)
+      objects.forEach((id, i) => expect(held[i], `${types[i]} ${id}`).toBe(types[i] !== 'blob'))
+      expect(await repo.backend.getRef('refs/remotes/origin/main')).toBe(git(fx.bare, ['rev-parse', 'main']).trim())
+      await repo.close()
+    } finally {
+      git(fx.bare, ['config', '--unset', 'uploadpack.allowFilter'])
+    }
   })
 
   it('clone --depth 1 holds the newest commit whole and records it as shallow', async () => {
