@@ -147,7 +147,6 @@ async function fetch(ctx: SyncServerContext, args: FetchArgs, reply: GitReply, l
       await reply.line('ready')
       await reply.raw(DELIM_PKT)
     }
-    const t0 = performance.now()
     const plan = await planPack(ctx.repo, { wants: args.wants, haves: common, depth: args.depth, filter: args.filter, clientShallow: args.shallow }, () => reply.gone)
     if (args.depth !== undefined || args.shallow.length > 0 || plan.shallow.length > 0) {
       await reply.line('shallow-info')
@@ -156,9 +155,7 @@ async function fetch(ctx: SyncServerContext, args: FetchArgs, reply: GitReply, l
     }
     await reply.line('packfile')
     reply.sideBand = true
-    const t1 = performance.now()
     await sendPack(ctx.repo, plan, reply, { quiet: args.noProgress, level, ofsDelta: args.ofsDelta })
-    if (process.env.IRMIN_GIT_TIMING) console.error(`plan ${(t1 - t0).toFixed(0)} ms, send ${(performance.now() - t1).toFixed(0)} ms, ${plan.ids.length} objects`)
     await reply.flush()
     reply.end()
   } finally {
