@@ -13,9 +13,12 @@ const MAX_INSERT = 0x7f
 /** The delta, or undefined when it would not be smaller than `maxSize`. */
 export function prefixSuffixDelta(base: Uint8Array, result: Uint8Array, maxSize = result.length / 2): Uint8Array | undefined {
   const limit = Math.min(base.length, result.length)
+  // Whole blocks compared natively first (a tree is kilobytes of ids), then byte by byte.
   let prefix = 0
+  while (prefix + BLOCK <= limit && equalBlocks(base, prefix, result, prefix)) prefix += BLOCK
   while (prefix < limit && base[prefix] === result[prefix]) prefix++
   let suffix = 0
+  while (suffix + BLOCK <= limit - prefix && equalBlocks(base, base.length - suffix - BLOCK, result, result.length - suffix - BLOCK)) suffix += BLOCK
   while (suffix < limit - prefix && base[base.length - 1 - suffix] === result[result.length - 1 - suffix]) suffix++
   const inserted = result.length - prefix - suffix
   const size = 20 + Math.ceil(inserted / MAX_INSERT) * (MAX_INSERT + 1) + Math.ceil((prefix + suffix) / MAX_COPY + 2) * 8
@@ -32,6 +35,12 @@ export function prefixSuffixDelta(base: Uint8Array, result: Uint8Array, maxSize 
   }
   at = copy(base.length - suffix, suffix, out, at)
   return at > maxSize ? undefined : out.subarray(0, at)
+}
+
+const BLOCK = 64
+
+function equalBlocks(a: Uint8Array, at: number, b: Uint8Array, bt: number): boolean {
+  return Buffer.compare(a.subarray(at, at + BLOCK), b.subarray(bt, bt + BLOCK)) === 0
 }
 
 function writeSize(value: number, out: Uint8Array, at: number): number {
