@@ -13,10 +13,8 @@ const MAX_INSERT = 0x7f
 /** The delta, or undefined when it would not be smaller than `maxSize`. */
 export function prefixSuffixDelta(base: Uint8Array, result: Uint8Array, maxSize = result.length / 2): Uint8Array | undefined {
   const limit = Math.min(base.length, result.length)
-  let prefix = 0
-  while (prefix < limit && base[prefix] === result[prefix]) prefix++
-  let suffix = 0
-  while (suffix < limit - prefix && base[base.length - 1 - suffix] === result[result.length - 1 - suffix]) suffix++
+  const prefix = commonLength(limit, (from, to) => equalRange(base, from, to, result, from))
+  const suffix = commonLength(limit - prefix, (from, to) => equalRange(base, base.length - to, base.length - from, result, result.length - to))
   const inserted = result.length - prefix - suffix
   const size = 20 + Math.ceil(inserted / MAX_INSERT) * (MAX_INSERT + 1) + Math.ceil((prefix + suffix) / MAX_COPY + 2) * 8
   if (inserted + 20 > maxSize) return undefined
@@ -32,6 +30,25 @@ export function prefixSuffixDelta(base: Uint8Array, result: Uint8Array, maxSize 
   }
   at = copy(base.length - suffix, suffix, out, at)
   return at > maxSize ? undefined : out.subarray(0, at)
+}
+
+/**
+ * The longest `n ≤ limit` whose first n bytes match, by bisection: `equal(from, to)` compares
+ * bytes [from, to) natively (memcmp), so a tree of kilobytes costs a dozen calls, not a JS loop.
+ */
+function commonLength(limit: number, equal: (from: number, to: number) => boolean): number {
+  let known = 0 // bytes known to match
+  let high = limit // no more can match
+  while (known < high) {
+    const mid = known + Math.ceil((high - known) / 2)
+    if (equal(known, mid)) known = mid
+    else high = mid - 1
+  }
+  return known
+}
+
+function equalRange(a: Uint8Array, from: number, to: number, b: Uint8Array, bFrom: number): boolean {
+  return Buffer.compare(a.subarray(from, to), b.subarray(bFrom, bFrom + (to - from))) === 0
 }
 
 function writeSize(value: number, out: Uint8Array, at: number): number {

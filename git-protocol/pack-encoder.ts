@@ -47,19 +47,26 @@ export class PackEncoder {
   /** Offset in the pack of the next entry. */
   position = 12
 
+  /**
+   * `count`: the entries the header announces; `undefined` for an encoder of entries only (no
+   * header, no trailer, no count check: the caller spools them and writes `packHeader(n)` before
+   * and the SHA-1 after, as upload-pack does when the count is known only at the end).
+   */
   constructor(
-    readonly count: number,
+    readonly count: number | undefined,
     options: PackEncoderOptions = {},
   ) {
-    if (!Number.isSafeInteger(count) || count < 0 || count > 0xffffffff) throw new PackEncodingError(`a pack cannot hold ${count} objects`)
     this.chunkSize = Math.max(64, options.chunkSize ?? DEFAULT_CHUNK)
     this.level = options.level ?? DEFAULT_LEVEL
     this.chunk = Buffer.allocUnsafe(this.chunkSize)
-    const view = new DataView(this.chunk.buffer, this.chunk.byteOffset, 12)
-    this.chunk.set([0x50, 0x41, 0x43, 0x4b], 0) // "PACK"
-    view.setUint32(4, 2)
-    view.setUint32(8, count)
+    if (count === undefined) return
+    this.chunk.set(packHeader(count), 0)
     this.used = 12
+  }
+
+  /** Entries written so far. */
+  get entries(): number {
+    return this.written
   }
 
   /** Adds a whole object from its body; returns its offset (an OFS_DELTA base later on). */
@@ -109,6 +116,11 @@ export class PackEncoder {
   /** What is left, then the 20-byte trailer; the count of entries must be the one announced. */
   finish(): Uint8Array[] {
     if (this.finished) throw new PackEncodingError('the pack is already finished')
+    if (this.count === undefined) {
+      this.finished = true
+      this.retire()
+      return this.take()
+    }
     if (this.written !== this.count) throw new PackEncodingError(`${this.written} entries written, ${this.count} announced in the header`)
     this.finished = true
     this.retire()
@@ -118,7 +130,7 @@ export class PackEncoder {
 
   private place(length: number, fill: (out: Uint8Array, at: number) => void): number {
     if (this.finished) throw new PackEncodingError('the pack is already finished')
-    if (this.written >= this.count) throw new PackEncodingError(`more entries than the ${this.count} announced in the header`)
+    if (this.count !== undefined && this.written >= this.count) throw new PackEncodingError(`more entries than the ${this.count} announced in the header`)
     if (this.used + length > this.chunk.length) {
       this.retire()
       if (length > this.chunk.length) this.chunk = Buffer.allocUnsafe(length)
@@ -136,11 +148,22 @@ export class PackEncoder {
   private retire(): void {
     if (this.used === 0) return
     const filled = this.chunk.subarray(0, this.used)
-    this.hash.update(filled)
+    if (this.count !== undefined) this.hash.update(filled)
     this.ready.push(filled)
     this.chunk = Buffer.allocUnsafe(this.chunkSize)
     this.used = 0
   }
+}
+
+/** The 12-byte header of a pack of `count` objects: `PACK`, version 2, the count. */
+export function packHeader(count: number): Uint8Array {
+  if (!Number.isSafeInteger(count) || count < 0 || count > 0xffffffff) throw new PackEncodingError(`a pack cannot hold ${count} objects`)
+  const header = new Uint8Array(12)
+  header.set([0x50, 0x41, 0x43, 0x4b], 0) // "PACK"
+  const view = new DataView(header.buffer)
+  view.setUint32(4, 2)
+  view.setUint32(8, count)
+  return header
 }
 
 /** A pack encoder used against its contract (too many or too few entries, a bad base). */

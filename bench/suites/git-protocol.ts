@@ -13,9 +13,9 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startGitHttpBackend } from '../../tools/git-http-backend.js'
-import { ensureBuilt, IRMIN_BIN, startIrmin } from '../../tools/irmin-cli.js'
+import { ensureBuilt, type startIrmin } from '../../tools/irmin-cli.js'
 import { type Report, time } from '../report.js'
-import { exec, writeHistory } from './sync.js'
+import { exec, serveLevelCopy, writeHistory } from './sync.js'
 
 const SUITE = 'git-protocol'
 const COMMITS = Number(process.env.IRMIN_BENCH_GIT_COMMITS ?? 10_000)
@@ -34,14 +34,10 @@ export async function runSuite(report: Report): Promise<void> {
     const head = await writeHistory(repoDir, COMMITS)
     const objects = Number(spawnSync('git', ['count-objects', '-v'], { cwd: repoDir }).stdout.toString().match(/in-pack: (\d+)/)?.[1])
     console.log(`  history written: ${objects.toLocaleString('en-US')} objects, head ${head.slice(0, 12)}`)
-    // irmin serves a LevelDB store holding the same history (cloned from the repository first, untimed).
-    const fromGit = startIrmin(['--root', repoDir, '--json', 'serve', '--port', '0'])
-    const gitBacked = JSON.parse(await fromGit.waitForLine(line => line.startsWith('{'), 60_000)).url as string
-    const storeDir = join(root, 'served')
-    await exec(process.execPath, [IRMIN_BIN, '--json', 'clone', gitBacked, storeDir])
-    await fromGit.stop()
-    server = startIrmin(['--root', storeDir, '--json', 'serve', '--port', '0'])
-    const url = `${JSON.parse(await server.waitForLine(line => line.startsWith('{'), 60_000)).url as string}git`
+    // irmin serves a LevelDB store holding the same history.
+    const served = await serveLevelCopy(root, repoDir)
+    server = served.server
+    const url = `${served.url}git`
     git = await startGitHttpBackend({ root })
 
     const ours: number[] = []

@@ -81,6 +81,20 @@ export async function exec(command: string, args: string[]): Promise<string> {
   return out
 }
 
+/**
+ * `irmin serve` on a LevelDB store (ROOT/served) holding the history of the repository `repoDir`,
+ * cloned from `irmin serve` on that repository first (untimed). Shared with the git-protocol suite.
+ */
+export async function serveLevelCopy(root: string, repoDir: string): Promise<{ server: ReturnType<typeof startIrmin>; url: string }> {
+  const fromGit = startIrmin(['--root', repoDir, '--json', 'serve', '--port', '0'])
+  const gitBacked = JSON.parse(await fromGit.waitForLine(line => line.startsWith('{'), 60_000)).url as string
+  const storeDir = join(root, 'served')
+  await exec(process.execPath, [IRMIN_BIN, '--json', 'clone', gitBacked, storeDir])
+  await fromGit.stop()
+  const server = startIrmin(['--root', storeDir, '--json', 'serve', '--port', '0'])
+  return { server, url: JSON.parse(await server.waitForLine(line => line.startsWith('{'), 60_000)).url as string }
+}
+
 interface CloneJson {
   objects: number
   bytes: number
@@ -100,15 +114,10 @@ export async function runSuite(report: Report): Promise<void> {
     const head = await writeHistory(repoDir)
     const objects = Number(spawnSync('git', ['count-objects', '-v'], { cwd: repoDir }).stdout.toString().match(/in-pack: (\d+)/)?.[1])
     console.log(`  history written: ${objects.toLocaleString('en-US')} objects, head ${head.slice(0, 12)}`)
-    // Each side serves its own kind of store: git its repository; irmin a LevelDB store holding
-    // the same history (cloned from `irmin serve` on that repository first, untimed).
-    const fromGit = startIrmin(['--root', repoDir, '--json', 'serve', '--port', '0'])
-    const gitBacked = JSON.parse(await fromGit.waitForLine(line => line.startsWith('{'), 60_000)).url as string
-    const storeDir = join(root, 'served')
-    await exec(process.execPath, [IRMIN_BIN, '--json', 'clone', gitBacked, storeDir])
-    await fromGit.stop()
-    server = startIrmin(['--root', storeDir, '--json', 'serve', '--port', '0'])
-    const url = JSON.parse(await server.waitForLine(line => line.startsWith('{'), 60_000)).url as string
+    // Each side serves its own kind of store: git its repository; irmin a LevelDB store holding the same history.
+    const served = await serveLevelCopy(root, repoDir)
+    server = served.server
+    const url = served.url
     git = await startGitHttpBackend({ root: root })
 
     const ours: number[] = []

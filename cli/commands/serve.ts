@@ -19,7 +19,8 @@ export const serve: Command = {
   summary: 'serve the store over HTTP: a JSON API and the web inspector',
   description: [
     'Serves the store over HTTP until interrupted (Ctrl-C, SIGTERM; then exits 0): the sync protocol',
-    'under /sync/v1/ (sync/PROTOCOL.md: clone, fetch, push, events), and, read-only, the',
+    'under /sync/v1/ (sync/PROTOCOL.md: clone, fetch, push, events), git\'s smart HTTP under /git/',
+    '(git clone/fetch/push http://HOST:PORT/git; the token as the password), and, read-only, the',
     'web inspector at / (branches, the commit graph, commits with their line diffs, files, path',
     'search; its state in the URL; branch moves shown live) and a JSON API:',
     '  GET /api/branches                                    branches and their heads',

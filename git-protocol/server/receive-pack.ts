@@ -12,7 +12,6 @@
  * under one WriteHold: what arrived is kept from garbage collection until the push is decided.
  * `atomic`: every command is checked first and all refs move, or none.
  */
-import type { IncomingMessage } from 'node:http'
 import { IrminError, isObjectId } from '../../core/index.js'
 import { refNameProblem } from '../../core/ref-name.js'
 import { WriteHold } from '../../core/write-hold.js'
@@ -23,7 +22,6 @@ import { PushedObjects } from '../../sync/server/pushed-objects.js'
 import { GitRequestError } from '../errors.js'
 import { parsePack } from '../pack-parser.js'
 import { PktLineReader } from '../pkt-line.js'
-import { requestBody } from './body.js'
 import type { GitReply } from './reply.js'
 
 const ZERO_ID = '0'.repeat(40)
@@ -39,8 +37,9 @@ interface Command {
   readonly new: string | null
 }
 
-export async function receivePack(ctx: SyncServerContext, request: IncomingMessage, reply: GitReply): Promise<void> {
-  const reader = new PktLineReader(requestBody(request, ctx.limits.pushBytes, 'a push'))
+/** `body`: the request body (body.ts: gunzipped, bounded by the push bytes limit). */
+export async function receivePack(ctx: SyncServerContext, body: AsyncIterable<Uint8Array>, reply: GitReply): Promise<void> {
+  const reader = new PktLineReader(body)
   const { commands, capabilities } = await readCommands(reader)
   if (commands.length === 0) return reply.end()
   const hold = new WriteHold(ctx.repo)

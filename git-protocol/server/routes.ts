@@ -36,6 +36,7 @@ export async function handleGit(ctx: SyncServerContext, request: IncomingMessage
   const [pathname, search = ''] = (request.url ?? '/').split('?', 2)
   const route = pathname.slice(GIT_PREFIX.length)
   let reply: GitReply | undefined
+  let body: AsyncGenerator<Uint8Array> | undefined
   try {
     if (route === 'info/refs') {
       if (request.method !== 'GET' && request.method !== 'HEAD') throw new GitRequestError(`${request.method} is not allowed on ${pathname}`, 405)
@@ -52,13 +53,35 @@ export async function handleGit(ctx: SyncServerContext, request: IncomingMessage
     if (request.method !== 'POST') throw new GitRequestError(`${request.method} is not allowed on ${pathname}`, 405)
     authorize(ctx.tokens, request, service === 'git-receive-pack' ? 'write' : 'read')
     reply = new GitReply(response, `application/x-${service}-result`)
-    if (service === 'git-receive-pack') return await receivePack(ctx, request, reply)
-    const body = requestBody(request, UPLOAD_REQUEST_LIMIT, 'an upload-pack request')
+    body = requestBody(request, service === 'git-receive-pack' ? ctx.limits.pushBytes : UPLOAD_REQUEST_LIMIT, service === 'git-receive-pack' ? 'a push' : 'an upload-pack request')
+    if (service === 'git-receive-pack') return await receivePack(ctx, body, reply)
     const level = packLevel(request.socket.remoteAddress)
     if (wantsV2(request)) await uploadPackV2(ctx, body, reply, level)
     else await uploadPackV0(ctx, body, reply, level)
   } catch (error) {
-    await refuse(error, request, response, reply, route === 'info/refs', onFault)
+    await refuse(error, request, response, reply, body, route === 'info/refs', onFault)
+  }
+}
+
+const DRAIN_BYTES = 1024 * 1024
+const DRAIN_MS = 2000
+
+/** Reads and drops the rest of a body being read; whether it ended within `limit` bytes and `ms`. */
+async function drainedBody(body: AsyncGenerator<Uint8Array>, limit: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms
+  let bytes = 0
+  try {
+    for (;;) {
+      let timer: NodeJS.Timeout | undefined
+      const step = await Promise.race([body.next(), new Promise<'late'>(resolve => (timer = setTimeout(() => resolve('late'), Math.max(0, deadline - Date.now()))))])
+      clearTimeout(timer)
+      if (step === 'late') return false
+      if (step.done) return true
+      bytes += step.value.length
+      if (bytes > limit) return false
+    }
+  } catch {
+    return false
   }
 }
 
@@ -68,7 +91,7 @@ function wantsV2(request: IncomingMessage): boolean {
   return typeof header === 'string' && header.split(':').includes('version=2')
 }
 
-async function refuse(error: unknown, request: IncomingMessage, response: ServerResponse, reply: GitReply | undefined, advertisement: boolean, onFault: (error: unknown) => void): Promise<void> {
+async function refuse(error: unknown, request: IncomingMessage, response: ServerResponse, reply: GitReply | undefined, body: AsyncGenerator<Uint8Array> | undefined, advertisement: boolean, onFault: (error: unknown) => void): Promise<void> {
   const unauthorized = error instanceof UnauthorizedError
   const status = unauthorized ? 401 : error instanceof GitRequestError ? error.status : error instanceof IrminError ? 400 : 500
   if (status === 500) onFault(error)
@@ -83,9 +106,11 @@ async function refuse(error: unknown, request: IncomingMessage, response: Server
   }
   if (response.headersSent) return void response.destroy()
   if (unauthorized) response.setHeader('www-authenticate', 'Basic realm="irmin", charset="UTF-8"')
-  // A refusal before the body was read: a small rest is read first, so git gets this reply, not a broken pipe.
-  if (!request.complete && !(await drained(request, 1024 * 1024, 2000))) response.setHeader('connection', 'close')
-  const [type, body] = advertisement ? ['text/plain; charset=utf-8', `${message}\n`] : [`application/x-${request.url?.includes('receive') ? 'git-receive-pack' : 'git-upload-pack'}-result`, Buffer.from(pktLine(`ERR ${message}\n`))]
-  response.writeHead(status, { 'content-type': type, 'cache-control': 'no-cache', 'content-length': Buffer.byteLength(body) })
-  response.end(body)
+  // A refusal before the body was read (through `body` when it was begun): a small rest is read
+  // first, so git gets this reply, not a broken pipe; past that, the connection closes after it.
+  const rest = body === undefined ? drained(request, DRAIN_BYTES, DRAIN_MS) : drainedBody(body, DRAIN_BYTES, DRAIN_MS)
+  if (!request.complete && !(await rest)) response.setHeader('connection', 'close')
+  const [type, text] = advertisement ? ['text/plain; charset=utf-8', `${message}\n`] : [`application/x-${request.url?.includes('receive') ? 'git-receive-pack' : 'git-upload-pack'}-result`, Buffer.from(pktLine(`ERR ${message}\n`))]
+  response.writeHead(status, { 'content-type': type, 'cache-control': 'no-cache', 'content-length': Buffer.byteLength(text) })
+  response.end(text)
 }

@@ -9,7 +9,7 @@
 import type { SyncServerContext } from '../../sync/server/context.js'
 import { GitRequestError } from '../errors.js'
 import { FLUSH_PKT, PktLineReader } from '../pkt-line.js'
-import { planPack, sendPack } from './pack-objects.js'
+import { discard, sendPack, shallowOf, spoolPack } from './pack-objects.js'
 import type { GitReply } from './reply.js'
 import { parseFetchArgs } from './upload-pack.js'
 
@@ -44,25 +44,34 @@ export async function uploadPackV0(ctx: SyncServerContext, body: AsyncIterable<U
     const present = args.haves.length === 0 ? [] : await ctx.repo.backend.hasObjects(args.haves)
     const common = args.haves.filter((_, i) => present[i])
     const deepen = args.depth !== undefined || args.shallow.length > 0
-    const plan = args.done || deepen ? await planPack(ctx.repo, { wants: args.wants, haves: common, depth: args.depth, filter: args.filter, clientShallow: args.shallow }, () => reply.gone) : undefined
-    if (deepen) {
-      for (const id of plan!.shallow) await reply.line(`shallow ${id}`)
-      await reply.raw(FLUSH_PKT)
-    }
+    const request = { wants: args.wants, haves: common, depth: args.depth, filter: args.filter, clientShallow: args.shallow }
     if (!args.done) {
-      if (!negotiating) return reply.end()
+      if (deepen) await shallowList(await shallowOf(ctx.repo, request, () => reply.gone), reply)
+      if (!negotiating) return reply.end() // a shallow clone's first request: the shallow list only
       for (const id of common) await reply.line(`ACK ${id} common`)
       if (common.length > 0) await reply.line(`ACK ${common[common.length - 1]} ready`)
       await reply.line('NAK')
       return reply.end()
     }
-    await reply.line(common.length > 0 ? `ACK ${common[common.length - 1]}` : 'NAK')
-    if (sideBand) reply.sideBand = true
-    else throw new GitRequestError('upload-pack: this server sends packs on side-band-64k only')
-    await sendPack(ctx.repo, plan!, reply, { quiet: capabilities.has('no-progress'), level, ofsDelta: capabilities.has('ofs-delta') })
+    if (!sideBand) throw new GitRequestError('upload-pack: this server sends packs on side-band-64k only')
+    const pack = await spoolPack(ctx.repo, request, { level, ofsDelta: capabilities.has('ofs-delta') }, () => reply.gone)
+    try {
+      if (deepen) await shallowList(pack.shallow, reply)
+      await reply.line(common.length > 0 ? `ACK ${common[common.length - 1]}` : 'NAK')
+      reply.sideBand = true
+    } catch (error) {
+      await discard(pack)
+      throw error
+    }
+    await sendPack(pack, reply, capabilities.has('no-progress'))
     await reply.raw(FLUSH_PKT)
     reply.end()
   } finally {
     for (const release of unpin) release()
   }
+}
+
+async function shallowList(ids: readonly string[], reply: GitReply): Promise<void> {
+  for (const id of ids) await reply.line(`shallow ${id}`)
+  await reply.raw(FLUSH_PKT)
 }

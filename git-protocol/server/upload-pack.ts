@@ -11,7 +11,7 @@ import { parseFilter, type Filter } from '../../sync/filter.js'
 import { BadRequestError } from '../../sync/errors.js'
 import { GitRequestError } from '../errors.js'
 import { DELIM_PKT, PktLineReader } from '../pkt-line.js'
-import { planPack, sendPack } from './pack-objects.js'
+import { discard, sendPack, spoolPack } from './pack-objects.js'
 import { advertisedRefs } from './refs.js'
 import type { GitReply } from './reply.js'
 
@@ -147,18 +147,20 @@ async function fetch(ctx: SyncServerContext, args: FetchArgs, reply: GitReply, l
       await reply.line('ready')
       await reply.raw(DELIM_PKT)
     }
-    const t0 = performance.now()
-    const plan = await planPack(ctx.repo, { wants: args.wants, haves: common, depth: args.depth, filter: args.filter, clientShallow: args.shallow }, () => reply.gone)
-    if (args.depth !== undefined || args.shallow.length > 0 || plan.shallow.length > 0) {
-      await reply.line('shallow-info')
-      for (const id of plan.shallow) await reply.line(`shallow ${id}`)
-      await reply.raw(DELIM_PKT)
+    const pack = await spoolPack(ctx.repo, { wants: args.wants, haves: common, depth: args.depth, filter: args.filter, clientShallow: args.shallow }, { level, ofsDelta: args.ofsDelta }, () => reply.gone)
+    try {
+      if (args.depth !== undefined || args.shallow.length > 0 || pack.shallow.length > 0) {
+        await reply.line('shallow-info')
+        for (const id of pack.shallow) await reply.line(`shallow ${id}`)
+        await reply.raw(DELIM_PKT)
+      }
+      await reply.line('packfile')
+      reply.sideBand = true
+    } catch (error) {
+      await discard(pack)
+      throw error
     }
-    await reply.line('packfile')
-    reply.sideBand = true
-    const t1 = performance.now()
-    await sendPack(ctx.repo, plan, reply, { quiet: args.noProgress, level, ofsDelta: args.ofsDelta })
-    if (process.env.IRMIN_GIT_TIMING) console.error(`plan ${(t1 - t0).toFixed(0)} ms, send ${(performance.now() - t1).toFixed(0)} ms, ${plan.ids.length} objects`)
+    await sendPack(pack, reply, args.noProgress)
     await reply.flush()
     reply.end()
   } finally {

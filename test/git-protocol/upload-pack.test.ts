@@ -6,10 +6,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readdirSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Repo } from '../../index.js'
 import { removeDir, tempDir } from '../helpers/git.js'
 import { bytes, closeServers, contentsOf, makeHistory, openRepo } from '../sync/helpers.js'
+import { DELIM_PKT, FLUSH_PKT, pktLine } from '../../git-protocol/pkt-line.js'
 import { gitOk, gitRun, gitUrl } from './helpers.js'
 
 /** Every file of HEAD as git sees it, `path → contents`. */
@@ -118,6 +120,24 @@ describe('git upload-pack from irmin serve', () => {
     expect(present.length).toBe(Number((await gitOk(dir, ['rev-list', '--count', '--all'])).trim()))
     await gitOk(dir, ['checkout', '-q', 'main'])
     expect(await gitFiles(dir)).toEqual(sorted(await contentsOf(repo)))
+  })
+
+  it('a client that goes away mid-pack: the spool is removed and the server goes on serving', async () => {
+    const big = repo.branch('big')
+    for (let i = 0; i < 4; i++) await big.set([`large${i}`], new Uint8Array(2_000_000).map((_, j) => (j * (i + 7)) % 251))
+    const head = await repo.backend.getRef('refs/heads/big')
+    const body = Buffer.concat([pktLine('command=fetch\n'), DELIM_PKT, pktLine(`want ${head}\n`), pktLine('done\n'), FLUSH_PKT].map(b => Buffer.from(b)))
+    const abort = new AbortController()
+    const reply = await fetch(`${url}/git-upload-pack`, { method: 'POST', body, headers: { 'git-protocol': 'version=2' }, signal: abort.signal })
+    const reader = reply.body!.getReader()
+    await reader.read() // the first bytes of the reply, then the client is gone
+    abort.abort()
+    await reader.read().catch(() => {})
+    const spools = () => readdirSync(tmpdir()).filter(name => name.startsWith(`irmin-upload-pack-${process.pid}-`))
+    for (let i = 0; i < 100 && spools().length > 0; i++) await new Promise(resolve => setTimeout(resolve, 50))
+    expect(spools()).toEqual([])
+    await gitOk(join(work, 'v2'), ['fetch', '-q', 'origin'])
+    expect((await gitOk(join(work, 'v2'), ['rev-parse', 'origin/big'])).trim()).toBe(head)
   })
 
   it('answers an unknown want with a clear remote error and goes on serving', async () => {
