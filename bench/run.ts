@@ -15,6 +15,7 @@ const SUITES: Record<string, () => Promise<{ run(report: Report): Promise<void> 
   sync: () => import('./suites/sync.js'),
   xenstore: () => import('./suites/xenstore.js'),
   nfs: () => import('./suites/nfs.js'),
+  cli: () => import('./suites/cli.js'),
 }
 
 const wanted = process.argv.slice(2)
