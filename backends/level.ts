@@ -22,7 +22,7 @@
  */
 import { mkdir, stat } from 'node:fs/promises'
 import type { AbstractSublevel } from 'abstract-level'
-import { Level } from 'level'
+import type { Level } from 'level'
 import type { Backend, ObjectEntry, RefListener } from '../core/backend.js'
 import { RefListeners } from '../core/backend.js'
 import { ClosedError, StoreLockedError } from '../core/errors.js'
@@ -97,6 +97,9 @@ export class LevelBackend implements Backend {
   }
 
   private static async openUnlocked(location: string, key: string, options: LevelBackendOptions): Promise<LevelBackend> {
+    // Loaded on first open, not at import: a program (the irmin command on a git store) that
+    // never opens LevelDB does not pay for loading it.
+    const { Level } = await import('level')
     const db = new Level<string, Uint8Array>(location, {
       keyEncoding: 'utf8',
       valueEncoding: 'view',

@@ -2,8 +2,14 @@
  * Progress bars for long operations (import, export, gc, fsck), drawn on stderr only when it is
  * a terminal: piped or redirected output stays quiet.
  */
-import cliProgress from 'cli-progress'
+import type CliProgress from 'cli-progress'
+import { createRequire } from 'node:module'
 import { formatSize } from './format/size.js'
+
+// Loaded only when a bar is drawn: most runs are not on a terminal, and loading it costs every
+// command start-up time.
+const load = createRequire(import.meta.url)
+const progressLibrary = (): typeof CliProgress => load('cli-progress') as typeof CliProgress
 
 export interface Progress {
   advance(by?: number): void
@@ -14,6 +20,7 @@ const QUIET: Progress = { advance() {}, stop() {} }
 
 export function progressBar(label: string, total: number): Progress {
   if (!process.stderr.isTTY || total === 0) return QUIET
+  const cliProgress = progressLibrary()
   const bar = new cliProgress.SingleBar(
     { format: `${label} [{bar}] {value}/{total} {percentage}% {eta_formatted}`, stream: process.stderr, clearOnComplete: true, hideCursor: true },
     cliProgress.Presets.shades_classic,
@@ -41,6 +48,7 @@ export async function phasedProgressBar(label: string, total: () => Promise<numb
   if (!process.stderr.isTTY) return QUIET_PHASES
   const limit = await total()
   if (limit === 0) return QUIET_PHASES
+  const cliProgress = progressLibrary()
   const bar = new cliProgress.SingleBar(
     { format: `${label} {phase} [{bar}] {value}/{total} {percentage}%`, stream: process.stderr, clearOnComplete: true, hideCursor: true },
     cliProgress.Presets.shades_classic,

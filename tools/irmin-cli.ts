@@ -1,5 +1,5 @@
 /**
- * Driving the real `irmin` binary (bin/irmin.js → dist/cli/main.js) from tests: build dist/ when
+ * Driving the real `irmin` binary (bin/irmin.js → dist/cli/irmin.js, the bundled CLI) from tests: build dist/ when
  * it is older than the sources, run a command and collect its output and exit status, or start a
  * long-running one (watch, serve) and read its lines as they come.
  *
@@ -19,7 +19,7 @@ export const PACKAGE_ROOT = fileURLToPath(new URL('../', import.meta.url))
 export const IRMIN_BIN = join(PACKAGE_ROOT, 'bin/irmin.js')
 
 const SOURCES = ['cli', 'web', 'core', 'backends', 'sync', 'git-protocol', 'xenstore', 'nfs-export', 'index.ts', 'index.browser.ts', 'node-hasher.ts']
-const OUTPUTS = ['dist/cli/main.js', 'dist/web/bundle/inspector.js', 'dist/web/bundle/comments.js', 'dist/web/bundle/comments-sw.js']
+const OUTPUTS = ['dist/cli/main.js', 'dist/cli/irmin.js', 'dist/web/bundle/inspector.js', 'dist/web/bundle/comments.js', 'dist/web/bundle/comments-sw.js']
 const LOCK = join(PACKAGE_ROOT, 'dist/.test-build.lock')
 
 function newestMtime(path: string): number {

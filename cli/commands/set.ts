@@ -1,17 +1,18 @@
-import { formatPath } from '../../index.js'
 import { booleanOption, type Command } from '../command.js'
+import { isSingleValue, parseAssignments, parseObject, setMessage } from '../assignments.js'
+import { UsageError } from '../errors.js'
 import { COMMIT_OPTIONS, commitOptions, CREATE_OPTION } from '../commit-options.js'
-import { writableBranch } from '../store/branches.js'
 import { parseValuePath } from '../paths.js'
 import { readStdin } from '../stdin.js'
+import { writableBranch } from '../store/branches.js'
 import { withStore } from '../store/open.js'
 import { encodeArgument, encodeInput } from '../values.js'
 import { writeResult } from './write-result.js'
 
 export const set: Command = {
   name: 'set',
-  usage: 'PATH VALUE|- [-m MSG] [--author AUTHOR]',
-  summary: 'set PATH to VALUE (- reads standard input) in a new commit',
+  usage: 'PATH VALUE|- | PATH=VALUE... | - [-m MSG] [--author AUTHOR]',
+  summary: 'set PATH to VALUE (- reads standard input), or several paths, in one new commit',
   description: [
     'Sets PATH to VALUE on --branch in one commit and prints the commit id. VALUE "-" reads the',
     'value from standard input, byte for byte. The value must suit --contents: UTF-8 text for',
@@ -19,18 +20,31 @@ export const set: Command = {
     'number for counter, and JSON of the type\'s shape for multiset ({"x": 2}), set (["a", "b"]),',
     'lww ({"time": 1, "value": ...}) and log ([{"id": "a", "time": 1, ...}]). Setting a value',
     'that is already there makes no commit.',
+    '',
+    'Several values in one commit: irmin set a=1 b/c=2 (each PATH=VALUE; the first = splits), or',
+    'irmin set - with a JSON object on standard input, {"a": "1", "b/c": "2"}: string values for',
+    'string and bytes, numbers for counter, the JSON values themselves for json and the mergeable',
+    'types; null removes the path.',
   ].join('\n'),
   options: { ...COMMIT_OPTIONS, ...CREATE_OPTION },
-  args: [2, 2],
+  args: [1, Number.MAX_SAFE_INTEGER],
   async run(ctx) {
     const { globals, args } = ctx
-    const path = parseValuePath(args[0])
-    const value = args[1] === '-' ? encodeInput(await readStdin(), globals.contents) : encodeArgument(args[1], globals.contents)
-    const options = await commitOptions(ctx, `set ${formatPath(path)}`)
+    if (args.length === 1 && args[0] !== '-' && !args[0].includes('=')) throw new UsageError(`irmin set needs more arguments (usage: irmin set ${set.usage})`)
+    const assignments = isSingleValue(args)
+      ? [[parseValuePath(args[0]), args[1] === '-' ? encodeInput(await readStdin(), globals.contents) : encodeArgument(args[1], globals.contents)] as const]
+      : args.length === 1 && args[0] === '-'
+        ? parseObject(await readStdin(), globals.contents)
+        : parseAssignments(args, globals.contents)
+    const options = await commitOptions(ctx, setMessage(assignments))
     const moved = await withStore(globals, async ({ repo }) => {
       const store = await writableBranch(repo, globals.branch, booleanOption(ctx, 'create'))
       const before = await store.headId()
-      return { before, after: (await store.set(path, value, options))?.id }
+      if (assignments.length === 1 && assignments[0][1] !== null) return { before, after: (await store.set(assignments[0][0], assignments[0][1], options))?.id }
+      const commit = await store.batch(tx => {
+        for (const [path, value] of assignments) value === null ? tx.remove(path) : tx.set(path, value)
+      }, options)
+      return { before, after: commit?.id ?? before }
     })
     writeResult(ctx.out, moved)
   },

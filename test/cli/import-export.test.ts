@@ -63,11 +63,11 @@ describe.each(['level', 'git'] as const)('import and export on a %s store', back
     expect(existsSync(join(target, 'empty'))).toBe(false)
   })
 
-  it('import replaces the tree: files no longer in DIR are removed', async () => {
+  it('import --replace replaces the tree: files no longer in DIR are removed', async () => {
     const smaller = join(dir, 'smaller')
     mkdirSync(join(smaller, 'docs'), { recursive: true })
     writeFileSync(join(smaller, 'docs', 'guide.txt'), 'a new guide\n')
-    expect((await irmin(['--root', root, 'import', smaller])).status).toBe(0)
+    expect((await irmin(['--root', root, 'import', smaller, '--replace'])).status).toBe(0)
     expect((await irmin(['--root', root, 'tree'])).stdout).toBe('docs/guide.txt ... "a new guide\\n"\n')
     const diff = (await irmin(['--root', root, 'diff', '--oneline', (await log(root))[1], 'main'])).stdout.trimEnd().split('\n')
     expect(diff.map(line => line.split(' ').slice(0, 2).join(' '))).toEqual([
@@ -88,13 +88,14 @@ describe.each(['level', 'git'] as const)('import and export on a %s store', back
     expect(await irmin(['--root', root, 'export', target])).toMatchObject({ status: 1, stderr: `export target ${target} exists and is not an empty directory\n` })
   })
 
-  it('import with string contents refuses a binary file, naming it', async () => {
-    const result = await irmin(['--root', root, 'import', source])
-    expect(result).toMatchObject({
-      status: 2,
-      stdout: '',
-      stderr: `invalid value: ${join(source, 'image.bin')} is not UTF-8 text (store binary data with --contents bytes)\n`,
-    })
+  it('import stores binary files as bytes with string contents; json contents refuse a file that is not JSON, naming it', async () => {
+    const copy = join(dir, 'binary-store')
+    expect((await irmin(['--root', copy, 'init'])).status).toBe(0)
+    expect((await irmin(['--root', copy, 'import', source])).status).toBe(0)
+    const image = await irmin(['--root', copy, '--contents', 'bytes', 'get', 'image.bin'])
+    expect(new Uint8Array(image.bytes)).toEqual(new Uint8Array(readFileSync(join(source, 'image.bin'))))
+    const result = await irmin(['--root', copy, '--contents', 'json', 'import', source])
+    expect(result).toMatchObject({ status: 2, stdout: '', stderr: expect.stringMatching(/^invalid value: .* is not (JSON|UTF-8 text)/) })
     expect(await irmin(['--root', root, 'import', join(dir, 'nothing')])).toMatchObject({ status: 2, stderr: `import needs a directory: ${join(dir, 'nothing')} is not there\n` })
   })
 
