@@ -70,7 +70,7 @@ describe('usage errors exit 2 with a specific message', () => {
   })
 
   it('bad names and values', async () => {
-    await fails(['--root', level, '--backend', 'postgres', 'init'], 2, 'unknown backend "postgres": choose level, git or memory')
+    await fails(['--root', level, '--backend', 'cassandra', 'init'], 2, 'unknown backend "cassandra": choose level, git, postgres or memory')
     await fails(['--root', level, '--contents', 'xml', 'get', 'a/b'], 2, 'unknown contents "xml": choose string, json, bytes, counter, multiset, set, lww, log')
     await fails(['--root', level, '--contents', 'counter', 'set', 'k', '1.5'], 2, 'invalid value: the value is not a counter (a whole number): "1.5"')
     await fails(['--root', level, '--contents', 'set', 'set', 'k', '{"a": 1}'], 2, 'invalid value: a set is an array, got Object')
@@ -107,7 +107,7 @@ describe('failures exit 1 with a specific message', () => {
     const other = join(dir, 'other')
     mkdirSync(other)
     writeFileSync(join(other, 'notes.txt'), 'hello')
-    await fails(['--root', other, 'get', 'a'], 1, `${other} is not an irmin store: the directory holds neither a LevelDB store nor a git repository`)
+    await fails(['--root', other, 'get', 'a'], 1, `${other} is not an irmin store: the directory holds neither a LevelDB store, a git repository nor a PostgreSQL store description`)
     await fails(['--root', level, '--backend', 'git', 'get', 'a/b'], 1, `store ${level} is a level store, not git (commands after init detect the backend; drop --backend)`)
     await fails(['--root', git, '--backend', 'level', 'init'], 1, `store ${git} is a git store, not level (commands after init detect the backend; drop --backend)`)
   })
