@@ -8,6 +8,7 @@ import { Report } from './report.js'
 const SUITES: Record<string, () => Promise<{ run(report: Report): Promise<void> }>> = {
   core: () => import('./suites/core.js'),
   level: () => import('./suites/level.js'),
+  postgres: () => import('./suites/postgres.js'),
   indexeddb: () => import('./suites/indexeddb.js'),
   merge: () => import('./suites/merge.js'),
   git: () => import('./suites/git-backend.js'),

@@ -156,6 +156,11 @@ export class PostgresCluster {
     appendFileSync(join(this.dataDir, 'postgresql.conf'), lines.join('\n') + '\n')
   }
 
+  /** Starts the server again (after `crash`), on the same port. */
+  restart(): void {
+    this.startServer()
+  }
+
   private startServer(): void {
     run(this.as, 'pg_ctl', ['-D', this.dataDir, '-l', join(this.dir, 'server.log'), '-w', '-t', '60', 'start'])
   }

@@ -125,6 +125,11 @@ export class PostgresBackend implements Backend {
   async getObjects(ids: readonly string[]): Promise<Array<Uint8Array | undefined>> {
     this.open()
     checkIds(ids)
+    if (ids.length === 1) {
+      // The point-read path: a prepared single-row lookup, no array to encode or unnest.
+      const r = await this.query<{ body: Buffer }>('getObjects', { name: `${this.schema}:get1`, text: `SELECT body FROM ${this.t.objects} WHERE id = $1`, values: [hexId(ids[0])] })
+      return [r.rows[0]?.body]
+    }
     const found = new Map<string, Uint8Array>()
     for (let i = 0; i < ids.length; i += READ_IDS) {
       const chunk = ids.slice(i, i + READ_IDS)

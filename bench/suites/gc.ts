@@ -15,7 +15,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Level } from 'level'
-import { type Backend, Contents, openGitBackend, openLevelBackend, Repo } from '../../index.js'
+import { type Backend, Contents, openGitBackend, openLevelBackend, openPostgresBackend, Repo } from '../../index.js'
 import { reachable } from '../../core/reachable.js'
 import { isolated } from '../isolate.js'
 import { type Report, time } from '../report.js'
@@ -27,11 +27,12 @@ const PER_COMMIT = 10_000
 /** Keys per branch in the git backend's store (env BENCH_GIT_GC_HALF overrides, for quick runs). */
 const GIT_HALF = Number(process.env.BENCH_GIT_GC_HALF ?? 100_000)
 
-const openBackend = (kind: 'level' | 'git', location: string): Promise<Backend> =>
-  kind === 'level' ? openLevelBackend(location) : openGitBackend(location, { create: true })
+/** Where a GC store lives: a directory, or (postgres, for bench/suites/postgres.ts) a database URL. */
+const openBackend = (kind: 'level' | 'git' | 'postgres', location: string): Promise<Backend> =>
+  kind === 'level' ? openLevelBackend(location) : kind === 'git' ? openGitBackend(location, { create: true }) : openPostgresBackend(location)
 
 /** Writes the kept branch and the garbage branch (then deleted) into a fresh store. */
-export async function buildGcStore(location: string, kind: 'level' | 'git' = 'level', half = HALF): Promise<{ objects: number }> {
+export async function buildGcStore(location: string, kind: 'level' | 'git' | 'postgres' = 'level', half = HALF): Promise<{ objects: number }> {
   const repo = await Repo.open({ backend: await openBackend(kind, location), contents: Contents.bytes })
   for (const branch of ['main', 'doomed']) {
     const store = repo.branch(branch)

@@ -63,7 +63,7 @@ async function treeAt(repo: Repo<Uint8Array>, commit: string | undefined) {
 }
 
 /**
- * Reads from the store at intervals. A git store stays open (many processes may use it at
+ * Reads from the store at intervals. A git or PostgreSQL store stays open (many processes may use it at
  * once); a LevelDB store is opened for each read and closed after it, and a read that finds it
  * locked is skipped, unless it stays locked for longer than a command would wait.
  */
@@ -76,7 +76,7 @@ class HeadPoller {
   ) {}
 
   static async start(globals: GlobalOptions): Promise<HeadPoller> {
-    const kept = storeBackend(globals) === 'git' ? await openStore(globals) : undefined
+    const kept = storeBackend(globals) !== 'level' ? await openStore(globals) : undefined
     return new HeadPoller(globals, kept)
   }
 

@@ -70,7 +70,7 @@ describe('usage errors exit 2 with a specific message', () => {
   })
 
   it('bad names and values', async () => {
-    await fails(['--root', level, '--backend', 'oracle', 'init'], 2, 'unknown backend "oracle": choose level, git, postgres or memory')
+    await fails(['--root', level, '--backend', 'cassandra', 'init'], 2, 'unknown backend "cassandra": choose level, git, postgres or memory')
     await fails(['--root', level, '--contents', 'xml', 'get', 'a/b'], 2, 'unknown contents "xml": choose string, json, bytes, counter, multiset, set, lww, log')
     await fails(['--root', level, '--contents', 'counter', 'set', 'k', '1.5'], 2, 'invalid value: the value is not a counter (a whole number): "1.5"')
     await fails(['--root', level, '--contents', 'set', 'set', 'k', '{"a": 1}'], 2, 'invalid value: a set is an array, got Object')

@@ -133,7 +133,7 @@ const GRACE_MS = 3000
 const PROCESS_ROUNDS = 20
 
 /** A writer in its own process; resolves with the commits it acknowledged once told to stop. */
-function processWriter(url: string, role: string): { stop(): void; done: Promise<string[]> } {
+function processWriter(url: string, role: string): { acknowledged(): number; stop(): void; done: Promise<string[]> } {
   const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '../helpers/postgres-gc-writer.ts'), url, role], { stdio: ['pipe', 'pipe', 'pipe'] })
   let out = ''
   let err = ''
@@ -146,7 +146,7 @@ function processWriter(url: string, role: string): { stop(): void; done: Promise
       else resolve(lines.slice(0, -1))
     }),
   )
-  return { stop: () => child.stdin.end('stop\n'), done }
+  return { acknowledged: () => out.split('\n').length - 1, stop: () => child.stdin.end('stop\n'), done }
 }
 
 describe('GC beside writers in other processes on PostgreSQL', () => {
@@ -156,16 +156,19 @@ describe('GC beside writers in other processes on PostgreSQL', () => {
     const repo = await Repo.open({ backend, contents: Contents.string })
     await repo.branch('main').set(['seed'], 'x')
     const writers = ['setter', 'brancher', 'reverter'].map(role => processWriter(url!, role))
+    // Collections go on while the writers write, for at least PROCESS_ROUNDS and until garbage
+    // older than the grace period exists (the writers' processes take a while to start).
     let removed = 0
-    for (let round = 0; round < PROCESS_ROUNDS; round++) {
+    let writing: number | undefined
+    for (let round = 0; round < PROCESS_ROUNDS || writing === undefined || Date.now() - writing < 3 * GRACE_MS || removed === 0; round++) {
+      if (writing === undefined && writers.every(w => w.acknowledged() > 0)) writing = Date.now()
       removed += (await repo.gc({ keepCommits: WINDOW, pruneExpire: new Date(Date.now() - GRACE_MS) })).removed
       await new Promise(resolve => setTimeout(resolve, 100))
     }
     writers.forEach(w => w.stop())
     const acknowledged = (await Promise.all(writers.map(w => w.done))).flat()
-    // The writers are done: no grace period now. (During the rounds young objects keep what they
-    // reach, windows included, so a short run may find all its garbage young.)
-    removed += (await repo.gc({ keepCommits: WINDOW, pruneExpire: new Date() })).removed
+    await new Promise(resolve => setTimeout(resolve, GRACE_MS))
+    removed += (await repo.gc({ keepCommits: WINDOW, pruneExpire: new Date(Date.now() - GRACE_MS) })).removed
     expect(acknowledged.length).toBeGreaterThan(PROCESS_ROUNDS)
     expect(removed).toBeGreaterThan(0)
     expect((await repo.fsck()).damage).toEqual([])
