@@ -13,7 +13,6 @@ import { type Backend, Contents, type Contents as Codec, openLevelBackend, Repo,
 import type { GlobalOptions } from '../command.js'
 import { BackendMismatchError, NoStoreError, StoreInUseError, UsageError } from '../errors.js'
 import { isLazyBackend, lazyBackend, listRemotes } from '../../sync/index.js'
-import { openPostgresBackend } from '../../backends/postgres/index.js'
 import { locateStore, type StoredBackend } from './locate.js'
 import { readPostgresRoot } from './postgres-root.js'
 import { ReadOnlyBackend } from './read-only.js'
@@ -90,9 +89,11 @@ async function openAs(root: string, backend: StoredBackend, opened: Backend, con
   return { repo, backend, root, close: () => repo.close() }
 }
 
-function openBackend(root: string, backend: StoredBackend, create: boolean, waitMs = lockWaitMs(), readOnly?: boolean): Promise<Backend> {
+async function openBackend(root: string, backend: StoredBackend, create: boolean, waitMs = lockWaitMs(), readOnly?: boolean): Promise<Backend> {
   if (backend === 'postgres') {
     const { url, schema } = readPostgresRoot(root)
+    // Loaded only for a PostgreSQL store: the client library is not part of every command's start-up.
+    const { openPostgresBackend } = await import('../../backends/postgres/index.js')
     return openPostgresBackend(url, { schema, readOnly })
   }
   return backend === 'git' ? openGitBackend(root, { create }) : openLevelWaiting(root, waitMs)
