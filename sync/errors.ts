@@ -66,6 +66,12 @@ export class RemoteUnavailableError extends SyncError {
 }
 
 /** HTTP statuses of the wire codes (PROTOCOL.md, "Errors"). */
+/**
+ * Errors of a store's database (PostgreSQL: backends/postgres/errors.ts) that say "try again
+ * later", not "your request is wrong": 503 from both servers, whoever raised them.
+ */
+export const UNAVAILABLE_CODES: ReadonlySet<string> = new Set(['EDBUNAVAILABLE', 'EDBLOST'])
+
 export const STATUS_OF_CODE: Readonly<Record<string, number>> = {
   EUNAUTHORIZED: 401,
   EBADREQUEST: 400,

@@ -12,7 +12,7 @@
  * tests can check a refused password; replication connections are allowed for streaming
  * replicas (`startReplica`: `pg_basebackup -R`, then a hot standby).
  */
-import { execFileSync, spawnSync } from 'node:child_process'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync, appendFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -64,6 +64,11 @@ function run(as: RunAs, tool: string, args: string[], env: Record<string, string
     const e = error as { stderr?: Buffer; message: string }
     throw new Error(`${tool} ${args.join(' ')} failed: ${e.stderr?.toString().trim() || e.message}`)
   }
+}
+
+/** A shell word. */
+function quote(word: string): string {
+  return `'${word.replace(/'/g, `'\\''`)}'`
 }
 
 /** A free TCP port on the loopback interface. */
@@ -163,6 +168,19 @@ export class PostgresCluster {
 
   private startServer(): void {
     run(this.as, 'pg_ctl', ['-D', this.dataDir, '-l', join(this.dir, 'server.log'), '-w', '-t', '60', 'start'])
+    this.watchdog()
+  }
+
+  /**
+   * The server outlives whatever starts it unless stopped, and a test worker may end without
+   * running its exit handlers (killed, or torn down by the runner): a detached shell waits for
+   * this process to end, then stops the server and removes its directory. A normal `stop`
+   * leaves it nothing to do.
+   */
+  private watchdog(): void {
+    const pgCtl = [...(this.as.user ? ['runuser', '-u', this.as.user.name, '--'] : []), join(postgresBinDir(), 'pg_ctl')].map(quote).join(' ')
+    const script = `while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done; [ -d ${quote(this.dataDir)} ] && ${pgCtl} -D ${quote(this.dataDir)} -m immediate -w stop; rm -rf ${quote(this.dir)}`
+    spawn('sh', ['-c', script], { detached: true, stdio: 'ignore', cwd: '/' }).unref()
   }
 
   /** Runs SQL through psql over the Unix socket (trusted), as the superuser. */

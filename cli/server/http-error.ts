@@ -8,7 +8,7 @@ import {
   NotFoundError,
 } from '../../index.js'
 import { AmbiguousCommitError, NotADirectoryError } from '../errors.js'
-import { STATUS_OF_CODE, SyncError } from '../../sync/errors.js'
+import { STATUS_OF_CODE, SyncError, UNAVAILABLE_CODES } from '../../sync/errors.js'
 
 /** A request the API cannot answer, with the status to answer it with. */
 export class HttpError extends IrminError {
@@ -27,6 +27,7 @@ const BAD_REQUEST = [InvalidPathError, InvalidObjectIdError, InvalidBranchNameEr
 export function statusOf(error: unknown): number {
   if (error instanceof HttpError) return error.status
   if (error instanceof SyncError) return STATUS_OF_CODE[error.code] ?? 400
+  if (error instanceof IrminError && UNAVAILABLE_CODES.has(error.code)) return 503
   if (NOT_FOUND.some(type => error instanceof type)) return 404
   if (BAD_REQUEST.some(type => error instanceof type)) return 400
   return 500

@@ -1,7 +1,7 @@
 /** Writing sync replies: JSON, refusals `{ error, code, ... }`, and object streams. */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { IrminError } from '../../core/index.js'
-import { STATUS_OF_CODE, SyncError } from '../errors.js'
+import { STATUS_OF_CODE, SyncError, UNAVAILABLE_CODES } from '../errors.js'
 import { encodeFrame, encodeObjectHead, type Frame, FrameKind, OBJECT_STREAM_TYPE } from '../frames.js'
 
 export function sendJson(response: ServerResponse, status: number, body: unknown): void {
@@ -14,7 +14,7 @@ export function sendJson(response: ServerResponse, status: number, body: unknown
 export function refusal(error: unknown): { status: number; body: Record<string, unknown> } {
   if (error instanceof SyncError) return { status: STATUS_OF_CODE[error.code] ?? 400, body: { error: error.message, code: error.code, ...error.details } }
   const message = error instanceof Error ? error.message : String(error)
-  if (error instanceof IrminError) return { status: 400, body: { error: message, code: error.code } }
+  if (error instanceof IrminError) return { status: UNAVAILABLE_CODES.has(error.code) ? 503 : 400, body: { error: message, code: error.code } }
   return { status: 500, body: { error: message, code: 'EINTERNAL' } }
 }
 

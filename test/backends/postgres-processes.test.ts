@@ -9,6 +9,7 @@ import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import pg from 'pg'
 import { describe, expect, it } from 'vitest'
 import { blobObject } from '../../backends/conformance.js'
 import { openPostgresBackend } from '../../backends/postgres/index.js'
@@ -42,7 +43,33 @@ describe('PostgreSQL across processes', () => {
     await backend.close()
   })
 
-  it('compare-and-swap loops in four processes lose no increment', async () => {
+  it('a watcher whose listening connection is killed hears the moves made meanwhile, and later ones', async () => {
+    const url = await freshDatabase()
+    const backend = await openPostgresBackend(url)
+    const seen: Array<[string, string | undefined]> = []
+    backend.watchRefs((name, id) => seen.push([name, id]))
+    await backend.watching()
+    const admin = new pg.Client({ connectionString: url })
+    await admin.connect()
+    const listening = async () => Number((await admin.query(`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'`)).rows[0].n)
+    expect(await listening()).toBe(1)
+    await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'`)
+    // Moved at once, while nobody listens (the watch listens again after half a second): its
+    // notification is lost, and the move is reported when the watch reads the refs on return.
+    const other = await openPostgresBackend(url)
+    await other.casRef('refs/heads/gap', undefined, ID_A)
+    const deadline = Date.now() + 5000
+    while (!seen.some(([name]) => name === 'refs/heads/gap') && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 20))
+    expect(seen).toContainEqual(['refs/heads/gap', ID_A])
+    expect(await listening()).toBe(1)
+    await writer(url, 'set', 'refs/heads/gap', ID_B)
+    const acknowledged = Date.now()
+    while (!seen.some(([, id]) => id === ID_B) && Date.now() - acknowledged < 1000) await new Promise(resolve => setTimeout(resolve, 5))
+    expect(seen).toContainEqual(['refs/heads/gap', ID_B])
+    await Promise.all([backend.close(), other.close(), admin.end()])
+  })
+
+  it('compare-and-swap loops in four processes, which also create the schema at once, lose no increment', async () => {
     const url = await freshDatabase()
     await Promise.all(Array.from({ length: 4 }, () => writer(url, 'count', '25')))
     const backend = await openPostgresBackend(url)

@@ -3,7 +3,8 @@
  * --root (later commands need no flags); bad URLs and refused logins are one-line typed errors
  * that leave nothing behind; two `irmin serve` processes on one database accept pushes and
  * writes at once, lose no acknowledged commit, and a watcher on one hears the other's moves
- * within a second.
+ * within a second; a server whose database goes away answers 503 with the typed error, keeps
+ * serving, and serves the store again once the database is back.
  */
 import { statSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
@@ -12,7 +13,7 @@ import { Contents, openPostgresBackend, Repo } from '../../index.js'
 import { removeDir, tempDir } from '../helpers/git.js'
 import { ensureBuilt, irmin, type RunningIrmin, startIrmin } from '../helpers/irmin-cli.js'
 import { freshDatabase, testCluster } from '../helpers/postgres.js'
-import { freePort } from '../../tools/postgres-cluster.js'
+import { freePort, PostgresCluster } from '../../tools/postgres-cluster.js'
 
 const TOKEN = 'pg-token'
 const dir = tempDir('irmin-cli-pg-')
@@ -121,6 +122,35 @@ describe('irmin on PostgreSQL', () => {
     events.stop()
     await repo.close()
   }, 240_000)
+})
+
+describe('irmin serve when its database goes away', () => {
+  it('answers 503 with the typed error while the database is down, and serves again once it is back', async () => {
+    const cluster = await PostgresCluster.start({ durable: false })
+    try {
+      const root = join(dir, 'outage')
+      await ok(['--root', root, 'init', '--backend', 'postgres', '--url', cluster.createDatabase('outage')])
+      await ok(['--root', root, 'set', 'a', 'before'])
+      const server = await serve(root)
+      expect(await (await fetch(`${server}api/value/main/a?raw`)).text()).toBe('before')
+      cluster.crash()
+      for (const route of ['api/value/main/a', 'api/branches', 'sync/v1/refs']) {
+        const reply = await fetch(`${server}${route}`)
+        expect(reply.status, route).toBe(503)
+        expect(['EDBLOST', 'EDBUNAVAILABLE'], route).toContain(((await reply.json()) as { code: string }).code)
+      }
+      cluster.restart()
+      const deadline = Date.now() + 15_000
+      let reply = await fetch(`${server}api/value/main/a?raw`)
+      while (reply.status !== 200 && Date.now() < deadline) {
+        await new Promise(resolve => setTimeout(resolve, 100))
+        reply = await fetch(`${server}api/value/main/a?raw`)
+      }
+      expect(await reply.text()).toBe('before')
+    } finally {
+      cluster.stopSync()
+    }
+  }, 120_000)
 })
 
 /** Reads a server's ref events (server-sent events) as they come. */
