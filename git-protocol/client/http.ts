@@ -77,7 +77,13 @@ export class GitHttp {
     try {
       response = await fetch(url, { ...init, headers })
     } catch (error) {
-      throw new GitTransferError(this.url, describe(error))
+      // A kept-alive connection the server has closed meanwhile: a GET is safe to send again.
+      if (init.method === 'POST') throw new GitTransferError(this.url, describe(error))
+      try {
+        response = await fetch(url, { ...init, headers })
+      } catch (again) {
+        throw new GitTransferError(this.url, describe(again))
+      }
     }
     if (response.ok) return response
     const detail = (await response.text().catch(() => '')).trim().split('\n')[0]!.slice(0, 200)

@@ -1,15 +1,8 @@
 /** A git http-backend serving a deltified repository with tags, for the git client's tests. */
-import { execFile } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import { type RunningGitHttpBackend, startGitHttpBackend } from '../../tools/git-http-backend.js'
 import { git, tempDir } from '../helpers/git.js'
-
-export const GIT_ENV = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', GIT_AUTHOR_NAME: 'T', GIT_AUTHOR_EMAIL: 't@x', GIT_COMMITTER_NAME: 'T', GIT_COMMITTER_EMAIL: 't@x' }
-
-/** git run asynchronously: the HTTP server it talks to lives in this process's event loop. */
-export const gitAsync = async (cwd: string, args: string[]) => (await promisify(execFile)('git', args, { cwd, env: GIT_ENV, maxBuffer: 1 << 28 })).stdout
 
 export interface GitServerFixture {
   root: string
@@ -42,8 +35,8 @@ export async function gitServer(commits = 20): Promise<GitServerFixture> {
   git(work, ['config', 'user.name', 'T'])
   git(work, ['config', 'user.email', 't@x'])
   git(work, ['remote', 'add', 'origin', bare])
-  git(root, ['-C', work, 'commit', '-q', '--allow-empty', '-m', 'root'])
-  await import('node:fs').then((fs) => fs.mkdirSync(join(work, 'dir/sub'), { recursive: true }))
+  git(work, ['commit', '-q', '--allow-empty', '-m', 'root'])
+  mkdirSync(join(work, 'dir/sub'), { recursive: true })
   commitChanges(work, 0, commits)
   git(work, ['tag', '-a', 'v1', '-m', 'release one'])
   git(work, ['tag', 'light'])
