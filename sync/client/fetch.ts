@@ -88,19 +88,29 @@ export async function fetchRemote(repo: AnyRepo, remoteOrUrl: string, options: F
   for (const branch of options.branches ?? []) {
     if (!wanted.some(w => w.branch === branch)) throw new NotFoundError(`branch ${branch} on ${remote.name} (${remote.url})`)
   }
-  const present = await repo.backend.hasObjects(wanted.map(w => w.id))
-  const wants = [...new Set(wanted.filter((_, i) => !present[i]).map(w => w.id))]
-  let counts = { objects: 0, bytes: 0 }
-  if (wants.length > 0) {
-    counts = await transferWithRetries(repo, transport, remote, wants, options)
+  // Everything the tracking refs will name stays out of GC's reach until they name it: the
+  // commits present already (pinned after a running sweep is over, then checked), and what
+  // arrives (its write stays tracked until the refs have moved).
+  const holds: Array<() => void> = []
+  try {
+    await repo.objects.gc.fence()
+    for (const { id } of wanted) holds.push(repo.objects.gc.pin(id))
+    const present = await repo.backend.hasObjects(wanted.map(w => w.id))
+    const wants = [...new Set(wanted.filter((_, i) => !present[i]).map(w => w.id))]
+    let counts = { objects: 0, bytes: 0 }
+    if (wants.length > 0) {
+      counts = await transferWithRetries(repo, transport, remote, wants, options, holds)
+    }
+    const branches = []
+    for (const { branch, id } of wanted) {
+      const ref = trackingRef(remote.name, branch)
+      const before = await moveRef(repo, ref, id)
+      branches.push({ branch, id, before })
+    }
+    return { remote: remote.name, branches, ...counts, requests: transport.requests - requestsBefore }
+  } finally {
+    for (const release of holds) release()
   }
-  const branches = []
-  for (const { branch, id } of wanted) {
-    const ref = trackingRef(remote.name, branch)
-    const before = await moveRef(repo, ref, id)
-    branches.push({ branch, id, before })
-  }
-  return { remote: remote.name, branches, ...counts, requests: transport.requests - requestsBefore }
 }
 
 /** Sets `ref` to `id` (whatever it named), returning what it named before. */
@@ -115,12 +125,12 @@ export async function moveRef(repo: AnyRepo, ref: string, id: string | undefined
   }
 }
 
-async function transferWithRetries(repo: AnyRepo, transport: SyncTransport, remote: Remote, wants: string[], options: FetchOptions) {
+async function transferWithRetries(repo: AnyRepo, transport: SyncTransport, remote: Remote, wants: string[], options: FetchOptions, holds: Array<() => void>) {
   const retries = options.retries ?? 2
   const total = { objects: 0, bytes: 0 }
   for (let attempt = 0; ; attempt++) {
     try {
-      const resumed = await transfer(repo, transport, remote, wants, options, total)
+      const resumed = await transfer(repo, transport, remote, wants, options, total, holds)
       await clearResume(repo.backend, resumed)
       return total
     } catch (error) {
@@ -141,13 +151,16 @@ async function localHaves(backend: Backend, remote: string): Promise<{ haves: st
 /**
  * One attempt: POST fetch, storing objects as they come; on interruption, records how to resume.
  * Gives the resume refs it started from (what an earlier attempt left), for the caller to clear.
+ * What keeps the arrived objects from GC goes to `holds`, for the caller to release once its
+ * refs name them.
  */
-async function transfer(repo: AnyRepo, transport: SyncTransport, remote: Remote, wants: string[], options: FetchOptions, total: FetchProgress & { objects: number; bytes: number }): Promise<Array<[string, string]>> {
+async function transfer(repo: AnyRepo, transport: SyncTransport, remote: Remote, wants: string[], options: FetchOptions, total: FetchProgress & { objects: number; bytes: number }, holds: Array<() => void>): Promise<Array<[string, string]>> {
   const { haves, resume } = await localHaves(repo.backend, remote.name)
   const gc = repo.objects.gc
   // The haves (what arriving trees may name) and what arrives stay out of GC's reach meanwhile.
-  const unpin = haves.map(id => gc.pin(id))
+  for (const id of haves) holds.push(gc.pin(id))
   const tracking = gc.beginWrite()
+  holds.push(() => tracking.release())
   const writer = repo.objects.writer(tracking)
   // A pull's merge walks the fetched history and trees next: cached, they need no backend read.
   const cached = new ArrivedObjects(repo.objects)
@@ -206,9 +219,6 @@ async function transfer(repo: AnyRepo, transport: SyncTransport, remote: Remote,
     await writer.finish().catch(() => {})
     await recordResume(repo, remote.name, arrived, shallow)
     throw error
-  } finally {
-    tracking.release()
-    for (const release of unpin) release()
   }
 }
 
