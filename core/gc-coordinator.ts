@@ -22,6 +22,14 @@ export interface WriteTracking {
 export interface GcJournal {
   readonly written: IdTable
   /**
+   * The part of `written` that writes under way when the collection began had written by then.
+   * Unlike objects written during it, these may name objects their writer pinned and released
+   * before it began (a fetch's haves, once its pack is stored and while its refs are still to
+   * move): no look sees those pins, so looks mark from these ids when a ref or root names them.
+   * A finite set, fixed at the start: marking from it ends.
+   */
+  readonly inherited: IdTable
+  /**
    * Every id pinned while the collection runs, released or not: a pin can be released before
    * the next look (a branch created at an old commit, then a write on it that moved the branch
    * to a new commit, skipped by the look as written during it), yet what the new commit shares
@@ -122,11 +130,17 @@ export class GcCoordinator {
   /** Runs `collect` as the only collection on this backend (later calls wait their turn). */
   exclusive<T>(collect: (journal: GcJournal) => Promise<T>): Promise<T> {
     const run = this.running.then(async () => {
-      this.journal = { written: new IdTable(512, { keyBytes: 8 }), roots: new Set(this.pins.keys()) }
-      // Writes already under way wrote objects no ref names yet: they count as written during it.
-      // What they build from is pinned now, but may be released before the first look, while
-      // their commits (skipped by looks, as written during it) still name it: it is a root.
-      for (const ids of this.writes) for (const id of ids) this.journal.written.set(id, 1)
+      this.journal = { written: new IdTable(512, { keyBytes: 8 }), inherited: new IdTable(512, { keyBytes: 8 }), roots: new Set(this.pins.keys()) }
+      // Writes already under way wrote objects no ref names yet: they are kept as written during
+      // it. What they build from may be pinned now (a root, though released before the first
+      // look) or released already: rule 2 (core/gc.ts) does not vouch for them, so they are
+      // inherited, and looks mark from them.
+      for (const ids of this.writes) {
+        for (const id of ids) {
+          this.journal.written.set(id, 1)
+          this.journal.inherited.set(id, 1)
+        }
+      }
       try {
         return await collect(this.journal)
       } finally {

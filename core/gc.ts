@@ -14,7 +14,9 @@
  * 2. An object written during the collection references only objects its writer pinned
  *    (`core/write-hold.ts`: every commit a write builds from, pinned before it is read, and the
  *    stored objects a tree from elsewhere names), or objects written during the collection
- *    (kept by 1).
+ *    (kept by 1). Objects a write under way had written before the collection began are kept
+ *    by 1 too, but their writer's pins may be gone (a fetch releases its haves once its pack is
+ *    stored, before its refs move): looks mark from them like from any ref target.
  * 3. Before every batch of deletions, the collection marks again from the refs as they are
  *    then, from every pinned id, and from every id pinned at any time since it began (a pin can
  *    be released before a look sees it, while a commit written from the pinned one still names
@@ -194,10 +196,13 @@ class Collection {
   /**
    * Marks from refs, pins and roots until a pass finds nothing new. Commits written during the
    * collection are skipped: they are kept anyway (rule 1) and reach only what is kept (rule 2);
-   * marking from them would never end while writers keep committing.
+   * marking from them would never end while writers keep committing. Those a write under way
+   * had written before the collection began are not skipped (`GcJournal.inherited`): rule 2 does
+   * not hold for them, since their writer's pins may be gone before the collection began.
    */
   private async catchUp(): Promise<void> {
-    const isNew = (id: string) => !this.markedFrom.has(id) && !this.journal.written.has(id)
+    const { written, inherited } = this.journal
+    const isNew = (id: string) => !this.markedFrom.has(id) && (!written.has(id) || inherited.has(id))
     for (;;) {
       const fresh: string[] = []
       for (const [, id] of await this.backend.listRefs()) if (isNew(id)) fresh.push(id)
