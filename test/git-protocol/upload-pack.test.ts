@@ -94,10 +94,12 @@ describe('git upload-pack from irmin serve', () => {
     }
     // A shallow clone fetches new commits on top of its boundary.
     await repo.branch('main').set(['after-shallow'], bytes('x'))
-    const dir = join(work, 'shallow2')
-    await gitOk(dir, ['pull', '-q', '--ff-only'])
-    expect((await gitOk(dir, ['rev-list', '--count', 'HEAD'])).trim()).toBe('2')
-    await gitOk(dir, ['fsck', '--strict', '--no-dangling'])
+    for (const version of ['2', '0']) {
+      const dir = join(work, `shallow${version}`)
+      await gitOk(dir, ['-c', `protocol.version=${version}`, 'pull', '-q', '--ff-only'])
+      expect((await gitOk(dir, ['rev-list', '--count', 'HEAD'])).trim()).toBe('2')
+      await gitOk(dir, ['fsck', '--strict', '--no-dangling'])
+    }
   })
 
   it('git clone --filter=blob:none gets no blobs, then fetches each on demand', async () => {
