@@ -63,6 +63,11 @@ describe('git upload-pack from irmin serve', () => {
     const dir = join(work, 'v0')
     expect(await gitFiles(dir)).toEqual(sorted(await contentsOf(repo)))
     await gitOk(dir, ['fsck', '--strict', '--no-dangling'])
+    // A v0 fetch negotiates with its haves (multi_ack_detailed) and gets the new commit.
+    await repo.branch('dev').set(['dev-more'], bytes('more on dev'))
+    await gitOk(dir, ['-c', 'protocol.version=0', 'fetch', '-q', 'origin'])
+    expect((await gitOk(dir, ['rev-parse', 'origin/dev'])).trim()).toBe(await repo.backend.getRef('refs/heads/dev'))
+    await gitOk(dir, ['fsck', '--strict', '--no-dangling'])
   })
 
   it('a later git fetch brings only the new commits and what they changed', async () => {
