@@ -9,6 +9,7 @@ export { nodeHasher } from './node-hasher.js'
 export { LevelBackend, openLevelBackend, type LevelBackendOptions } from './backends/level.js'
 export { GitBackend, openGitBackend, type GitBackendOptions } from './backends/git/index.js'
 export * from './sync/server/index.js'
+export * from './git-protocol/client/index.js'
 /** The Xenstore daemon (`irmin xenstored`), its wire codec and a small client: Node only (Unix sockets). */
 export * as xenstore from './xenstore/index.js'
 export { startNfsServer, handlesBranch, registerWithRpcbind, type NfsServer, type NfsServerOptions } from './nfs-export/index.js'

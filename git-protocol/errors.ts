@@ -148,3 +148,57 @@ export class PackLimitError extends PackStreamError {
     super(`pack exceeds a limit: ${reason}`)
   }
 }
+
+// --- client errors: irminsule talking to a git server (git-protocol/client/) ---
+
+/** The server answered with an HTTP error status (other than an authentication refusal). */
+export class GitHttpError extends GitProtocolError {
+  override readonly code: string = 'EGITHTTP'
+  constructor(
+    readonly url: string,
+    readonly status: number,
+    detail: string,
+  ) {
+    super(`git server ${url} answered HTTP ${status}${detail ? `: ${detail}` : ''}`)
+  }
+}
+
+/** 401/403: credentials missing or refused (give them in the URL or as the token). */
+export class GitAuthError extends GitHttpError {
+  override readonly code = 'EGITAUTH'
+}
+
+/** The server could not be reached, or the connection broke mid-transfer (worth a retry). */
+export class GitTransferError extends GitProtocolError {
+  override readonly code = 'EGITTRANSFER'
+  constructor(
+    readonly url: string,
+    reason: string,
+  ) {
+    super(`git transfer with ${url} interrupted: ${reason}`)
+  }
+}
+
+/** The server said no: an `ERR` line, a fatal side-band message, or a refused ref update. */
+export class GitRemoteError extends GitProtocolError {
+  override readonly code: string = 'EGITREMOTE'
+  constructor(message: string) {
+    super(`git server: ${message}`)
+  }
+}
+
+/** A reply that does not follow the protocol (an unexpected line, a missing section). */
+export class GitProtocolViolationError extends GitProtocolError {
+  override readonly code = 'EGITBADREPLY'
+  constructor(reason: string) {
+    super(`unexpected reply from the git server: ${reason}`)
+  }
+}
+
+/** A fetched pack that leaves objects out that the fetched refs reach (and the store lacks). */
+export class IncompletePackError extends PackStreamError {
+  override readonly code = 'EPACKCLOSURE'
+  constructor(readonly missing: readonly string[]) {
+    super(`the pack leaves out ${missing.length} object(s) the fetched refs need, e.g. ${missing.slice(0, 3).join(', ')}`)
+  }
+}

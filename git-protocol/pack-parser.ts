@@ -11,9 +11,10 @@
  * yielded. A REF_DELTA whose base is nowhere yet is held back (within the same budget) until the
  * base arrives later in the pack; one still waiting at the end is a `MissingDeltaBaseError`.
  *
- * Zlib streams do not say how long they are: an entry is inflated from a view that holds at
- * least the deflate bound of its announced size (so one attempt normally suffices), and node's
- * zlib reports how many input bytes the stream used.
+ * Zlib streams do not say how long they are: an entry is inflated from what has arrived, again
+ * from twice as much if that was not all of it (up to the deflate bound of its announced size),
+ * and node's zlib reports how many input bytes the stream used. So an object is yielded as soon
+ * as its bytes are in, and an interrupted stream leaves every object before the cut parsed.
  */
 import { inflateSync, type ZlibOptions } from 'node:zlib'
 import { CorruptObjectError } from '../core/errors.js'
@@ -29,7 +30,6 @@ import {
   PackChecksumError,
   PackCountMismatchError,
   PackLimitError,
-  TruncatedPackError,
   UnknownPackObjectTypeError,
 } from './errors.js'
 import { PackInput } from './pack-input.js'
@@ -117,7 +117,7 @@ class PackParser {
 
   private async readHeader(input: PackInput): Promise<number> {
     const view = await input.view(12)
-    if (view.length < 12) throw new TruncatedPackError(`${view.length} bytes where the 12-byte header was expected`)
+    if (view.length < 12) throw input.truncated(`${view.length} bytes where the 12-byte header was expected`)
     if (view[0] !== 0x50 || view[1] !== 0x41 || view[2] !== 0x43 || view[3] !== 0x4b) throw new BadPackHeaderError('it does not start with "PACK"')
     const data = new DataView(view.buffer, view.byteOffset, 12)
     const version = data.getUint32(4)
@@ -129,7 +129,7 @@ class PackParser {
   private async readTrailer(input: PackInput, count: number): Promise<void> {
     const actual = input.digest()
     const view = await input.view(TRAILER + 1)
-    if (view.length < TRAILER) throw new TruncatedPackError(`the stream ended ${view.length} bytes into the 20-byte trailer`)
+    if (view.length < TRAILER) throw input.truncated(`the stream ended ${view.length} bytes into the 20-byte trailer`)
     const expected = hex(view.subarray(0, TRAILER))
     if (view.length > TRAILER) {
       throw new PackCountMismatchError(`the header announced ${count} objects but more data follows them`)
@@ -143,25 +143,25 @@ class PackParser {
     let view = await input.view(ENTRY_PREFIX)
     if (input.ended && view.length <= TRAILER) {
       const digest = input.digest()
-      if (view.length === TRAILER && hex(view) === digest) {
+      if (view.length === TRAILER && hex(view) === digest && !input.failure) {
         throw new PackCountMismatchError(`the header announced ${count} objects, the pack holds ${index}`)
       }
-      throw new TruncatedPackError(`the stream ended after ${index} of ${count} objects`)
+      throw input.truncated(`the stream ended after ${index} of ${count} objects`)
     }
     const header = readEntryHeader(view, 0, view.length)
-    if (!header) throw input.ended ? new TruncatedPackError(`in the header of entry ${index}`) : new CorruptPackEntryError(offset, 'bad entry header')
+    if (!header) throw input.ended ? input.truncated(`in the header of entry ${index}`) : new CorruptPackEntryError(offset, 'bad entry header')
     if (header.size > this.maxObjectBytes) throw new PackLimitError(`entry at offset ${offset} announces ${header.size} bytes, over the limit of ${this.maxObjectBytes}`)
     let dataStart = header.end
     let baseOffset: number | undefined
     let baseId: string | undefined
     if (header.type === OBJ_OFS_DELTA) {
       const distance = readOfsDistance(view, dataStart, view.length)
-      if (!distance) throw new TruncatedPackError(`in the base distance of entry ${index}`)
+      if (!distance) throw input.truncated(`in the base distance of entry ${index}`)
       baseOffset = offset - distance.distance
       if (!this.entries.has(baseOffset)) throw new BadDeltaError(offset, `its base offset ${baseOffset} is not the start of an earlier entry`)
       dataStart = distance.end
     } else if (header.type === OBJ_REF_DELTA) {
-      if (view.length < dataStart + TRAILER) throw new TruncatedPackError(`in the base id of entry ${index}`)
+      if (view.length < dataStart + TRAILER) throw input.truncated(`in the base id of entry ${index}`)
       baseId = hex(view.subarray(dataStart, dataStart + TRAILER))
       dataStart += TRAILER
     } else if (!typeName(header.type)) {
@@ -169,17 +169,16 @@ class PackParser {
     }
     this.entries.add(offset)
 
-    // Inflate from a view holding the deflate bound of `size`; double it in the rare case a
-    // sender's stream is longer (say, many tiny stored blocks).
-    let want = dataStart + deflateBound(header.size)
+    // Inflate what has arrived; if the stream goes on past it, wait for twice as much (so a
+    // large entry costs at most twice its inflation), never for more than its deflate bound.
     let inflated: Uint8Array
     let used: number
     for (;;) {
-      view = await input.view(want)
       const result = inflateEntry(view.subarray(dataStart), header.size)
       if (result === 'short') {
-        if (input.ended) throw new TruncatedPackError(`inside the data of entry ${index} (offset ${offset})`)
-        want = view.length * 2
+        if (input.ended) throw input.truncated(`inside the data of entry ${index} (offset ${offset})`)
+        const bound = dataStart + deflateBound(header.size)
+        view = await input.view(view.length >= bound ? view.length * 2 : Math.min(bound, Math.max(view.length * 2, view.length + 4096)))
         continue
       }
       if (typeof result === 'string') throw new CorruptPackEntryError(offset, result)
@@ -278,6 +277,7 @@ class PackParser {
     if (entry.framed.length > this.cacheBytes) return
     this.cache.set(key, entry)
     this.cacheUsed += entry.framed.length
+    if (this.cacheUsed <= this.cacheBytes) return
     for (const [oldKey, old] of this.cache) {
       if (this.cacheUsed <= this.cacheBytes) break
       this.cache.delete(oldKey)
@@ -302,7 +302,8 @@ type InflateResult = { inflated: Uint8Array; used: number } | 'short' | string
 function inflateEntry(stream: Uint8Array, size: number): InflateResult {
   let out: { buffer: Uint8Array; engine: { bytesWritten: number } }
   try {
-    const options: ZlibOptions & { info: true } = { info: true, maxOutputLength: Math.max(1, size) }
+    // An output chunk of the announced size: node's default (16 KiB) per small object is most of the garbage.
+    const options: ZlibOptions & { info: true } = { info: true, maxOutputLength: Math.max(1, size), chunkSize: Math.max(64, size + 1) }
     out = inflateSync(stream, options) as unknown as typeof out
   } catch (error) {
     const e = error as NodeJS.ErrnoException

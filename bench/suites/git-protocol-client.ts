@@ -4,7 +4,7 @@
  * --window=250`, what `git gc --aggressive` does), each editing a few lines of 2 of 40 files of
  * ~4 KiB, so most blobs and trees are deltas. Measured:
  * - parsing its pack (OFS_DELTA): git-protocol/pack-parser.ts in this process, beside `git
- *   index-pack` (a fresh process, its default threads) and isomorphic-git's `indexPack`;
+ *   index-pack` (a fresh process, default threads and one thread) and isomorphic-git's `indexPack`;
  * - `irmin clone` of that repository from `git http-backend` (tools/git-http-backend.ts) into a
  *   LevelDB store, beside `git clone --bare` of it, each a fresh process, best of two.
  */
@@ -15,6 +15,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as isogit from 'isomorphic-git'
 import { parsePack } from '../../git-protocol/pack-parser.js'
+import { startGitHttpBackend } from '../../tools/git-http-backend.js'
+import { ensureBuilt, IRMIN_BIN } from '../../tools/irmin-cli.js'
 import { type Report, time } from '../report.js'
 
 const SUITE = 'git-protocol-client'
@@ -24,7 +26,7 @@ const LINES = 80
 const ROUNDS = 2
 
 /** Writes the history with `git fast-import` and repacks it aggressively; returns the head. */
-async function writeHistory(dir: string): Promise<string> {
+export async function writeHistory(dir: string): Promise<string> {
   spawnSync('git', ['init', '--quiet', '--bare', '--initial-branch=main', dir])
   const child = spawn('git', ['fast-import', '--quiet'], { cwd: dir, stdio: ['pipe', 'inherit', 'inherit'] })
   const write = async (text: string) => {
@@ -75,6 +77,7 @@ async function benchParse(report: Report, root: string, repoDir: string): Promis
   let objects = 0
   const ours: number[] = []
   const git: number[] = []
+  const gitOne: number[] = []
   const iso: number[] = []
   for (let round = 0; round < ROUNDS; round++) {
     ours.push(await time(async () => {
@@ -82,6 +85,7 @@ async function benchParse(report: Report, root: string, repoDir: string): Promis
       for await (const _ of parsePack(chunks(pack, 65516))) objects++
     }))
     git.push(await time(() => exec('git', ['index-pack', '-o', join(root, `git-${round}.idx`), packFile], root)))
+    gitOne.push(await time(() => exec('git', ['index-pack', '--threads=1', '-o', join(root, `git1-${round}.idx`), packFile], root)))
     const isoDir = join(root, `iso-${round}`)
     mkdirSync(join(isoDir, '.git/objects/pack'), { recursive: true })
     writeFileSync(join(isoDir, '.git/objects/pack/p.pack'), readFileSync(packFile))
@@ -90,9 +94,35 @@ async function benchParse(report: Report, root: string, repoDir: string): Promis
   const note = `${objects.toLocaleString('en-US')} objects, ${(pack.length / 2 ** 20).toFixed(1)} MiB pack`
   const oursRow = report.add({ suite: SUITE, name: 'parse a deltified pack: pack-parser.ts (in process)', value: Math.min(...ours), unit: 's', better: 'lower', note })
   const gitRow = report.add({ suite: SUITE, name: 'parse a deltified pack: git index-pack (process)', value: Math.min(...git), unit: 's', better: 'lower' })
+  const gitOneRow = report.add({ suite: SUITE, name: 'parse a deltified pack: git index-pack --threads=1', value: Math.min(...gitOne), unit: 's', better: 'lower' })
   const isoRow = report.add({ suite: SUITE, name: 'parse a deltified pack: isomorphic-git indexPack', value: Math.min(...iso), unit: 's', better: 'lower' })
   report.ratio(SUITE, 'pack parse, git index-pack over pack-parser.ts', oursRow, gitRow)
+  report.ratio(SUITE, 'pack parse, git index-pack --threads=1 over pack-parser.ts', oursRow, gitOneRow)
   report.ratio(SUITE, 'pack parse, isomorphic-git over pack-parser.ts', oursRow, isoRow)
+}
+
+async function benchClone(report: Report, root: string, head: string): Promise<void> {
+  await ensureBuilt()
+  const server = await startGitHttpBackend({ root })
+  try {
+    const url = `${server.url}history.git`
+    const ours: number[] = []
+    const theirs: number[] = []
+    let cloned: { objects: number; bytes: number; branches: Array<{ branch: string; id: string }> } | undefined
+    for (let round = 0; round < ROUNDS; round++) {
+      let out = ''
+      ours.push(await time(async () => (out = await exec(process.execPath, [IRMIN_BIN, '--json', 'clone', url, join(root, `irmin-${round}`)]))))
+      cloned = JSON.parse(out)
+      theirs.push(await time(() => exec('git', ['clone', '--quiet', '--bare', url, join(root, `git-${round}.git`)])))
+    }
+    report.check(SUITE, 'irmin clone has the head of the origin', cloned!.branches.find((b) => b.branch === 'main')?.id === head, head.slice(0, 12))
+    const note = `${cloned!.objects.toLocaleString('en-US')} objects, ${(cloned!.bytes / 2 ** 20).toFixed(1)} MiB pack`
+    const oursRow = report.add({ suite: SUITE, name: 'clone from git http-backend: irmin clone (LevelDB), whole process', value: Math.min(...ours), unit: 's', better: 'lower', note })
+    const gitRow = report.add({ suite: SUITE, name: 'clone from git http-backend: git clone --bare', value: Math.min(...theirs), unit: 's', better: 'lower' })
+    report.ratio(SUITE, 'clone time, git clone over irmin clone (≥ 1: irmin no slower)', oursRow, gitRow)
+  } finally {
+    await server.close()
+  }
 }
 
 export async function runSuite(report: Report): Promise<void> {
@@ -103,6 +133,7 @@ export async function runSuite(report: Report): Promise<void> {
     const head = await writeHistory(repoDir)
     console.log(`  history written, head ${head.slice(0, 12)}`)
     await benchParse(report, root, repoDir)
+    await benchClone(report, root, head)
   } finally {
     rmSync(root, { recursive: true, force: true })
   }

@@ -9,8 +9,12 @@ import { plural, TOKEN_OPTION, tokenOf, withTransferProgress } from '../sync-opt
 export const clone: Command = {
   name: 'clone',
   usage: 'URL DIR [--lazy] [--depth N] [--path P]',
-  summary: 'copy the store served at URL (irmin serve) into a new store in DIR',
+  summary: 'copy the store served at URL (irmin serve, or a git server) into a new store in DIR',
   description: [
+    'URL is irmin serve, or a git repository over smart HTTP (a path ending in .git, or any URL',
+    'whose info/refs answers as git does): its branches, tags (annotated ones as tag objects) and',
+    'history arrive as git sends them; the remote remembers it is git. --lazy and --path need irmin',
+    'serve; with git, --token is the HTTP password (or put user:password@ in the URL).',
     'Creates a store in DIR (--backend level, the default, or git), remembers URL as the remote',
     '"origin", fetches every branch into refs/remotes/origin/… and creates a local branch at each.',
     '--depth N keeps the newest N commits of each line of history (older history ends there, as',
@@ -30,7 +34,7 @@ export const clone: Command = {
     const [url, dir] = ctx.args
     const { globals, out } = ctx
     if (globals.backend === 'memory') throw new UsageError(MEMORY_DOES_NOT_PERSIST)
-    if (!/^https?:\/\//.test(url)) throw new UsageError(`clone needs an http:// or https:// URL of irmin serve, got "${url}"`)
+    if (!/^https?:\/\//.test(url)) throw new UsageError(`clone needs an http:// or https:// URL of irmin serve or a git server, got "${url}"`)
     if (existsSync(dir) && readdirSync(dir).length > 0) throw new UsageError(`${dir} exists and is not empty: clone into a new directory`)
     const depthText = stringOption(ctx, 'depth')
     const depth = depthText === undefined ? undefined : integerOption('depth', depthText, 1, Number.MAX_SAFE_INTEGER)

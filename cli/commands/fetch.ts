@@ -12,6 +12,7 @@ export const fetchCommand: Command = {
     'or a URL) into the remote-tracking refs refs/remotes/REMOTE/BRANCH; local branches do not',
     'move (pull moves them). Only what this store lacks is sent; when nothing changed it is one',
     'request. An interrupted fetch keeps what arrived, and the next one does not fetch it again.',
+    'A git remote (see clone) also brings its tags into refs/tags/ (an existing tag is kept).',
   ].join('\n'),
   options: { ...TOKEN_OPTION },
   args: [0, 2],

@@ -13,7 +13,7 @@ export const pull: Command = {
   summary: 'fetch a remote branch and bring a local branch up to it',
   description: [
     'Fetches the remote branch (--from, default BRANCH, default --branch) from REMOTE (a',
-    'remembered remote, default origin, or a URL of irmin serve) into refs/remotes/REMOTE/BRANCH,',
+    'remembered remote, default origin, or a URL of irmin serve or a git server) into refs/remotes/REMOTE/BRANCH,',
     'then moves BRANCH forward to it. When both sides have new commits, --merge makes a merge',
     'commit (three-way, merging values by the rule of --contents; conflicts are listed, nothing',
     'changes and the exit status is 1); without it the pull is refused as not a fast-forward.',

@@ -11,7 +11,7 @@ import { plural, TOKEN_OPTION } from '../sync-options.js'
 export const push: Command = {
   name: 'push',
   usage: '[REMOTE|URL] [BRANCH] [--to BRANCH] [--merge | --force] [--lease ID] [--token T]',
-  summary: 'send a branch to a remote irmin serve and move its branch there',
+  summary: 'send a branch to a remote (irmin serve or a git server) and move its branch there',
   description: [
     'Sends BRANCH (default --branch) to REMOTE (a remembered remote, default origin, or a URL of',
     'irmin serve) and moves the remote branch (--to, default the same name). Only what the remote',
@@ -21,6 +21,8 @@ export const push: Command = {
     'only if the remote branch is still at ID). The server checks every object and that the new',
     'head\'s history is complete there before it moves anything. --token (or $IRMIN_TOKEN) is the',
     'server\'s write token. Prints the old and new remote head and the objects and bytes sent.',
+    'To a git server (receive-pack): the fast-forward rule is checked here before anything is',
+    'sent; --merge is refused (pull --merge, then push); --token is the HTTP password.',
   ].join('\n'),
   options: {
     to: { type: 'string', value: 'BRANCH', help: 'the remote branch (default: the same name)' },

@@ -1,4 +1,4 @@
-import { addRemote, listRemotes, removeRemote } from '../../sync/index.js'
+import { addRemote, detectRemoteKind, listRemotes, removeRemote } from '../../sync/index.js'
 import type { Command } from '../command.js'
 import { UsageError } from '../errors.js'
 import { withStore } from '../store/open.js'
@@ -9,8 +9,8 @@ export const remote: Command = {
   summary: 'the remotes this store remembers (clone adds "origin")',
   description: [
     'remote list prints each remembered remote: its name, URL, and how it was cloned (a filter, and',
-    '"lazy" when values are fetched on first read). remote add NAME URL remembers a remote, so',
-    'fetch, pull and push can name it. remote remove NAME forgets it and its remote-tracking refs.',
+    '"lazy" when values are fetched on first read, "git" for a git server). remote add NAME URL',
+    'remembers a remote (finding out whether it is a git server), so fetch, pull and push can name it. remote remove NAME forgets it and its remote-tracking refs.',
   ].join('\n'),
   args: [1, 3],
   async run({ globals, args, out }) {
@@ -18,13 +18,14 @@ export const remote: Command = {
     if (action === 'list' && args.length === 1) {
       const remotes = await withStore(globals, ({ repo }) => listRemotes(repo))
       return out.result(remotes, list =>
-        list.map(r => [r.name, r.url, r.filter, r.lazy ? 'lazy' : undefined].filter(part => part !== undefined).join('\t')),
+        list.map(r => [r.name, r.url, r.filter, r.lazy ? 'lazy' : undefined, r.kind].filter(part => part !== undefined).join('\t')),
       )
     }
     if (action === 'add' && args.length === 3) {
       if (!/^https?:\/\//.test(url)) throw new UsageError(`a remote's URL is http:// or https://, got "${url}"`)
-      await withStore(globals, ({ repo }) => addRemote(repo, { name, url }))
-      return out.result({ name, url }, r => `remote ${r.name} → ${r.url}`)
+      const kind = await detectRemoteKind(url)
+      await withStore(globals, ({ repo }) => addRemote(repo, { name, url, ...(kind === 'git' && { kind }) }))
+      return out.result({ name, url, kind }, r => `remote ${r.name} → ${r.url}${r.kind === 'git' ? ' (git)' : ''}`)
     }
     if (action === 'remove' && args.length === 2) {
       await withStore(globals, ({ repo }) => removeRemote(repo, name))

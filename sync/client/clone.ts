@@ -11,6 +11,7 @@ import { BRANCH_PREFIX } from '../../core/index.js'
 import { type FetchOptions, type FetchResult, fetchRemote, moveRef } from './fetch.js'
 import { isLazyBackend } from './lazy-backend.js'
 import { addRemote, DEFAULT_REMOTE } from './remotes.js'
+import { detectRemoteKind } from './git-remotes.js'
 
 export interface CloneOptions extends Omit<FetchOptions, 'filter' | 'branches'> {
   /** Fetch history and trees now, blobs on first touch (`blob:none`; with `path`, the rest of the tree too). */
@@ -31,7 +32,9 @@ export async function clone(repo: AnyRepo, url: string, options: CloneOptions = 
   const path = typeof options.path === 'string' ? parsePath(options.path) : options.path
   const filter = path !== undefined && path.length > 0 ? `path:${formatPath(path)}` : options.lazy ? 'blob:none' : undefined
   const name = options.remote ?? DEFAULT_REMOTE
-  await addRemote(repo, { name, url, ...(filter && { filter }), ...(options.lazy && { lazy: true }) }, { replace: true })
+  const kind = await detectRemoteKind(url, options.fetch)
+  if (kind === 'git' && (options.lazy || path !== undefined)) throw new InvalidArgumentError('a clone of a git server is whole (--depth is supported; --lazy and --path need irmin serve)')
+  await addRemote(repo, { name, url, ...(filter && { filter }), ...(options.lazy && { lazy: true }), ...(kind === 'git' && { kind }) }, { replace: true })
   const result = await fetchRemote(repo, name, options)
   for (const { branch, id } of result.branches) await moveRef(repo, BRANCH_PREFIX + branch, id)
   return result

@@ -17,6 +17,7 @@ import { commitLinks } from '../commit-links.js'
 import { ArrivedObjects } from '../../core/remember-arrived.js'
 import { addRemote, DEFAULT_REMOTE, getRemote, listRemotes, type Remote, trackingRef } from './remotes.js'
 import { SyncTransport, type TransportOptions } from './transport.js'
+import { detectRemoteKind, gitRemoteClient } from './git-remotes.js'
 
 export interface FetchOptions extends TransportOptions {
   /** Branches to fetch (default: all the remote has). */
@@ -69,13 +70,15 @@ export async function resolveRemote(repo: AnyRepo, remoteOrUrl: string): Promise
   const same = all.find(r => r.url.replace(/\/+$/, '') === remoteOrUrl.replace(/\/+$/, ''))
   if (same) return same
   const name = all.some(r => r.name === DEFAULT_REMOTE) ? new URL(remoteOrUrl).host.replace(/[^A-Za-z0-9_-]/g, '-') : DEFAULT_REMOTE
-  const remote: Remote = { name, url: remoteOrUrl }
+  const kind = await detectRemoteKind(remoteOrUrl)
+  const remote: Remote = { name, url: remoteOrUrl, ...(kind === 'git' && { kind }) }
   await addRemote(repo, remote, { replace: true })
   return remote
 }
 
 export async function fetchRemote(repo: AnyRepo, remoteOrUrl: string, options: FetchOptions = {}): Promise<FetchResult> {
   const remote = await resolveRemote(repo, remoteOrUrl)
+  if (remote.kind === 'git') return gitRemoteClient().fetch(repo, remote, options)
   const transport = options.transport ?? new SyncTransport(remote.url, options)
   const requestsBefore = transport.requests
   const advertised = await transport.refs(HEADS)

@@ -18,6 +18,7 @@ import { fetchRemote, moveRef, resolveRemote } from './fetch.js'
 import { objectsToPush } from './push-objects.js'
 import { type PushProgress, pushStream, type ReadObjects } from './push-stream.js'
 import { trackingRef } from './remotes.js'
+import { gitRemoteClient } from './git-remotes.js'
 import { SyncTransport, type TransportOptions } from './transport.js'
 
 export type { PushProgress } from './push-stream.js'
@@ -46,12 +47,13 @@ export interface PushOutcome extends PushResult {
   readonly requests: number
 }
 
-type AnyRepo = Pick<Repo<unknown>, 'backend' | 'objects' | 'refMoved'>
+type AnyRepo = Pick<Repo<unknown>, 'backend' | 'objects' | 'refMoved' | 'lowestCommonAncestors'>
 
 const HAS_BATCH = 100_000
 
 export async function push(repo: AnyRepo, remoteOrUrl: string, branch: string, options: PushOptions = {}): Promise<PushOutcome> {
   const remote = await resolveRemote(repo, remoteOrUrl)
+  if (remote.kind === 'git') return gitRemoteClient().push(repo, remote, branch, options)
   const transport = options.transport ?? new SyncTransport(remote.url, options)
   const before = transport.requests
   const head = await repo.backend.getRef(branchRef(branch))
@@ -137,7 +139,8 @@ function isNode(): boolean {
   return typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string'
 }
 
-function toReadableStream(chunks: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> {
+/** Chunks as a request body `fetch` streams (also used by the git client's push). */
+export function toReadableStream(chunks: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> {
   const iterator = chunks[Symbol.asyncIterator]()
   return new ReadableStream({
     async pull(controller) {

@@ -16,6 +16,8 @@ export interface Remote {
   readonly filter?: string
   /** A promisor remote: a lazy store fetches from it what it lacks. */
   readonly lazy?: boolean
+  /** `git`: a git server spoken to over git's smart HTTP (sync/client/git-remotes.ts); absent: irmin serve. */
+  readonly kind?: 'git'
 }
 
 type AnyRepo = Pick<Repo<unknown>, 'backend' | 'objects'>

@@ -27,21 +27,6 @@ export function packOf(dir: string, revs: string[], flags: string[] = []): Uint8
   return new Uint8Array(out)
 }
 
-/** Every object of the repository, framed, by id (what a store holding it would give). */
-export function allObjects(dir: string): Map<string, Uint8Array> {
-  const out = new Map<string, Uint8Array>()
-  const batch = execFileSync('git', ['cat-file', '--batch-all-objects', '--batch'], { cwd: dir, maxBuffer: 1 << 30 })
-  let at = 0
-  while (at < batch.length) {
-    const nl = batch.indexOf(10, at)
-    const [id, type, size] = batch.subarray(at, nl).toString().split(' ')
-    const body = batch.subarray(nl + 1, nl + 1 + Number(size))
-    out.set(id!, new Uint8Array(Buffer.concat([Buffer.from(`${type} ${size}\0`), body])))
-    at = nl + 1 + Number(size) + 1
-  }
-  return out
-}
-
 /** The ids `git rev-list --objects` lists for `revs`. */
 export function objectIdsOf(dir: string, revs: string[]): string[] {
   return git(dir, ['rev-list', '--objects', ...revs])

@@ -17,7 +17,8 @@ import { spawnSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { git, removeDir, tempDir } from '../helpers/git.js'
-import { allObjects, copyDelta, deltaRepo, handPack, insertDelta, objectIdsOf, packOf, withTrailer } from './pack-fixtures.js'
+import { gitObjects } from '../helpers/git-objects.js'
+import { copyDelta, deltaRepo, handPack, insertDelta, objectIdsOf, packOf, withTrailer } from './pack-fixtures.js'
 
 async function* chunked(bytes: Uint8Array, size: number): AsyncGenerator<Uint8Array> {
   for (let at = 0; at < bytes.length; at += size) yield bytes.slice(at, at + size)
@@ -59,7 +60,7 @@ let thinPack: Uint8Array
 
 beforeAll(() => {
   repo = deltaRepo()
-  objects = allObjects(repo)
+  objects = gitObjects(repo)
   ofsPack = packOf(repo, [], ['--all', '--delta-base-offset'])
   refPack = packOf(repo, [], ['--all'])
   thinPack = packOf(repo, ['main', '^main~4'], ['--thin', '--delta-base-offset'])
