@@ -50,14 +50,6 @@ export class GitRequestError extends GitProtocolError {
   }
 }
 
-/** A git request without the token it needs: answered 401 with `WWW-Authenticate: Basic`, so git asks for one. */
-export class GitUnauthorizedError extends GitRequestError {
-  override readonly code = 'EUNAUTHORIZED'
-  constructor(message: string) {
-    super(message, 401)
-  }
-}
-
 /** A request body past the server's bound (bytes of a command request, of a pushed pack). */
 export class GitRequestTooLargeError extends GitRequestError {
   override readonly code = 'ETOOLARGE'

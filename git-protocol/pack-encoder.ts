@@ -81,11 +81,6 @@ export class PackEncoder {
     })
   }
 
-  /** Adds a whole object from its framed bytes (`"<type> <len>\0" + body`, as stores hold it). */
-  addFramed(type: ObjectType, framed: Uint8Array): number {
-    return this.add(type, framed.subarray(framed.indexOf(0) + 1))
-  }
-
   /** Adds an OBJ_OFS_DELTA entry: `delta` (git's delta format) against the entry at `baseOffset`. */
   addOfsDelta(baseOffset: number, delta: Uint8Array): number {
     const distance = this.position - baseOffset

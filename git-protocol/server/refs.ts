@@ -3,7 +3,7 @@
  * own bookkeeping under `refs/irmin/` — and `HEAD`, a symbolic ref to the default branch: `main`,
  * else `master`, else the first branch by name (a store has no HEAD of its own).
  */
-import type { Backend } from '../../core/index.js'
+import type { Backend, Repo } from '../../core/index.js'
 import { parseFrame, OBJ_TAG } from '../../backends/git/pack-format.js'
 
 export interface AdvertisedRef {
@@ -18,8 +18,27 @@ export interface AdvertisedRef {
 const SHOWN = ['refs/heads/', 'refs/tags/']
 const MAX_TAG_CHAIN = 16
 
+/**
+ * How long advertised ids stay out of garbage collection's reach: the fetch that follows an
+ * advertisement is another HTTP request, and a ref moved meanwhile must not turn its want into
+ * "not our ref" (git keeps young objects for gc.pruneExpire for the same reason).
+ */
+export const ADVERTISED_HOLD_MS = 60_000
+
+/**
+ * The refs to advertise, their ids pinned for ADVERTISED_HOLD_MS. Taken after a fence (no sweep
+ * running), as a write's pins are, so the next sweep's last look sees the pins.
+ */
+export async function advertiseRefs(repo: Repo<Uint8Array>): Promise<AdvertisedRef[]> {
+  await repo.objects.gc.fence()
+  const refs = await advertisedRefs(repo.backend)
+  const releases = [...new Set(refs.map(ref => ref.id))].map(id => repo.objects.gc.pin(id))
+  setTimeout(() => releases.forEach(release => release()), ADVERTISED_HOLD_MS).unref()
+  return refs
+}
+
 /** HEAD first (when there is a branch), then the refs by name. */
-export async function advertisedRefs(backend: Backend): Promise<AdvertisedRef[]> {
+async function advertisedRefs(backend: Backend): Promise<AdvertisedRef[]> {
   const refs = (await backend.listRefs('refs/')).filter(([name]) => SHOWN.some(prefix => name.startsWith(prefix)))
   const out: AdvertisedRef[] = []
   const branches = refs.filter(([name]) => name.startsWith('refs/heads/'))

@@ -21,7 +21,7 @@ import { type Service, v0Advertisement, v2Capabilities } from './advertise.js'
 import { requestBody } from './body.js'
 import { receivePack } from './receive-pack.js'
 import { packLevel } from './pack-objects.js'
-import { advertisedRefs } from './refs.js'
+import { advertiseRefs } from './refs.js'
 import { GitReply } from './reply.js'
 import { uploadPackV2 } from './upload-pack.js'
 import { uploadPackV0 } from './upload-pack-v0.js'
@@ -44,7 +44,7 @@ export async function handleGit(ctx: SyncServerContext, request: IncomingMessage
       if (service !== 'git-upload-pack' && service !== 'git-receive-pack') throw new GitRequestError('only smart HTTP is served: ask for info/refs?service=git-upload-pack or git-receive-pack', 403)
       authorize(ctx.tokens, request, service === 'git-receive-pack' ? 'write' : 'read')
       reply = new GitReply(response, `application/x-${service}-advertisement`)
-      const body = service === 'git-upload-pack' && wantsV2(request) ? v2Capabilities() : v0Advertisement(service, await advertisedRefs(ctx.repo.backend))
+      const body = service === 'git-upload-pack' && wantsV2(request) ? v2Capabilities() : v0Advertisement(service, await advertiseRefs(ctx.repo))
       await reply.raw(body)
       return reply.end()
     }

@@ -43,7 +43,8 @@ export async function uploadPackV0(ctx: SyncServerContext, body: AsyncIterable<U
   try {
     const present = args.haves.length === 0 ? [] : await ctx.repo.backend.hasObjects(args.haves)
     const common = args.haves.filter((_, i) => present[i])
-    const deepen = args.depth !== undefined || args.shallow.length > 0
+    // A shallow list only when the client asked to deepen (a shallow client's plain fetch expects none).
+    const deepen = args.depth !== undefined
     const request = { wants: args.wants, haves: common, depth: args.depth, filter: args.filter, clientShallow: args.shallow }
     if (!args.done) {
       if (deepen) await shallowList(await shallowOf(ctx.repo, request, () => reply.gone), reply)

@@ -12,7 +12,7 @@ import { BadRequestError } from '../../sync/errors.js'
 import { GitRequestError } from '../errors.js'
 import { DELIM_PKT, PktLineReader } from '../pkt-line.js'
 import { discard, sendPack, spoolPack } from './pack-objects.js'
-import { advertisedRefs } from './refs.js'
+import { advertiseRefs } from './refs.js'
 import type { GitReply } from './reply.js'
 
 /** `level`: the zlib level for large blobs in the pack (pack-objects.ts, packLevel). */
@@ -34,7 +34,7 @@ async function lsRefs(ctx: SyncServerContext, args: readonly string[], reply: Gi
   const prefixes = args.filter(a => a.startsWith('ref-prefix ')).map(a => a.slice('ref-prefix '.length))
   const symrefs = args.includes('symrefs')
   const peel = args.includes('peel')
-  for (const ref of await advertisedRefs(ctx.repo.backend)) {
+  for (const ref of await advertiseRefs(ctx.repo)) {
     if (prefixes.length > 0 && !prefixes.some(p => ref.name.startsWith(p))) continue
     let line = `${ref.id} ${ref.name}`
     if (symrefs && ref.symref !== undefined) line += ` symref-target:${ref.symref}`

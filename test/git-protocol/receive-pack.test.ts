@@ -104,6 +104,21 @@ describe('git receive-pack into irmin serve', () => {
     expect(await head('topic')).toBeUndefined()
   })
 
+  it('an empty store: git clone warns it is empty, and a first push creates main', async () => {
+    const empty = await openRepo()
+    const served = await gitUrl(empty)
+    const result = await gitRun(work, ['clone', served.url, 'empty'])
+    expect(result.code).toBe(0)
+    expect(result.stderr).toMatch(/cloned an empty repository/)
+    const emptyDir = join(work, 'empty')
+    writeFileSync(join(emptyDir, 'first'), 'first\n')
+    await gitOk(emptyDir, ['add', 'first'])
+    await gitOk(emptyDir, ['commit', '-q', '-m', 'first'])
+    await gitOk(emptyDir, ['push', '-q', 'origin', 'HEAD:refs/heads/main'])
+    expect(await empty.backend.getRef('refs/heads/main')).toBe((await gitOk(emptyDir, ['rev-parse', 'HEAD'])).trim())
+    expect((await empty.fsck()).damage).toEqual([])
+  })
+
   it('an atomic push moves every ref or none', async () => {
     const id = await commitFile('atomic.txt', 'a\n', 'atomic')
     const before = await head()

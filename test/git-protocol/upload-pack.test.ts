@@ -63,6 +63,11 @@ describe('git upload-pack from irmin serve', () => {
     const dir = join(work, 'v0')
     expect(await gitFiles(dir)).toEqual(sorted(await contentsOf(repo)))
     await gitOk(dir, ['fsck', '--strict', '--no-dangling'])
+    // A v0 fetch negotiates with its haves (multi_ack_detailed) and gets the new commit.
+    await repo.branch('dev').set(['dev-more'], bytes('more on dev'))
+    await gitOk(dir, ['-c', 'protocol.version=0', 'fetch', '-q', 'origin'])
+    expect((await gitOk(dir, ['rev-parse', 'origin/dev'])).trim()).toBe(await repo.backend.getRef('refs/heads/dev'))
+    await gitOk(dir, ['fsck', '--strict', '--no-dangling'])
   })
 
   it('a later git fetch brings only the new commits and what they changed', async () => {
@@ -94,10 +99,12 @@ describe('git upload-pack from irmin serve', () => {
     }
     // A shallow clone fetches new commits on top of its boundary.
     await repo.branch('main').set(['after-shallow'], bytes('x'))
-    const dir = join(work, 'shallow2')
-    await gitOk(dir, ['pull', '-q', '--ff-only'])
-    expect((await gitOk(dir, ['rev-list', '--count', 'HEAD'])).trim()).toBe('2')
-    await gitOk(dir, ['fsck', '--strict', '--no-dangling'])
+    for (const version of ['2', '0']) {
+      const dir = join(work, `shallow${version}`)
+      await gitOk(dir, ['-c', `protocol.version=${version}`, 'pull', '-q', '--ff-only'])
+      expect((await gitOk(dir, ['rev-list', '--count', 'HEAD'])).trim()).toBe('2')
+      await gitOk(dir, ['fsck', '--strict', '--no-dangling'])
+    }
   })
 
   it('git clone --filter=blob:none gets no blobs, then fetches each on demand', async () => {
