@@ -6,7 +6,11 @@
  * all of these. Opening the store with the codec itself would instead fail the whole merge on
  * one stored value it cannot read; here two different changes to such a value are a conflict,
  * as they are for bytes.
+ *
+ * Text (`string` contents) merges line by line, as git merges a file: both sides' changes to
+ * different lines combine, and only changes to the same lines conflict.
  */
+import { mergeLines, withMarkers } from '../core/line-merge.js'
 import { Contents, type Contents as Codec, InvalidValueError, Merge } from '../index.js'
 import { codecOf, type Value } from './codecs.js'
 import type { ContentsName } from './command.js'
@@ -29,7 +33,13 @@ export function mergingContents(name: ContentsName): Codec<Uint8Array> {
         return Merge.isOk(merged) ? merged : Merge.conflict(`${merged.conflict} (not ${name} contents: ${error.message.replace(/^invalid value: /, '')})`)
       }
       const merged = rule(...values)
-      return Merge.isOk(merged) ? Merge.ok(codec.encode(merged.ok)) : Merge.conflict(merged.conflict)
+      if (Merge.isOk(merged)) return Merge.ok(codec.encode(merged.ok))
+      if (name === 'string') {
+        const lines = mergeLines((values[0] as string | undefined) ?? '', values[1] as string, values[2] as string)
+        if (lines.clean) return Merge.ok(codec.encode(withMarkers(lines, { ours: '', base: '', theirs: '' })))
+        return Merge.conflict('both sides changed the same lines')
+      }
+      return Merge.conflict(merged.conflict)
     },
   }
 }

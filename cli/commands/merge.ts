@@ -35,7 +35,7 @@ export const merge: Command = {
     validateBranchName(into)
     const conflicts = conflictResolution(ctx)
     const options = { ...(await commitOptions(ctx)), conflicts, fastForward: !booleanOption(ctx, 'no-ff') }
-    const outcome = await reportingConflicts(`merge of ${from} into ${into}`, globals.contents, () =>
+    const outcome = await reportingConflicts(`merge of ${from} into ${into}`, globals.contents, { ours: into, theirs: from }, () =>
       withStore(
         globals,
         async ({ repo }) => {

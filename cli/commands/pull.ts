@@ -30,7 +30,7 @@ export const pull: Command = {
     const { globals, out } = ctx
     const { remote, branch, remoteBranch, token } = remoteArgs(ctx, 'from')
     const strategy = booleanOption(ctx, 'merge') ? 'merge' : 'fast-forward'
-    const outcome = await reportingConflicts(`pull of ${remote} into ${branch}`, globals.contents, () =>
+    const outcome = await reportingConflicts(`pull of ${remote} into ${branch}`, globals.contents, { ours: branch, theirs: `${remote}/${branch}` }, () =>
       withStore(
         globals,
         ({ repo }) => withTransferProgress('pull', onProgress => pullBranch(repo, remote, branch, { strategy, token, remoteBranch, onProgress })),

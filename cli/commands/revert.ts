@@ -24,7 +24,7 @@ export const revert: Command = {
     const { globals, args } = ctx
     const conflicts = conflictResolution(ctx)
     const options = { ...(await commitOptions(ctx)), conflicts }
-    const moved = await reportingConflicts(`revert of ${args[0]}`, globals.contents, () =>
+    const moved = await reportingConflicts(`revert of ${args[0]}`, globals.contents, { ours: globals.branch, theirs: `revert of ${args[0]}` }, () =>
       withStore(
         globals,
         async ({ repo }) => {

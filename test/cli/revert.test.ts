@@ -69,7 +69,7 @@ describe.each(['level', 'git'] as const)('irmin revert on a %s store', backend =
       stdout: '',
       stderr: [
         'conflict: b (delete-modify: deleted by theirs, changed by the other side)',
-        `revert of ${store.commits[1]} stopped by 1 conflict, nothing changed (--conflicts ours, theirs or keep-both resolves them)`,
+        `revert of ${store.commits[1]} stopped by 1 conflict, nothing changed (--conflicts ours, theirs, base or keep-both resolves them)`,
         '',
       ].join('\n'),
     })
