@@ -58,7 +58,7 @@ export class StoreInUseError extends IrminError {
   ) {
     super(
       server
-        ? `store ${root} is in use by irmin serve (pid ${server.pid}, ${server.url}): stop it, or read through its API`
+        ? `store ${root} is in use by irmin serve (pid ${server.pid}, ${server.url}): stop it, or work through it (reads, set and remove do)`
         : `store ${root} is in use by another process (a LevelDB store has one owner at a time)`,
     )
   }

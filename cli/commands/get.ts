@@ -3,7 +3,7 @@ import type { Command } from '../command.js'
 import { parseValuePath } from '../paths.js'
 import { readableBranch } from '../store/branches.js'
 import { contentsFor, readContentsTypes } from '../store/contents-types.js'
-import { withStore } from '../store/open.js'
+import { withStoreOrServer } from '../store/open.js'
 import { decodeStored, jsonValues } from '../values.js'
 
 export const get: Command = {
@@ -18,7 +18,7 @@ export const get: Command = {
   async run({ globals, args, out }) {
     const path = parseValuePath(args[0])
     const name = formatPath(path)
-    const { bytes, contents } = await withStore(globals, async ({ repo }) => {
+    const { bytes, contents } = await withStoreOrServer(globals, async ({ repo }) => {
       const contents = contentsFor(globals, await readContentsTypes(repo), path)
       const tree = await (await readableBranch(repo, globals.branch)).tree()
       const kind = await tree.kind(path)

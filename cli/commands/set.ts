@@ -7,7 +7,7 @@ import { COMMIT_OPTIONS, commitOptions, CREATE_OPTION } from '../commit-options.
 import { parseValuePath } from '../paths.js'
 import { readStdin } from '../stdin.js'
 import { writableBranch } from '../store/branches.js'
-import { withStore } from '../store/open.js'
+import { withStoreOrServer } from '../store/open.js'
 import { encodeArgument, encodeInput } from '../values.js'
 import { writeResult } from './write-result.js'
 
@@ -40,7 +40,7 @@ export const set: Command = {
     if (args.length === 1 && args[0] !== '-' && !args[0].includes('=')) throw new UsageError(`irmin set needs more arguments (usage: irmin set ${set.usage})`)
     // Standard input is read before the store is opened: a LevelDB store stays locked no longer than needed.
     const input = args[args.length - 1] === '-' ? await readStdin() : undefined
-    const moved = await withStore(globals, async ({ repo }) => {
+    const moved = await withStoreOrServer(globals, async ({ repo }) => {
       const types = await readContentsTypes(repo)
       const contentsOf = (path: Path) => contentsFor(globals, types, path)
       const assignments: Assignment[] = isSingleValue(args)
