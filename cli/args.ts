@@ -109,6 +109,7 @@ function readGlobals(values: Values, env: NodeJS.ProcessEnv): GlobalOptions {
     backend: backend as BackendName | undefined,
     branch,
     contents: contents as ContentsName,
+    contentsGiven: values.contents !== undefined,
     json: values.json === true,
     debug: values.debug === true,
   }

@@ -19,18 +19,22 @@ export function isSingleValue(args: readonly string[]): boolean {
   return args.length === 2 && (!args[0].includes('=') || !args[1].includes('='))
 }
 
-export function parseAssignments(args: readonly string[], contents: ContentsName): Assignment[] {
+/** The contents type a path's value is given in (see store/contents-types.ts). */
+export type ContentsOf = (path: Path) => ContentsName
+
+export function parseAssignments(args: readonly string[], contentsOf: ContentsOf): Assignment[] {
   return unique(
     args.map(arg => {
       const at = arg.indexOf('=')
       if (at === -1) throw new UsageError(`set takes PATH VALUE, or PATH=VALUE arguments: "${arg}" has no = (usage: irmin set PATH VALUE|- or irmin set PATH=VALUE... or irmin set - < object.json)`)
-      return [parseValuePath(arg.slice(0, at)), encodeArgument(arg.slice(at + 1), contents)] as const
+      const path = parseValuePath(arg.slice(0, at))
+      return [path, encodeArgument(arg.slice(at + 1), contentsOf(path))] as const
     }),
   )
 }
 
 /** `{ "PATH": VALUE }` read from standard input. */
-export function parseObject(bytes: Uint8Array, contents: ContentsName): Assignment[] {
+export function parseObject(bytes: Uint8Array, contentsOf: ContentsOf): Assignment[] {
   let object: Json
   try {
     object = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)) as Json
@@ -38,7 +42,12 @@ export function parseObject(bytes: Uint8Array, contents: ContentsName): Assignme
     throw new InvalidValueError('standard input is not a JSON object { "PATH": VALUE, ... }')
   }
   if (object === null || typeof object !== 'object' || Array.isArray(object)) throw new InvalidValueError('standard input is not a JSON object { "PATH": VALUE, ... }')
-  return unique(Object.entries(object).map(([key, value]) => [parseValuePath(key), value === null ? null : encodeJsonValue(key, value, contents)] as const))
+  return unique(
+    Object.entries(object).map(([key, value]) => {
+      const path = parseValuePath(key)
+      return [path, value === null ? null : encodeJsonValue(key, value, contentsOf(path))] as const
+    }),
+  )
 }
 
 function encodeJsonValue(key: string, value: Json, contents: ContentsName): Uint8Array {

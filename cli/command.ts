@@ -24,6 +24,8 @@ export interface GlobalOptions {
   readonly backend: BackendName | undefined
   readonly branch: string
   readonly contents: ContentsName
+  /** True when --contents was given (not the default): it is then recorded, or checked against the record. */
+  readonly contentsGiven?: boolean
   readonly json: boolean
   readonly debug: boolean
 }

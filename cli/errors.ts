@@ -58,7 +58,7 @@ export class StoreInUseError extends IrminError {
   ) {
     super(
       server
-        ? `store ${root} is in use by irmin serve (pid ${server.pid}, ${server.url}): stop it, or read through its API`
+        ? `store ${root} is in use by irmin serve (pid ${server.pid}, ${server.url}): stop it, or work through it (reads, set and remove do)`
         : `store ${root} is in use by another process (a LevelDB store has one owner at a time)`,
     )
   }
@@ -108,6 +108,18 @@ export class NoSuchBranchError extends IrminError {
 /** `branch delete` of the branch `--branch` names, or of the last branch, without `--force`. */
 export class BranchInUseError extends IrminError {
   override readonly code = 'EBRANCHINUSE'
+}
+
+/** `--contents` contradicting the type recorded for the values it touches. */
+export class ContentsMismatchError extends IrminError {
+  override readonly code = 'ECONTENTS'
+  constructor(
+    readonly what: string,
+    readonly recorded: string,
+    given: string,
+  ) {
+    super(`${what} holds ${recorded} contents (recorded when written with --contents ${recorded}), not ${given}: drop --contents, or give --contents ${recorded}`)
+  }
 }
 
 /** A path that names a value where a directory was expected. */
@@ -171,7 +183,7 @@ export class PortInUseError extends IrminError {
   }
 }
 
-const USAGE_ERRORS = [UsageError, BadRevisionError, InvalidPathError, InvalidBranchNameError, InvalidObjectIdError, InvalidValueError, InvalidCommitInfoError]
+const USAGE_ERRORS = [UsageError, BadRevisionError, ContentsMismatchError, InvalidPathError, InvalidBranchNameError, InvalidObjectIdError, InvalidValueError, InvalidCommitInfoError]
 
 export function exitCodeOf(error: unknown): number {
   return USAGE_ERRORS.some(type => error instanceof type) ? EXIT_USAGE : EXIT_FAILURE

@@ -409,31 +409,22 @@ function indentOf(line: string): number {
   return -1
 }
 
+/** From `from` in direction `step`: how many blank lines come first, and the indent of the line after them (-1: none). */
+function blanksThen(lines: readonly string[], from: number, step: 1 | -1): { blanks: number; indent: number } {
+  let blanks = 0
+  for (let i = from; i >= 0 && i < lines.length; i += step) {
+    const indent = indentOf(lines[i])
+    if (indent !== -1) return { blanks, indent }
+    if (++blanks === MAX_BLANKS) return { blanks, indent: 0 }
+  }
+  return { blanks, indent: -1 }
+}
+
 function scoreSplit(lines: readonly string[], split: number, score: { indent: number; penalty: number }): void {
   const endOfFile = split >= lines.length
   const indent = endOfFile ? -1 : indentOf(lines[split])
-  let preBlank = 0
-  let preIndent = -1
-  for (let i = split - 1; i >= 0; i--) {
-    preIndent = indentOf(lines[i])
-    if (preIndent !== -1) break
-    preBlank++
-    if (preBlank === MAX_BLANKS) {
-      preIndent = 0
-      break
-    }
-  }
-  let postBlank = 0
-  let postIndent = -1
-  for (let i = split + 1; i < lines.length; i++) {
-    postIndent = indentOf(lines[i])
-    if (postIndent !== -1) break
-    postBlank++
-    if (postBlank === MAX_BLANKS) {
-      postIndent = 0
-      break
-    }
-  }
+  const { blanks: preBlank, indent: preIndent } = blanksThen(lines, split - 1, -1)
+  const { blanks: postBlank, indent: postIndent } = blanksThen(lines, split + 1, 1)
   if (preIndent === -1 && preBlank === 0) score.penalty += START_OF_FILE_PENALTY
   if (endOfFile) score.penalty += END_OF_FILE_PENALTY
   const blanksAfter = indent === -1 ? 1 + postBlank : 0

@@ -103,14 +103,15 @@ export class Repo<T> implements RepoContext<T> {
     this.refMoved(ref, target)
   }
 
-  async deleteBranch(name: string): Promise<void> {
+  /** Deletes a branch; returns the head it had (as `git branch -d` prints "was ID"). */
+  async deleteBranch(name: string): Promise<string> {
     const ref = branchRef(name)
     for (;;) {
       const current = await this.backend.getRef(ref)
       if (current === undefined) throw new NotFoundError(`branch ${name}`)
       if (await this.backend.casRef(ref, current, undefined)) {
         this.refMoved(ref, undefined)
-        return
+        return current
       }
     }
   }

@@ -1,7 +1,6 @@
 import { booleanOption, type Command } from '../command.js'
 import { BranchInUseError, UsageError } from '../errors.js'
 import { shortId } from '../format/commit.js'
-import { deleteBranch } from '../store/branches.js'
 import { withStore } from '../store/open.js'
 import { branchHead, resolveCommit } from '../store/resolve.js'
 
@@ -38,7 +37,7 @@ export const branch: Command = {
           if (name === globals.branch) throw new BranchInUseError(`cannot delete branch ${name}: --branch names it (give --branch another branch, or --force)`)
           if (branches.length === 1) throw new BranchInUseError(`cannot delete branch ${name}: it is the last branch, and its history would go at the next gc (--force deletes it)`)
         }
-        return deleteBranch(repo, name)
+        return repo.deleteBranch(name)
       })
       return out.result({ branch: name, deleted: true, was }, () => `deleted branch ${name} (was ${shortId(was)})`)
     }

@@ -1,5 +1,5 @@
 import type { Command } from '../command.js'
-import { withStore } from '../store/open.js'
+import { withStoreOrServer } from '../store/open.js'
 import { shortId } from '../format/commit.js'
 
 export const branches: Command = {
@@ -9,7 +9,7 @@ export const branches: Command = {
   description: 'Lists every branch and its head commit; "*" marks --branch.',
   args: [0, 0],
   async run({ globals, out }) {
-    const all = await withStore(globals, async ({ repo }) => {
+    const all = await withStoreOrServer(globals, async ({ repo }) => {
       const names = await repo.branches()
       return Promise.all(names.map(async name => ({ name, head: (await repo.branch(name).headId())! })))
     })

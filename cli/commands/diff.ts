@@ -2,7 +2,7 @@ import { formatPath } from '../../index.js'
 import { booleanOption, type Command } from '../command.js'
 import { patchLines } from '../format/patch.js'
 import { patchOf, treeChanges } from '../store/changes.js'
-import { withStore } from '../store/open.js'
+import { withStoreOrServer } from '../store/open.js'
 import { resolveCommit } from '../store/resolve.js'
 import { displayValue, jsonValues, readable } from '../values.js'
 
@@ -24,7 +24,7 @@ export const diff: Command = {
   async run(ctx) {
     const { globals, args, out } = ctx
     const oneline = booleanOption(ctx, 'oneline')
-    const { a, b, changes, patches } = await withStore(globals, async ({ repo }) => {
+    const { a, b, changes, patches } = await withStoreOrServer(globals, async ({ repo }) => {
       const [a, b] = [await resolveCommit(repo, args[0], globals.branch), await resolveCommit(repo, args[1] ?? 'HEAD', globals.branch)]
       const [ca, cb] = [await repo.readCommit(a), await repo.readCommit(b)]
       const changes = out.json || oneline ? await repo.treeOf(ca.tree).diff(repo.treeOf(cb.tree)) : []

@@ -3,7 +3,7 @@ import type { Command } from '../command.js'
 import { parsePathArgument } from '../paths.js'
 import { directoryEntries, entryKind } from '../store/objects.js'
 import { readableBranch } from '../store/branches.js'
-import { withStore } from '../store/open.js'
+import { withStoreOrServer } from '../store/open.js'
 
 export const list: Command = {
   name: 'list',
@@ -13,7 +13,7 @@ export const list: Command = {
   args: [0, 1],
   async run({ globals, args, out }) {
     const path = parsePathArgument(args[0] ?? '')
-    const entries = await withStore(globals, async ({ repo }) => {
+    const entries = await withStoreOrServer(globals, async ({ repo }) => {
       const head = await (await readableBranch(repo, globals.branch)).head()
       if (head === undefined) {
         if (path.length > 0) throw new NotFoundError(formatPath(path))

@@ -6,7 +6,7 @@ import { commitJson, mediumFormat, onelineFormat } from '../format/commit.js'
 import { drawGraph } from '../format/graph.js'
 import { patchLines } from '../format/patch.js'
 import { commitPatches, type FilePatch, patchJson } from '../store/changes.js'
-import { withStore } from '../store/open.js'
+import { withStoreOrServer } from '../store/open.js'
 import { resolveCommit } from '../store/resolve.js'
 
 export const log: Command = {
@@ -35,7 +35,7 @@ export const log: Command = {
     const withPatch = booleanOption(ctx, 'patch')
     if (graph && withPatch) throw new UsageError('log --graph does not draw patches: use one of --graph and -p')
     if (args.length > 0 && booleanOption(ctx, 'all')) throw new UsageError('log takes a REVISION or --all, not both')
-    const { commits, labels, patches } = await withStore(globals, async ({ repo }) => {
+    const { commits, labels, patches } = await withStoreOrServer(globals, async ({ repo }) => {
       const names = await repo.branches()
       const heads = await Promise.all(names.map(name => repo.branch(name).headId()))
       const labels = new Map<string, string[]>()

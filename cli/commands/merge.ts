@@ -4,6 +4,7 @@ import { COMMIT_OPTIONS, commitOptions } from '../commit-options.js'
 import { CONFLICT_OPTIONS, conflictResolution } from '../conflict-options.js'
 import { conflictJson, conflictLine, reportingConflicts } from '../format/conflicts.js'
 import { mergingContents } from '../merge-rule.js'
+import { type ContentsTypes, contentsFor, readContentsTypes } from '../store/contents-types.js'
 import { withStore } from '../store/open.js'
 import { branchHead, resolveCommit } from '../store/resolve.js'
 
@@ -35,15 +36,17 @@ export const merge: Command = {
     validateBranchName(into)
     const conflicts = conflictResolution(ctx)
     const options = { ...(await commitOptions(ctx)), conflicts, fastForward: !booleanOption(ctx, 'no-ff') }
-    const outcome = await reportingConflicts(`merge of ${from} into ${into}`, globals.contents, () =>
+    const types: ContentsTypes = {}
+    const outcome = await reportingConflicts(`merge of ${from} into ${into}`, globals.contents, { ours: into, theirs: from }, () =>
       withStore(
         globals,
         async ({ repo }) => {
+          Object.assign(types, await readContentsTypes(repo))
           await branchHead(repo, into)
           if ((await repo.branches()).includes(from)) return repo.merge(from, { ...options, into })
           return repo.branch(into).mergeWithCommit(await resolveCommit(repo, from, globals.branch), options)
         },
-        mergingContents(globals.contents),
+        mergingContents(globals.contents, path => contentsFor(globals, types, path)),
       ),
     )
     for (const conflict of outcome.conflicts) out.note(`resolved ${conflictLine(conflict)} as ${conflicts}`)

@@ -3,6 +3,7 @@ import { booleanOption, type Command } from '../command.js'
 import { reportingConflicts } from '../format/conflicts.js'
 import { formatSize } from '../format/size.js'
 import { mergingContents } from '../merge-rule.js'
+import { type ContentsTypes, contentsFor, readContentsTypes } from '../store/contents-types.js'
 import { remoteArgs } from '../remote-args.js'
 import { withStore } from '../store/open.js'
 import { plural, TOKEN_OPTION, withTransferProgress } from '../sync-options.js'
@@ -30,11 +31,15 @@ export const pull: Command = {
     const { globals, out } = ctx
     const { remote, branch, remoteBranch, token } = remoteArgs(ctx, 'from')
     const strategy = booleanOption(ctx, 'merge') ? 'merge' : 'fast-forward'
-    const outcome = await reportingConflicts(`pull of ${remote} into ${branch}`, globals.contents, () =>
+    const types: ContentsTypes = {}
+    const outcome = await reportingConflicts(`pull of ${remote} into ${branch}`, globals.contents, { ours: branch, theirs: `${remote}/${branch}` }, () =>
       withStore(
         globals,
-        ({ repo }) => withTransferProgress('pull', onProgress => pullBranch(repo, remote, branch, { strategy, token, remoteBranch, onProgress })),
-        mergingContents(globals.contents),
+        async ({ repo }) => {
+          Object.assign(types, await readContentsTypes(repo))
+          return withTransferProgress('pull', onProgress => pullBranch(repo, remote, branch, { strategy, token, remoteBranch, onProgress }))
+        },
+        mergingContents(globals.contents, path => contentsFor(globals, types, path)),
       ),
     )
     const result = { kind: outcome.kind, branch, commit: outcome.head.id, objects: outcome.fetched.objects, bytes: outcome.fetched.bytes }

@@ -3,7 +3,7 @@ import { booleanOption, type Command } from '../command.js'
 import { COMMIT_OPTIONS, commitOptions, CREATE_OPTION } from '../commit-options.js'
 import { writableBranch } from '../store/branches.js'
 import { parseValuePath } from '../paths.js'
-import { withStore } from '../store/open.js'
+import { withStoreOrServer } from '../store/open.js'
 import { writeResult } from './write-result.js'
 
 export const remove: Command = {
@@ -17,7 +17,7 @@ export const remove: Command = {
     const { globals, args } = ctx
     const path = parseValuePath(args[0])
     const options = await commitOptions(ctx, `remove ${formatPath(path)}`)
-    const moved = await withStore(globals, async ({ repo }) => {
+    const moved = await withStoreOrServer(globals, async ({ repo }) => {
       const store = await writableBranch(repo, globals.branch, booleanOption(ctx, 'create'))
       const before = await store.headId()
       if ((await store.kind(path)) === undefined) throw new NotFoundError(formatPath(path))

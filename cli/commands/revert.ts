@@ -3,6 +3,7 @@ import { COMMIT_OPTIONS, commitOptions } from '../commit-options.js'
 import { CONFLICT_OPTIONS, conflictResolution } from '../conflict-options.js'
 import { reportingConflicts } from '../format/conflicts.js'
 import { mergingContents } from '../merge-rule.js'
+import { type ContentsTypes, contentsFor, readContentsTypes } from '../store/contents-types.js'
 import { withStore } from '../store/open.js'
 import { branchHead, resolveCommit } from '../store/resolve.js'
 import { writeResult } from './write-result.js'
@@ -24,15 +25,17 @@ export const revert: Command = {
     const { globals, args } = ctx
     const conflicts = conflictResolution(ctx)
     const options = { ...(await commitOptions(ctx)), conflicts }
-    const moved = await reportingConflicts(`revert of ${args[0]}`, globals.contents, () =>
+    const types: ContentsTypes = {}
+    const moved = await reportingConflicts(`revert of ${args[0]}`, globals.contents, { ours: globals.branch, theirs: `revert of ${args[0]}` }, () =>
       withStore(
         globals,
         async ({ repo }) => {
+          Object.assign(types, await readContentsTypes(repo))
           const before = await branchHead(repo, globals.branch)
           const id = await resolveCommit(repo, args[0], globals.branch)
           return { before, after: (await repo.branch(globals.branch).revert(id, options))?.id }
         },
-        mergingContents(globals.contents),
+        mergingContents(globals.contents, path => contentsFor(globals, types, path)),
       ),
     )
     writeResult(ctx.out, moved)

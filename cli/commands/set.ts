@@ -1,13 +1,20 @@
 import { booleanOption, type Command } from '../command.js'
-import { isSingleValue, parseAssignments, parseObject, setMessage } from '../assignments.js'
+import { type Assignment, type ContentsOf, isSingleValue, parseAssignments, parseObject, setMessage } from '../assignments.js'
+import type { Path } from '../../index.js'
+import { contentsFor, readContentsTypes, recordContentsTypes } from '../store/contents-types.js'
 import { UsageError } from '../errors.js'
 import { COMMIT_OPTIONS, commitOptions, CREATE_OPTION } from '../commit-options.js'
 import { parseValuePath } from '../paths.js'
 import { readStdin } from '../stdin.js'
 import { writableBranch } from '../store/branches.js'
-import { withStore } from '../store/open.js'
+import { withStoreOrServer } from '../store/open.js'
 import { encodeArgument, encodeInput } from '../values.js'
 import { writeResult } from './write-result.js'
+
+function single(path: Path, value: string, input: Uint8Array | undefined, contentsOf: ContentsOf): Assignment {
+  const contents = contentsOf(path)
+  return [path, value === '-' ? encodeInput(input!, contents) : encodeArgument(value, contents)]
+}
 
 export const set: Command = {
   name: 'set',
@@ -31,20 +38,29 @@ export const set: Command = {
   async run(ctx) {
     const { globals, args } = ctx
     if (args.length === 1 && args[0] !== '-' && !args[0].includes('=')) throw new UsageError(`irmin set needs more arguments (usage: irmin set ${set.usage})`)
-    const assignments = isSingleValue(args)
-      ? [[parseValuePath(args[0]), args[1] === '-' ? encodeInput(await readStdin(), globals.contents) : encodeArgument(args[1], globals.contents)] as const]
-      : args.length === 1 && args[0] === '-'
-        ? parseObject(await readStdin(), globals.contents)
-        : parseAssignments(args, globals.contents)
-    const options = await commitOptions(ctx, setMessage(assignments))
-    const moved = await withStore(globals, async ({ repo }) => {
+    // Standard input is read before the store is opened: a LevelDB store stays locked no longer than needed.
+    const input = args[args.length - 1] === '-' ? await readStdin() : undefined
+    const moved = await withStoreOrServer(globals, async ({ repo }) => {
+      const types = await readContentsTypes(repo)
+      const contentsOf = (path: Path) => contentsFor(globals, types, path)
+      const assignments: Assignment[] = isSingleValue(args)
+        ? [single(parseValuePath(args[0]), args[1], input, contentsOf)]
+        : args.length === 1 && args[0] === '-'
+          ? parseObject(input!, contentsOf)
+          : parseAssignments(args, contentsOf)
+      const options = await commitOptions(ctx, setMessage(assignments))
       const store = await writableBranch(repo, globals.branch, booleanOption(ctx, 'create'))
       const before = await store.headId()
-      if (assignments.length === 1 && assignments[0][1] !== null) return { before, after: (await store.set(assignments[0][0], assignments[0][1], options))?.id }
-      const commit = await store.batch(tx => {
-        for (const [path, value] of assignments) value === null ? tx.remove(path) : tx.set(path, value)
-      }, options)
-      return { before, after: commit?.id ?? before }
+      let after: string | undefined
+      if (assignments.length === 1 && assignments[0][1] !== null) after = (await store.set(assignments[0][0], assignments[0][1], options))?.id
+      else {
+        const commit = await store.batch(tx => {
+          for (const [path, value] of assignments) value === null ? tx.remove(path) : tx.set(path, value)
+        }, options)
+        after = commit?.id ?? before
+      }
+      await recordContentsTypes(repo, globals, assignments.filter(([, value]) => value !== null).map(([path]) => path))
+      return { before, after }
     })
     writeResult(ctx.out, moved)
   },

@@ -2,7 +2,7 @@ import { booleanOption, type Command } from '../command.js'
 import { commitJson, mediumFormat } from '../format/commit.js'
 import { patchLines } from '../format/patch.js'
 import { commitPatches, patchJson } from '../store/changes.js'
-import { withStore } from '../store/open.js'
+import { withStoreOrServer } from '../store/open.js'
 import { resolveCommit } from '../store/resolve.js'
 
 export const show: Command = {
@@ -20,7 +20,7 @@ export const show: Command = {
   async run(ctx) {
     const { globals, args, out } = ctx
     const withPatch = !booleanOption(ctx, 'no-patch')
-    const { commit, patches } = await withStore(globals, async ({ repo }) => {
+    const { commit, patches } = await withStoreOrServer(globals, async ({ repo }) => {
       const commit = await repo.readCommit(await resolveCommit(repo, args[0] ?? 'HEAD', globals.branch))
       return { commit, patches: withPatch ? await commitPatches(repo, commit) : [] }
     })

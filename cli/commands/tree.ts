@@ -2,7 +2,7 @@ import { formatPath, NotFoundError } from '../../index.js'
 import type { Command } from '../command.js'
 import { parsePathArgument } from '../paths.js'
 import { readableBranch } from '../store/branches.js'
-import { withStore } from '../store/open.js'
+import { withStoreOrServer } from '../store/open.js'
 import { displayValue, jsonValues, readable } from '../values.js'
 
 export const tree: Command = {
@@ -13,7 +13,7 @@ export const tree: Command = {
   args: [0, 1],
   async run({ globals, args, out }) {
     const path = parsePathArgument(args[0] ?? '')
-    const found = await withStore(globals, async ({ repo }) => {
+    const found = await withStoreOrServer(globals, async ({ repo }) => {
       const tree = await (await readableBranch(repo, globals.branch)).tree()
       const kind = await tree.kind(path)
       if (kind === undefined) throw new NotFoundError(formatPath(path))

@@ -4,7 +4,7 @@
  * for with `--create`, or unless the store has no branch yet (its first commit). A read of a
  * branch that does not exist names the branch, not the path it looked for.
  */
-import { branchRef, NotFoundError, type Repo, type Store } from '../../index.js'
+import { NotFoundError, type Repo, type Store } from '../../index.js'
 import { NoSuchBranchError } from '../errors.js'
 
 /** The branch a write goes to (see above). */
@@ -23,15 +23,3 @@ export async function readableBranch(repo: Repo<Uint8Array>, name: string): Prom
   return store
 }
 
-/** Deletes a branch and returns the head it had (a concurrent move is seen, not lost). */
-export async function deleteBranch(repo: Repo<Uint8Array>, name: string): Promise<string> {
-  const ref = branchRef(name)
-  for (;;) {
-    const head = await repo.backend.getRef(ref)
-    if (head === undefined) throw new NotFoundError(`branch ${name}`)
-    if (await repo.backend.casRef(ref, head, undefined)) {
-      repo.refMoved(ref, undefined)
-      return head
-    }
-  }
-}

@@ -17,6 +17,7 @@ import { locateStore, type StoredBackend } from './locate.js'
 import { readPostgresRoot } from './postgres-root.js'
 import { ReadOnlyBackend } from './read-only.js'
 import { runningServer } from './server-note.js'
+import { openThroughServer } from './through-server.js'
 
 export interface OpenStore {
   readonly repo: Repo<Uint8Array>
@@ -113,12 +114,36 @@ async function openLevelWaiting(root: string, waitMs: number): Promise<Backend> 
   }
 }
 
-/** Opens the store at `--root` (see `openStore`), runs `fn` on it, and closes it however `fn` ends. */
-export async function withStore<R>(globals: GlobalOptions, fn: (store: OpenStore) => Promise<R>, contents?: Codec<Uint8Array>): Promise<R> {
-  const store = await openStore(globals, contents)
+/**
+ * Opens the store at `--root` (see `openStore`), runs `fn` on it, and closes it however `fn`
+ * ends. With `throughServer`, a LevelDB store that `irmin serve` holds is worked on through that
+ * server instead (see through-server.ts): what `fn` wrote is pushed there when it returns.
+ */
+export async function withStore<R>(globals: GlobalOptions, fn: (store: OpenStore) => Promise<R>, contents?: Codec<Uint8Array>, options: { throughServer?: boolean } = {}): Promise<R> {
+  let store: OpenStore
+  try {
+    store = await openStore(globals, contents)
+  } catch (error) {
+    if (!(options.throughServer && error instanceof StoreInUseError && error.server)) throw error
+    const served = await openThroughServer(error.server, contents ?? Contents.bytes)
+    let result: R
+    try {
+      result = await fn({ repo: served.repo, backend: 'level', root: globals.root, close: async () => {} })
+    } catch (failure) {
+      await served.repo.close()
+      throw failure
+    }
+    await served.finish()
+    return result
+  }
   try {
     return await fn(store)
   } finally {
     await store.close()
   }
+}
+
+/** `withStore` for the commands that also work through a running `irmin serve` (reads, set, remove). */
+export function withStoreOrServer<R>(globals: GlobalOptions, fn: (store: OpenStore) => Promise<R>): Promise<R> {
+  return withStore(globals, fn, undefined, { throughServer: true })
 }

@@ -10,7 +10,8 @@
 import { deepEqual } from './equal.js'
 
 export type MergeResult<T> = { readonly ok: T } | { readonly conflict: string }
-export type Merge<T> = (old: T | undefined, a: T, b: T) => MergeResult<T>
+/** `path`: where the value is, when a tree merge asks (a rule may depend on it; most ignore it). */
+export type Merge<T> = (old: T | undefined, a: T, b: T, path?: readonly string[]) => MergeResult<T>
 
 export const ok = <T>(value: T): MergeResult<T> => ({ ok: value })
 export const conflict = <T = never>(reason: string): MergeResult<T> => ({ conflict: reason })

@@ -147,7 +147,7 @@ async function mergeFiles<T>(ctx: Context<T>, at: At, name: string, eb: Entry | 
   }
   if (eo.id === et.id && ctx.idempotent) return void at.changes.set(name, Entry.file(name, eo.id!, undefined, mode))
   const [vb, vo, vt] = await Promise.all([eb && ctx.values.valueOf(eb), ctx.values.valueOf(eo), ctx.values.valueOf(et)])
-  const result = ctx.merge(vb, vo, vt)
+  const result = ctx.merge(vb, vo, vt, [...at.path, name])
   if (!isOk(result)) return resolve(ctx, at, name, { kind: 'content', reason: result.conflict }, eb, eo, et, [vb, vo, vt])
   const blob = frameObject('blob', ctx.contents.encode(result.ok))
   at.changes.set(name, Entry.file(name, ctx.objects.hash(blob), blob, mode))

@@ -61,9 +61,11 @@ describe.each(['level', 'git'] as const)('irmin on a %s store', backend => {
     ok(await run(['--contents', 'bytes', 'set', 'bin/blob', '-'], binary))
     expect(new Uint8Array(ok(await run(['--contents', 'bytes', 'get', 'bin/blob'])).bytes)).toEqual(binary)
     expect(await json(['--contents', 'bytes', 'get', 'bin/blob'])).toEqual({ path: 'bin/blob', value: Buffer.from(binary).toString('base64'), encoding: 'base64' })
-    const asText = await run(['get', 'bin/blob'])
-    expect(asText).toMatchObject({ status: 1, stdout: '' })
-    expect(asText.stderr).toBe('cannot read bin/blob as string contents: contents are not valid UTF-8 (try --contents bytes)\n')
+    // bin was written with --contents bytes: that type is recorded, and a read without the flag uses it.
+    expect(new Uint8Array(ok(await run(['get', 'bin/blob'])).bytes)).toEqual(binary)
+    const asText = await run(['--contents', 'string', 'get', 'bin/blob'])
+    expect(asText).toMatchObject({ status: 2, stdout: '' })
+    expect(asText.stderr).toBe('bin holds bytes contents (recorded when written with --contents bytes), not string: drop --contents, or give --contents bytes\n')
   })
 
   it('list shows the entries of a directory, directories with a trailing /', async () => {

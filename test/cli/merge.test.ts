@@ -24,10 +24,12 @@ async function forked(backend: 'level' | 'git'): Promise<CliStore & { fork: stri
 }
 
 const CONFLICTS = [
-  'conflict: x (content: both sides changed the value differently)',
+  'conflict: x (content: both sides changed the same lines)',
   'conflict: z (delete-modify: deleted by ours, changed by the other side)',
 ]
-const STOPPED = 'merge of feature into main stopped by 2 conflicts, nothing changed (--conflicts ours, theirs or keep-both resolves them)'
+/** Text conflicts show the three versions between git's markers (diff3 style). */
+const MARKED = '<<<<<<< main\nours\n||||||| base\nbase\n=======\ntheirs\n>>>>>>> feature\n'
+const STOPPED = 'merge of feature into main stopped by 2 conflicts, nothing changed (--conflicts ours, theirs, base or keep-both resolves them)'
 
 /** Both branches changed x differently; main removed z, which feature changed; y changed on feature only. */
 async function conflicted(backend: 'level' | 'git'): Promise<CliStore> {
@@ -100,7 +102,7 @@ describe.each(['level', 'git'] as const)('irmin merge on a %s store', backend =>
     it('lists each conflict on stderr, changes nothing and exits 1', async () => {
       const before = await store.ok(['snapshot'])
       const failed = await store.run(['merge', 'feature'])
-      expect(failed).toMatchObject({ status: 1, stdout: '', stderr: [...CONFLICTS, STOPPED, ''].join('\n') })
+      expect(failed).toMatchObject({ status: 1, stdout: '', stderr: [CONFLICTS[0], MARKED.trimEnd(), CONFLICTS[1], STOPPED, ''].join('\n') })
       expect(await store.ok(['snapshot'])).toBe(before)
       const asJson = await store.run(['--json', 'merge', 'feature'])
       expect(asJson.status).toBe(1)
@@ -108,7 +110,7 @@ describe.each(['level', 'git'] as const)('irmin merge on a %s store', backend =>
         error: STOPPED,
         code: 'ECONFLICT',
         conflicts: [
-          { path: 'x', kind: 'content', reason: 'both sides changed the value differently', base: 'base', ours: 'ours', theirs: 'theirs' },
+          { path: 'x', kind: 'content', reason: 'both sides changed the same lines', base: 'base', ours: 'ours', theirs: 'theirs', marked: MARKED },
           { path: 'z', kind: 'delete-modify', reason: 'deleted by ours, changed by the other side', base: 'base', theirs: 'changed' },
         ],
       })
@@ -116,7 +118,7 @@ describe.each(['level', 'git'] as const)('irmin merge on a %s store', backend =>
     })
 
     it('--conflicts ours, theirs and keep-both resolve them, and say how', async () => {
-      for (const how of ['ours', 'theirs', 'keep-both']) await store.ok(['branch', 'create', how])
+      for (const how of ['ours', 'theirs', 'keep-both', 'base']) await store.ok(['branch', 'create', how])
       const resolved = (how: string) => CONFLICTS.map(line => `resolved ${line} as ${how}\n`).join('')
       const ours = await store.run(['merge', 'feature', '--into', 'ours', '--conflicts', 'ours'])
       expect(ours).toMatchObject({ status: 0, stdout: expect.stringMatching(/^merged feature into ours: [0-9a-f]{40}\n$/), stderr: resolved('ours') })
@@ -126,7 +128,9 @@ describe.each(['level', 'git'] as const)('irmin merge on a %s store', backend =>
       const both = await store.json(['merge', 'feature', '--into', 'keep-both', '--conflicts', 'keep-both'])
       expect(both.conflicts.map((c: { path: string }) => c.path)).toEqual(['x', 'z'])
       expect(await store.ok(['--branch', 'keep-both', 'tree'])).toBe('x .......... ours\nx~theirs ... theirs\ny .......... theirs\nz .......... changed\n')
-      expect(await store.run(['merge', 'feature', '--conflicts', 'maybe'])).toMatchObject({ status: 2, stderr: '--conflicts takes fail, ours, theirs or keep-both, not "maybe"\n' })
+      expect(await store.run(['merge', 'feature', '--into', 'base', '--conflicts', 'base'])).toMatchObject({ status: 0, stderr: resolved('base') })
+      expect(await store.ok(['--branch', 'base', 'tree'])).toBe('x ... base\ny ... theirs\nz ... base\n')
+      expect(await store.run(['merge', 'feature', '--conflicts', 'maybe'])).toMatchObject({ status: 2, stderr: '--conflicts takes fail, ours, theirs, base or keep-both, not "maybe"\n' })
     })
   })
 })
@@ -142,9 +146,9 @@ describe('merges use the merge rule of --contents', () => {
     return store
   }
 
-  it('counter: concurrent increments add up (as bytes they conflict)', async () => {
+  it('counter: concurrent increments add up (the recorded type: as bytes they would conflict)', async () => {
     const store = await bothChanged('counter', '5', '7', '8')
-    expect(await store.run(['merge', 'other'])).toMatchObject({ status: 1, stderr: expect.stringContaining('conflict: key (content: ') })
+    expect(await store.run(['--contents', 'bytes', 'merge', 'other'])).toMatchObject({ status: 2, stderr: expect.stringContaining('key holds counter contents') })
     expect(await store.ok(['--contents', 'counter', 'merge', 'other'])).toMatch(/^merged other into main: /)
     expect(await store.ok(['--contents', 'counter', 'get', 'key'])).toBe('10\n')
     expect(await store.json(['--contents', 'counter', 'get', 'key'])).toEqual({ path: 'key', value: 10 })
@@ -159,8 +163,8 @@ describe('merges use the merge rule of --contents', () => {
 
   it('json: objects merge key by key; the same key changed differently conflicts, with values as JSON', async () => {
     const store = await bothChanged('json', '{"a": 1, "b": 2}', '{"a": 10, "b": 2}', '{"a": 1, "b": 20, "c": 3}')
-    expect((await store.run(['merge', 'other'])).status).toBe(1)
-    await store.ok(['--contents', 'json', 'merge', 'other'])
+    // The type recorded when the values were written decides, without --contents.
+    await store.ok(['merge', 'other'])
     expect(await store.ok(['--contents', 'json', 'get', 'key'])).toBe('{"a":10,"b":20,"c":3}\n')
     await store.ok(['--branch', 'other', 'merge', 'main'])
     await store.ok(['--contents', 'json', 'set', 'key', '{"a": 11, "b": 20, "c": 3}'])
@@ -168,7 +172,15 @@ describe('merges use the merge rule of --contents', () => {
     const failed = await store.run(['--json', '--contents', 'json', 'merge', 'other'])
     expect(failed.status).toBe(1)
     expect(JSON.parse(failed.stderr).conflicts).toEqual([
-      { path: 'key', kind: 'content', reason: '"a": both sides changed the value differently', base: { a: 10, b: 20, c: 3 }, ours: { a: 11, b: 20, c: 3 }, theirs: { a: 12, b: 20, c: 3 } },
+      {
+        path: 'key',
+        kind: 'content',
+        reason: '"a": both sides changed the value differently',
+        base: { a: 10, b: 20, c: 3 },
+        ours: { a: 11, b: 20, c: 3 },
+        theirs: { a: 12, b: 20, c: 3 },
+        marked: '<<<<<<< main\n{"a":11,"b":20,"c":3}\n||||||| base\n{"a":10,"b":20,"c":3}\n=======\n{"a":12,"b":20,"c":3}\n>>>>>>> other\n',
+      },
     ])
   })
 

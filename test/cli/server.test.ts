@@ -229,11 +229,12 @@ describe('serve and other processes', () => {
     expect(JSON.parse(readFileSync(join(root, 'serve.json'), 'utf8'))).toEqual({ pid: server.child.pid, url })
   })
 
-  it('a command on the store it holds fails at once, naming the server', async () => {
+  it('a command that needs the store it holds (gc) fails at once, naming the server; reads go through it', async () => {
     const started = Date.now()
-    const result = await irmin(['--root', root, 'get', 'README.md'])
-    expect(result).toMatchObject({ status: 1, stdout: '', stderr: `store ${root} is in use by irmin serve (pid ${server.child.pid}, ${url}): stop it, or read through its API\n` })
+    const result = await irmin(['--root', root, 'gc'])
+    expect(result).toMatchObject({ status: 1, stdout: '', stderr: `store ${root} is in use by irmin serve (pid ${server.child.pid}, ${url}): stop it, or work through it (reads, set and remove do)\n` })
     expect(Date.now() - started).toBeLessThan(2500)
+    expect((await irmin(['--root', root, 'list'])).status).toBe(0)
   })
 
   it('a second server on the same port fails with one line', async () => {
