@@ -17,6 +17,7 @@ const SUITES: Record<string, () => Promise<{ run(report: Report): Promise<void> 
   nfs: () => import('./suites/nfs.js'),
   'git-protocol': () => import('./suites/git-protocol.js'),
   'git-protocol-client': () => import('./suites/git-protocol-client.js'),
+  'git-pack-read': () => import('./suites/git-pack-read.js'),
 }
 
 const wanted = process.argv.slice(2)

@@ -27,13 +27,18 @@ export class PackReader {
 
   /** The framed object at index `position` of `pack`; `id` is the object's id, for errors. */
   read(pack: PackFile, position: number, id: string): Uint8Array {
+    // Resolved already, as the base of another object read before it.
+    const resolved = this.bases.get(pack.serial, pack.index.offsetAt(position))
+    if (resolved !== undefined) return resolved.framed
     let entry = pack.entryAt(position, id)
     const deltas: PackEntry[] = []
     let base: ResolvedObject | undefined
     while (base === undefined) {
       if (!isDelta(entry.type)) {
         base = this.inflateObject(pack, entry, id)
-        if (deltas.length > 0) this.bases.set(pack.serial, entry.offset, base)
+        // Cached even when it is the object asked for: in pack order, the entries after a base
+        // are often deltas against it (git writes a base shortly before the deltas made from it).
+        this.bases.set(pack.serial, entry.offset, base)
         break
       }
       deltas.push(entry)
@@ -50,7 +55,7 @@ export class PackReader {
     }
     for (let i = deltas.length - 1; i >= 0; i--) {
       base = this.applyDelta(pack, deltas[i], base, id)
-      if (i > 0) this.bases.set(pack.serial, deltas[i].offset, base)
+      this.bases.set(pack.serial, deltas[i].offset, base)
     }
     return base.framed
   }
