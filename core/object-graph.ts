@@ -144,6 +144,14 @@ export function connectivity(graph: ObjectGraph, heads: readonly string[], shall
     else visit(n, -1)
   }
   const { kinds, links } = graph
+  // Tags first, down their chains (the stack grows as they are followed): what a tag names is a
+  // head, so an absent commit a tag names is missing even when a child names it as its parent.
+  for (let k = 0; k < stack.length; k++) {
+    const n = stack[k]
+    if (kinds[n] !== TAG) continue
+    const start = graph.start(n)
+    for (let i = start; i < start + graph.count(n); i++) visit(links[i], -1)
+  }
   while (stack.length > 0) {
     const n = stack.pop()!
     result.reached++
@@ -153,7 +161,7 @@ export function connectivity(graph: ObjectGraph, heads: readonly string[], shall
     if (kind === COMMIT) {
       visit(links[start], -1)
       if (!ends.has(n)) for (let i = start + 1; i < end; i++) visit(links[i], n)
-    } else {
+    } else if (kind === TREE) {
       for (let i = start; i < end; i++) visit(links[i], -1)
     }
   }
