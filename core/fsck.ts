@@ -1,8 +1,14 @@
 /**
  * `fsck`: every object hash-checks and parses as its type; every ref names an object that is
  * present, a branch (`refs/heads/…`) a commit; every object reachable from a ref is present,
- * annotated tags followed (a tag naming a missing object is damage, as a ref naming one is). Parents missing where the recorded
- * history boundary says history ends (a GC window, a shallow clone) are not damage.
+ * annotated tags followed (a tag naming a missing object is damage, as a ref naming one is).
+ * Parents missing where the recorded history boundary says history ends (a GC window, a shallow
+ * clone) are not damage.
+ *
+ * One pass reads every object, in the order the backend lists them (pack order on the git
+ * backend, so delta chains resolve from cached bases), checks it and records what it links to
+ * (object-graph.ts); connectivity is then worked out from those links without reading anything
+ * again. Memory: the graph's ~80 bytes per object and 4 per link, plus one batch of objects.
  */
 import { Dir } from './dir.js'
 import { CorruptObjectError, IrminError } from './errors.js'

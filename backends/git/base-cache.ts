@@ -48,9 +48,11 @@ export class BaseCache {
     if (this.bytes > this.budget) this.evict()
   }
 
+  /** Down to 7/8 of the budget, so that reading on (every read adds an entry) evicts in batches. */
   private evict(): void {
+    const target = this.budget - this.budget / 8
     for (const [oldest, entry] of this.entries) {
-      if (this.bytes <= this.budget) break
+      if (this.bytes <= target) break
       this.entries.delete(oldest)
       this.bytes -= entry.value.framed.length
     }
