@@ -19,6 +19,7 @@ const SUITES: Record<string, () => Promise<{ run(report: Report): Promise<void> 
   'git-protocol': () => import('./suites/git-protocol.js'),
   'git-protocol-client': () => import('./suites/git-protocol-client.js'),
   cli: () => import('./suites/cli.js'),
+  'git-pack-read': () => import('./suites/git-pack-read.js'),
 }
 
 const wanted = process.argv.slice(2)

@@ -99,6 +99,27 @@ export class IdTable {
     return true
   }
 
+  /** `get` for an id given as 20 raw bytes at `offset`. */
+  getRaw(bytes: Uint8Array, offset: number): number | undefined {
+    const key = this.key
+    for (let i = 0; i < 20; i++) key[i] = bytes[offset + i]
+    const slot = this.find()
+    return slot >= 0 ? (this.values?.[slot] ?? 1) : undefined
+  }
+
+  /** `set` for an id given as 20 raw bytes at `offset`; returns whether the id is new. */
+  setRaw(bytes: Uint8Array, offset: number, value: number): boolean {
+    const key = this.key
+    for (let i = 0; i < 20; i++) key[i] = bytes[offset + i]
+    const slot = this.find()
+    if (slot >= 0) {
+      this.store(slot, value)
+      return false
+    }
+    this.insert(-slot - 1, value)
+    return true
+  }
+
   get(id: string): number | undefined {
     writeHex(id, this.key, 0)
     const slot = this.find()

@@ -51,11 +51,11 @@ export function applyDelta(id: string, base: Uint8Array, delta: Uint8Array, size
       if (size === 0) size = 0x10000
       if (p > delta.length) throw new CorruptObjectError(id, 'truncated delta copy instruction')
       if (offset + size > base.length || q + size > end) throw new CorruptObjectError(id, 'delta copies outside its base or result')
-      out.set(base.subarray(offset, offset + size), q)
+      copy(base, offset, size, out, q)
       q += size
     } else if (op !== 0) {
       if (p + op > delta.length || q + op > end) throw new CorruptObjectError(id, 'delta inserts past its end')
-      out.set(delta.subarray(p, p + op), q)
+      copy(delta, p, op, out, q)
       q += op
       p += op
     } else {
@@ -63,4 +63,10 @@ export function applyDelta(id: string, base: Uint8Array, delta: Uint8Array, size
     }
   }
   if (q !== end) throw new CorruptObjectError(id, `delta produced ${q - at} bytes, expected ${sizes.resultSize}`)
+}
+
+/** Copies `size` bytes of `from` at `start` to `out` at `at`; short copies byte by byte, which beats `set` (and its `subarray`) below ~64 bytes. */
+function copy(from: Uint8Array, start: number, size: number, out: Uint8Array, at: number): void {
+  if (size >= 64) out.set(from.subarray(start, start + size), at)
+  else for (let i = 0; i < size; i++) out[at + i] = from[start + i]
 }

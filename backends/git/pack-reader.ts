@@ -7,7 +7,7 @@
 import { constants } from 'node:buffer'
 import { CorruptObjectError } from '../../core/errors.js'
 import { headerLength, writeHeader } from '../../core/objects/frame.js'
-import { BaseCache, type ResolvedObject } from './base-cache.js'
+import type { BaseCache, ResolvedObject } from './base-cache.js'
 import { applyDelta, readDeltaSizes } from './delta.js'
 import type { PackEntry, PackFile } from './pack-file.js'
 import { OBJ_REF_DELTA, isDelta, typeName } from './pack-format.js'
@@ -16,19 +16,29 @@ import { inflateInto } from './zlib.js'
 
 /** Longer chains than this are corrupt (git's deepest, `--depth=4095`, is far below). */
 const MAX_CHAIN = 10_000
+/** Larger deltas get a buffer of their own, so the reused one stays small between reads. */
+const SCRATCH_MAX = 1024 * 1024
 
 export class PackReader {
+  /** Inflated deltas up to `SCRATCH_MAX` bytes, reused: a delta is needed only while it is applied. */
+  private scratch = new Uint8Array(64 * 1024)
+
   constructor(private readonly bases: BaseCache) {}
 
   /** The framed object at index `position` of `pack`; `id` is the object's id, for errors. */
   read(pack: PackFile, position: number, id: string): Uint8Array {
+    // Resolved already, as the base of another object read before it.
+    const resolved = this.bases.get(pack.serial, pack.index.offsetAt(position))
+    if (resolved !== undefined) return resolved.framed
     let entry = pack.entryAt(position, id)
     const deltas: PackEntry[] = []
     let base: ResolvedObject | undefined
     while (base === undefined) {
       if (!isDelta(entry.type)) {
         base = this.inflateObject(pack, entry, id)
-        if (deltas.length > 0) this.bases.set(BaseCache.key(pack.serial, entry.offset), base)
+        // Cached even when it is the object asked for: in pack order, the entries after a base
+        // are often deltas against it (git writes a base shortly before the deltas made from it).
+        this.bases.set(pack.serial, entry.offset, base)
         break
       }
       deltas.push(entry)
@@ -40,12 +50,12 @@ export class PackReader {
         if (basePosition < 0) throw new CorruptObjectError(id, `${pack.name}.pack: delta base ${entry.baseId} is not in the pack`)
         baseOffset = pack.index.offsetAt(basePosition)
       }
-      base = this.bases.get(BaseCache.key(pack.serial, baseOffset))
+      base = this.bases.get(pack.serial, baseOffset)
       if (base === undefined) entry = basePosition >= 0 ? pack.entryAt(basePosition, id) : pack.entryAtOffset(baseOffset, id)
     }
     for (let i = deltas.length - 1; i >= 0; i--) {
       base = this.applyDelta(pack, deltas[i], base, id)
-      if (i > 0) this.bases.set(BaseCache.key(pack.serial, deltas[i].offset), base)
+      this.bases.set(pack.serial, deltas[i].offset, base)
     }
     return base.framed
   }
@@ -60,7 +70,8 @@ export class PackReader {
 
   private applyDelta(pack: PackFile, entry: PackEntry, base: ResolvedObject, id: string): ResolvedObject {
     checkSize(id, entry.size)
-    const delta = new Uint8Array(entry.size)
+    if (this.scratch.length < entry.size && entry.size <= SCRATCH_MAX) this.scratch = new Uint8Array(entry.size)
+    const delta = entry.size > SCRATCH_MAX ? new Uint8Array(entry.size) : this.scratch.subarray(0, entry.size)
     inflateInto(id, where(pack, entry), entry.bytes.subarray(entry.dataStart), delta, 0, entry.size)
     const sizes = readDeltaSizes(id, delta)
     const { framed, bodyStart } = allocateFramed(id, base.type, sizes.resultSize)
