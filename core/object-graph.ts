@@ -132,11 +132,13 @@ export function connectivity(graph: ObjectGraph, heads: readonly string[], shall
   const stack: number[] = []
   const boundary = new Set<number>()
   const visit = (n: number, child: number) => {
+    // Every child of an absent parent is a boundary, however many there are and whichever the
+    // walk meets first (a merge and a branch may share the lost parent).
+    if (child >= 0 && graph.kinds[n] === ABSENT) boundary.add(child)
     if (seen[n]) return
     seen[n] = 1
     if (graph.kinds[n] !== ABSENT) stack.push(n)
-    else if (child >= 0) boundary.add(child)
-    else result.missing.push(graph.id(n))
+    else if (child < 0) result.missing.push(graph.id(n))
   }
   for (const id of heads) {
     const n = graph.find(id)

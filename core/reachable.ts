@@ -52,22 +52,43 @@ export async function reachable(objects: ObjectStore, heads: readonly string[], 
   const trees: string[] = []
   const blobs: string[] = []
   await peel(objects, heads.filter(mark), mark, result, options, { commits, trees, blobs })
+  // Every child of an absent parent is a boundary, whichever reached it first: children met
+  // after a parent was queued wait for its load here; absent commits are remembered.
+  const boundary = new Set<string>()
+  const laterChildren = new Map<string, string[]>()
+  // Absent heads and tagged objects are missing; a commit naming one as its parent is a boundary too.
+  const absent = new Set<string>(result.missing)
+  /** Commits queued (marked) and not loaded yet. */
+  const queued = new Set(commits.map(c => c.id))
   while (commits.length > 0) {
     const batch = commits.splice(0, BATCH)
     const loaded = await Promise.all(batch.map(c => loadIfPresent(objects, c.id, COMMIT)))
     loaded.forEach((commit, i) => {
       const { id, child } = batch[i]
+      queued.delete(id)
+      const waiting = laterChildren.get(id)
+      laterChildren.delete(id)
       if (commit === undefined) {
         if (child === undefined) result.missing.push(id)
-        else if (!result.boundary.includes(child)) result.boundary.push(child)
+        else boundary.add(child)
+        absent.add(id)
+        for (const other of waiting ?? []) boundary.add(other)
         return
       }
       result.commits++
       options.onObject?.(id, 'commit')
       if (mark(commit.tree)) trees.push(commit.tree)
-      if (!options.shallow?.has(id)) for (const parent of commit.parents) if (mark(parent)) commits.push({ id: parent, child: id })
+      if (options.shallow?.has(id)) return
+      for (const parent of commit.parents) {
+        if (mark(parent)) {
+          commits.push({ id: parent, child: id })
+          queued.add(parent)
+        } else if (absent.has(parent)) boundary.add(id)
+        else if (queued.has(parent)) laterChildren.set(parent, [...(laterChildren.get(parent) ?? []), id])
+      }
     })
   }
+  result.boundary.push(...boundary)
   while (trees.length > 0) {
     const batch = trees.splice(0, BATCH)
     const loaded = await Promise.all(batch.map(id => loadIfPresent(objects, id, DIR)))

@@ -93,7 +93,7 @@ describe('import beside other writers and gc', () => {
     ])
     const imported = await store.run(['import', source, '--prefix', 'imported'])
     expect(imported.status).toBe(0)
-    for (const result of await others) expect(result.status).toBe(0)
+    for (const result of await others) expect(result.status, result.stderr).toBe(0)
     expect(await store.ok(['list'])).toBe('base\nimported/\nother/\n')
     expect((await store.ok(['list', 'other'])).trim().split('\n')).toHaveLength(6)
     expect((await store.json(['tree', 'imported'])).length).toBe(300)
