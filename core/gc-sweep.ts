@@ -1,7 +1,8 @@
 /**
  * Garbage collection's sweep: lists every object, and deletes, a batch at a time, those that are
  * not alive (marked — young objects and what they reach included, see core/gc.ts — or written
- * during the collection). Each batch is decided and deleted inside the coordinator's deletion section: no put
+ * during the collection) and not young now: objects another process wrote after the marking
+ * listed the store are protected by the backend's grace period alone. Each batch is decided and deleted inside the coordinator's deletion section: no put
  * runs meanwhile, the collection takes its last look at refs, pins and roots inside it, and a
  * put arriving meanwhile waits and lands after the deletion (core/gc.ts, rules 3 and 5).
  */
@@ -15,6 +16,8 @@ export interface Sweep {
   alive(id: string): boolean
   /** The last look before a batch of deletions: marks what refs, pins and roots reach now. */
   catchUp(): Promise<void>
+  /** Which of `ids` the backend's grace period keeps now (see `Retained.young`). */
+  young?(ids: readonly string[]): boolean[]
   onProgress?(done: number): void
 }
 
@@ -23,6 +26,8 @@ export interface SweepReport {
   kept: number
   removed: number
   bytesFreed: number
+  /** Garbage kept at the sweep because it is younger than the grace period. */
+  keptYoung: number
 }
 
 const BATCH = 1024
@@ -33,12 +38,19 @@ export async function sweep(plan: Sweep): Promise<SweepReport> {
   let scanned = 0
   let removed = 0
   let bytesFreed = 0
+  let keptYoung = 0
   let garbage: Array<[string, number | undefined]> = []
   // One batch of deletions runs while the listing goes on.
   let deleting: Promise<void> = Promise.resolve()
   const flush = async () => {
-    const pending = garbage
+    let pending = garbage
     garbage = []
+    if (plan.young && pending.length > 0) {
+      const young = plan.young(pending.map(([id]) => id))
+      const old = pending.filter((_, i) => !young[i])
+      keptYoung += pending.length - old.length
+      pending = old
+    }
     const sizes = await sizesOf(backend, pending)
     await deleting
     deleting = coordinator.deleting(async () => {
@@ -67,7 +79,7 @@ export async function sweep(plan: Sweep): Promise<SweepReport> {
   }
   await deleting
   plan.onProgress?.(scanned)
-  return { scanned, kept: scanned - removed, removed, bytesFreed }
+  return { scanned, kept: scanned - removed, removed, bytesFreed, keptYoung }
 }
 
 /** Sizes the listing did not give, read from the objects themselves. */

@@ -80,8 +80,6 @@ export interface GcProgress {
 }
 
 export interface GcReport extends SweepReport {
-  /** Garbage kept because it is younger than the grace period, or reached from such (see `markFromYoung`). */
-  keptYoung: number
   durationMs: number
   /** Commits whose parents are now gone: where history ends. */
   boundary: string[]
@@ -159,6 +157,8 @@ class Collection {
         coordinator: this.coordinator,
         alive: id => this.marked.has(id) || this.journal.written.has(id),
         catchUp: () => this.catchUp(),
+        // Objects written by other processes after the youth pass listed the store.
+        young: this.retained && ((ids: readonly string[]) => this.retained!.young(ids)),
         onProgress: done => this.options.onProgress?.({ phase: 'sweep', done }),
       }),
     )
@@ -169,7 +169,7 @@ class Collection {
     const recorded = new Set([...still, ...boundary])
     const late = this.boundary().filter(id => !recorded.has(id))
     if (late.length > 0) await writeShallow(this.store, [...recorded, ...late])
-    return { ...report, keptYoung, boundary: [...recorded, ...late].sort(), durationMs: Date.now() - this.started }
+    return { ...report, keptYoung: report.keptYoung + keptYoung, boundary: [...recorded, ...late].sort(), durationMs: Date.now() - this.started }
   }
 
   /**
@@ -178,6 +178,9 @@ class Collection {
    * names stays too. Keeping young objects one by one would keep a young commit whose older tree
    * goes, and a later branch created at that commit (it reads as present) would name a hole.
    * One pass over the id listing, before any deletion; returns how many objects youth kept.
+   * Objects that appear after this pass (another process writing meanwhile) are young when the
+   * sweep meets them, and it keeps them one by one (`Sweep.young`): their closure is whatever
+   * their writer kept, as for git.
    */
   private async markFromYoung(): Promise<number> {
     const retained = this.retained
