@@ -7,11 +7,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Level } from 'level'
-import { Contents, openLevelBackend, Repo, type Backend } from '../../index.js'
+import { Contents, openLevelBackend, Repo } from '../../index.js'
 import { isolated } from '../isolate.js'
 import { type Report, time } from '../report.js'
-import { keyPath, KEYS_PER_COMMIT, writeWorkload } from '../workload.js'
+import { KEYS_PER_COMMIT, writeWorkload } from '../workload.js'
 import { bareMinimum } from './core.js'
+import { engineColdReads } from '../cold-reads.js'
 
 const SUITE = 'level'
 const TOTAL = 100_000
@@ -71,24 +72,7 @@ export async function settle(location: string): Promise<null> {
 
 /** Cold reads: a fresh process opens the store and reads random keys; returns the object ids it fetched. */
 export async function measureEngineColdReads(location: string): Promise<{ seconds: number; fetched: string[] }> {
-  const inner = await openLevelBackend(location)
-  const fetched: string[] = []
-  const backend: Backend = Object.assign(Object.create(Object.getPrototypeOf(inner)), inner, {
-    getObjects: (ids: readonly string[]) => {
-      fetched.push(...ids)
-      return inner.getObjects(ids)
-    },
-  })
-  const repo = await Repo.open({ backend, contents: Contents.bytes })
-  const main = repo.branch('main')
-  let seed = 777
-  const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % TOTAL
-  const keys = Array.from({ length: READS }, random)
-  const seconds = await time(async () => {
-    for (const k of keys) await main.get(keyPath(k))
-  })
-  await repo.close()
-  return { seconds, fetched }
+  return engineColdReads(await openLevelBackend(location), TOTAL, READS)
 }
 
 /** The peer: awaited `db.get` of the same objects, in the same order, on the same directory. */

@@ -12,12 +12,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
-import { type Backend, Contents, openPostgresBackend, Repo } from '../../index.js'
+import { Contents, openPostgresBackend, Repo } from '../../index.js'
 import { PostgresCluster } from '../../tools/postgres-cluster.js'
 import { isolated } from '../isolate.js'
 import { type Report, time } from '../report.js'
-import { keyPath, KEYS_PER_COMMIT, writeWorkload } from '../workload.js'
+import { KEYS_PER_COMMIT, writeWorkload } from '../workload.js'
 import { bareMinimum } from './core.js'
+import { engineColdReads } from '../cold-reads.js'
 
 const SUITE = 'postgres'
 const TOTAL = 100_000
@@ -60,24 +61,7 @@ export async function measureRawWrite(url: string): Promise<{ seconds: number }>
 
 /** Cold reads in a fresh process: random keys through the engine; returns the ids it fetched. */
 export async function measureEngineColdReads(url: string): Promise<{ seconds: number; fetched: string[] }> {
-  const inner = await openPostgresBackend(url)
-  const fetched: string[] = []
-  const backend: Backend = Object.assign(Object.create(Object.getPrototypeOf(inner)), inner, {
-    getObjects: (ids: readonly string[]) => {
-      fetched.push(...ids)
-      return inner.getObjects(ids)
-    },
-  })
-  const repo = await Repo.open({ backend, contents: Contents.bytes })
-  const main = repo.branch('main')
-  let seed = 777
-  const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % TOTAL
-  const keys = Array.from({ length: READS }, random)
-  const seconds = await time(async () => {
-    for (const k of keys) await main.get(keyPath(k))
-  })
-  await repo.close()
-  return { seconds, fetched }
+  return engineColdReads(await openPostgresBackend(url), TOTAL, READS)
 }
 
 /** The peer: awaited single-row SELECTs (a prepared statement) of the same objects, in the same order. */
