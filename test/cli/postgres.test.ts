@@ -126,7 +126,9 @@ describe('irmin on PostgreSQL', () => {
 
 describe('irmin serve when its database goes away', () => {
   it('answers 503 with the typed error while the database is down, and serves again once it is back', async () => {
-    const cluster = await PostgresCluster.start({ durable: false })
+    // Durable: the crash below must not take the acknowledged write with it (without
+    // synchronous_commit a commit made just before the crash can be lost, as it was once here).
+    const cluster = await PostgresCluster.start()
     try {
       const root = join(dir, 'outage')
       await ok(['--root', root, 'init', '--backend', 'postgres', '--url', cluster.createDatabase('outage')])
