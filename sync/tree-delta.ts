@@ -10,7 +10,7 @@
  * - `0x02` INSERT: the next `n` bytes of the delta are entries (`"<mode> <name>\0" + 20-byte id`).
  */
 import { MalformedStreamError } from './errors.js'
-import { compareEntries, sameEntry, type ScannedTree, scanTree } from './tree-entries.js'
+import { compareEntries, sameEntry, scanTree } from './tree-entries.js'
 
 const COPY = 0x00
 const SKIP = 0x01

@@ -19,11 +19,6 @@ async function ok(args: string[]): Promise<string> {
   return result.stdout
 }
 
-/** Every path under the root of `root`'s main branch with its value. */
-async function contents(root: string): Promise<string[]> {
-  const listing = JSON.parse(await ok(['--root', root, '--json', 'tree'])) as unknown
-  return JSON.stringify(listing).split('},').sort()
-}
 
 beforeAll(async () => {
   await ensureBuilt()
