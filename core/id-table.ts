@@ -111,13 +111,7 @@ export class IdTable {
   setRaw(bytes: Uint8Array, offset: number, value: number): boolean {
     const key = this.key
     for (let i = 0; i < 20; i++) key[i] = bytes[offset + i]
-    const slot = this.find()
-    if (slot >= 0) {
-      this.store(slot, value)
-      return false
-    }
-    this.insert(-slot - 1, value)
-    return true
+    return this.setKey(value)
   }
 
   get(id: string): number | undefined {
@@ -134,6 +128,11 @@ export class IdTable {
   /** Sets `id` to `value`; returns whether the id is new. */
   set(id: string, value: number): boolean {
     writeHex(id, this.key, 0)
+    return this.setKey(value)
+  }
+
+  /** `set` for the id in `this.key`. */
+  private setKey(value: number): boolean {
     const slot = this.find()
     if (slot >= 0) {
       this.store(slot, value)

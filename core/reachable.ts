@@ -84,7 +84,11 @@ export async function reachable(objects: ObjectStore, heads: readonly string[], 
           commits.push({ id: parent, child: id })
           queued.add(parent)
         } else if (absent.has(parent)) boundary.add(id)
-        else if (queued.has(parent)) laterChildren.set(parent, [...(laterChildren.get(parent) ?? []), id])
+        else if (queued.has(parent)) {
+          const waiting = laterChildren.get(parent)
+          if (waiting) waiting.push(id)
+          else laterChildren.set(parent, [id])
+        }
       }
     })
   }
