@@ -20,6 +20,7 @@ const SUITES: Record<string, () => Promise<{ run(report: Report): Promise<void> 
   'git-protocol-client': () => import('./suites/git-protocol-client.js'),
   cli: () => import('./suites/cli.js'),
   'git-pack-read': () => import('./suites/git-pack-read.js'),
+  comments: () => import('./suites/comments.js'),
 }
 
 const wanted = process.argv.slice(2)

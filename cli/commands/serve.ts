@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs'
 import { basename } from 'node:path'
-import { Contents, openMemoryBackend, Repo } from '../../index.js'
+import { type Contents as Codec, openMemoryBackend, Repo } from '../../index.js'
 import type { ApiInfo } from '../../web/inspector/api-types.js'
 import { integerOption } from '../args.js'
 import { booleanOption, type Command, type GlobalOptions, stringOption } from '../command.js'
@@ -8,7 +8,9 @@ import { NoStoreError, UsageError } from '../errors.js'
 import { onInterrupt } from '../interrupt.js'
 import { seedExample } from '../seed.js'
 import { isLoopback } from '../server/host-guard.js'
+import { servedContents } from '../server/served-contents.js'
 import { startServer } from '../server/http.js'
+import { recordContentsType } from '../store/contents-types.js'
 import { locateStore } from '../store/locate.js'
 import { createStore, openStore } from '../store/open.js'
 import { removeServerNote, writeServerNote } from '../store/server-note.js'
@@ -77,7 +79,7 @@ export const serve: Command = {
       }
     } finally {
       interrupt.dispose()
-      await served.repo.close()
+      await served.close()
     }
   },
 }
@@ -89,6 +91,9 @@ function tokenOption(ctx: Parameters<Command['run']>[0], name: string): string |
   return value
 }
 
+/** Where the comments book (web/comments/comment-store.ts) keeps its threads, on branch main. */
+const COMMENTS_ROOT = 'comments'
+
 interface Served {
   repo: Repo<Uint8Array>
   info: ApiInfo
@@ -96,11 +101,22 @@ interface Served {
   root: string | null
   /** Whether the example history was written just now. */
   created: boolean
+  close(): Promise<void>
 }
 
 async function openServed(globals: GlobalOptions, example: boolean, readOnly: boolean): Promise<Served> {
+  const { contents, follow } = servedContents()
+  const served = await openOrCreate(globals, example, readOnly, contents)
+  // The comments book (/comments/) keeps its threads under `comments/` as logs: recorded, a push
+  // that asks the server to merge takes both readers' entries instead of conflicting.
+  if (!readOnly) await recordContentsType(served.repo, [COMMENTS_ROOT], 'log')
+  const unfollow = await follow(served.repo)
+  return { ...served, close: () => (unfollow(), served.repo.close()) }
+}
+
+async function openOrCreate(globals: GlobalOptions, example: boolean, readOnly: boolean, contents: Codec<Uint8Array>): Promise<Omit<Served, 'close'>> {
   if (globals.backend === 'memory') {
-    const repo = await Repo.open({ backend: openMemoryBackend(), contents: Contents.bytes })
+    const repo = await Repo.open({ backend: openMemoryBackend(), contents })
     if (example) await seedExample(repo)
     return { repo, info: { backend: 'memory', name: null }, root: null, created: example }
   }
@@ -108,10 +124,10 @@ async function openServed(globals: GlobalOptions, example: boolean, readOnly: bo
   if (locateStore(root) === 'none') {
     if (!example) throw new NoStoreError(root)
     mkdirSync(root, { recursive: true })
-    const store = await createStore(root, globals.backend ?? 'level')
+    const store = await createStore(root, globals.backend ?? 'level', { contents })
     await seedExample(store.repo)
     return { repo: store.repo, info: { backend: store.backend, name: basename(root) }, root, created: true }
   }
-  const store = await openStore(globals, undefined, undefined, { readOnly })
+  const store = await openStore(globals, contents, undefined, { readOnly })
   return { repo: store.repo, info: { backend: store.backend, name: basename(root) }, root, created: false }
 }

@@ -36,12 +36,17 @@ export function contentsFor(globals: GlobalOptions, types: ContentsTypes, path: 
 /** Records --contents for the top-level names of `paths` that have no type yet (a given, non-string --contents only). */
 export async function recordContentsTypes(repo: Repo<Uint8Array>, globals: GlobalOptions, paths: readonly Path[]): Promise<void> {
   if (!globals.contentsGiven || globals.contents === 'string') return
+  await recordContentsType(repo, paths.map(path => path[0]), globals.contents)
+}
+
+/** Records `kind` for those of the top-level `names` that have no type yet. */
+export async function recordContentsType(repo: Repo<Uint8Array>, names: readonly string[], kind: ContentsName): Promise<void> {
   for (;;) {
     const before = await repo.backend.getRef(CONTENTS_TYPES_REF)
     const types = await readContentsTypes(repo)
-    const fresh = paths.map(path => path[0]).filter(step => types[step] === undefined)
+    const fresh = names.filter(step => types[step] === undefined)
     if (fresh.length === 0) return
-    for (const step of fresh) types[step] = globals.contents
+    for (const step of fresh) types[step] = kind
     const sorted = Object.fromEntries(Object.entries(types).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
     const framed = frameObject('blob', new TextEncoder().encode(JSON.stringify(sorted)))
     const id = repo.objects.hash(framed)

@@ -62,9 +62,9 @@ const same: Wrap = opened => opened
  * Opens the store at `root` as `backend`, creating it when it is not there; `lazy`: on a lazy
  * backend from the start (a lazy clone, before its remote is remembered); `wrap`: a layer over it.
  */
-export async function createStore(root: string, backend: StoredBackend, options: { lazy?: boolean; wrap?: Wrap } = {}): Promise<OpenStore> {
+export async function createStore(root: string, backend: StoredBackend, options: { lazy?: boolean; wrap?: Wrap; contents?: Codec<Uint8Array> } = {}): Promise<OpenStore> {
   const opened = (options.wrap ?? same)(await openBackend(root, backend, true), backend)
-  return openAs(root, backend, options.lazy ? lazyBackend(opened, { token: promisorToken() }) : opened)
+  return openAs(root, backend, options.lazy ? lazyBackend(opened, { token: promisorToken() }) : opened, options.contents)
 }
 
 /** One attempt: the LevelDB store, or undefined while another process holds it. */

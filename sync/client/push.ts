@@ -63,7 +63,10 @@ export async function push(repo: AnyRepo, remoteOrUrl: string, branch: string, o
   const sent = { objects: 0, bytes: 0 }
   for (let attempt = 0; ; attempt++) {
     try {
-      const result = await attemptPush(repo, transport, ref, head, options, sent)
+      // What the remote branch was when last heard from narrows the listing; after a failed
+      // attempt (its history may be gone from the remote) only the remote's refs do.
+      const tracked = attempt === 0 ? await repo.backend.getRef(trackingRef(remote.name, target)) : undefined
+      const result = await attemptPush(repo, transport, ref, head, options, sent, tracked)
       // The tracking ref follows the remote branch. When that is not our head (a merge made there,
       // or a merge push finding the remote already ahead), its commit is fetched first: a ref
       // never names what this store lacks.
@@ -80,7 +83,7 @@ export async function push(repo: AnyRepo, remoteOrUrl: string, branch: string, o
   }
 }
 
-async function attemptPush(repo: AnyRepo, transport: SyncTransport, ref: string, head: string, options: PushOptions, sent: { objects: number; bytes: number }): Promise<PushResult> {
+async function attemptPush(repo: AnyRepo, transport: SyncTransport, ref: string, head: string, options: PushOptions, sent: { objects: number; bytes: number }, tracked?: string): Promise<PushResult> {
   const advertised = await transport.refs('refs/heads/')
   const old = advertised.refs.find(([name]) => name === ref)?.[1] ?? null
   const mode = options.mode ?? 'fast-forward'
@@ -93,11 +96,20 @@ async function attemptPush(repo: AnyRepo, transport: SyncTransport, ref: string,
   if (mode === 'fast-forward' && old !== null && !held[named.indexOf(old)] && (await readShallow(repo.objects)).length === 0) {
     throw new NonFastForwardError(ref, old, head)
   }
-  const candidates = await objectsToPush(repo.objects, head, new Set(named.filter((_, i) => held[i])))
+  const known = new Set(named.filter((_, i) => held[i]))
   const streaming = options.streamBody ?? isNode()
-  // A body sent as one Blob holds every object at once anyway: read them while `has` is asked.
-  const early = streaming ? undefined : readAll(repo.objects.backend, candidates)
-  const ids = await lacking(transport, candidates)
+  /** What the remote lacks of what `head` reaches beyond `remoteHas`, asked with `also` first. */
+  const list = async (remoteHas: ReadonlySet<string>, also: readonly string[] = []) => {
+    const candidates = await objectsToPush(repo.objects, head, remoteHas)
+    // A body sent as one Blob holds every object at once anyway: read them while `has` is asked.
+    const early = streaming ? undefined : readAll(repo.objects.backend, candidates)
+    return { ids: await lacking(transport, [...also, ...candidates]), early }
+  }
+  // The tracking ref's commit (when the remote moved to a head this store lacks, the listing would
+  // otherwise walk the whole local history), if `has` confirms the remote still holds it.
+  const byTracked = tracked !== undefined && !known.has(tracked) && (await repo.backend.hasObjects([tracked]))[0]
+  let { ids, early } = await list(byTracked ? new Set([...known, tracked]) : known, byTracked ? [tracked] : [])
+  if (byTracked && ids[0] === tracked) ({ ids, early } = await list(known))
   const header: PushHeader = { ref, old: mode === 'force' && options.lease !== undefined ? options.lease : old, new: head, mode }
   const base = { ...sent }
   const body = pushStream(repo.objects, header, ids, progress => {

@@ -36,14 +36,28 @@ export async function movePushedRef(ctx: SyncServerContext, hold: WriteHold<Uint
     if ((header.old !== null || options.exactOld) && header.old !== old) throw new StaleRefError(ref, header.old, old)
     return swap(ctx, header, old, pushed.id)
   }
-  if (head === undefined || head.id === pushed.id) return swap(ctx, header, old, pushed.id)
   if (header.mode === 'fast-forward') {
+    if (head === undefined || head.id === pushed.id) return swap(ctx, header, old, pushed.id)
     const ancestors = await commonAncestorsOf(ctx.repo.objects, pushed, [head])
     if (!ancestors.some(c => c.id === head.id)) throw new NonFastForwardError(ref, head.id, pushed.id)
     return swap(ctx, header, old, pushed.id)
   }
-  return merge(ctx, hold, header, head, pushed)
+  // A merge push asks for whatever head the branch has: when another writer moves it between the
+  // look and the swap, the server merges again with the new head rather than answer ESTALE and
+  // have the client list, ask and send again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const now = attempt === 1 ? head : await hold.head(ref)
+      if (now === undefined || now.id === pushed.id) return await swap(ctx, header, now?.id ?? null, pushed.id)
+      return await merge(ctx, hold, header, now, pushed)
+    } catch (error) {
+      if (!(error instanceof StaleRefError) || attempt >= MERGE_ATTEMPTS) throw error
+    }
+  }
 }
+
+/** Merges against a branch that keeps moving before the client is told ESTALE. */
+const MERGE_ATTEMPTS = 5
 
 /**
  * The pushed commit `next`, pinned, once its closure is known complete in the store, and the

@@ -7,9 +7,10 @@
  */
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium } from '../../tools/browser.js'
+import { addComments, nameReader, openReader as open, type Reader, reload, showsSynced } from '../../tools/comments-readers.js'
 import { removeDir, tempDir } from '../helpers/git.js'
 import { ensureBuilt, irmin, PACKAGE_ROOT, type RunningIrmin, startIrmin } from '../helpers/irmin-cli.js'
 
@@ -20,33 +21,12 @@ let server: RunningIrmin
 let url: string
 let browser: Browser
 
-interface Reader {
-  context: BrowserContext
-  page: Page
-  errors: string[]
-}
-
 async function startServer(port = '0'): Promise<void> {
   server = startIrmin(['--root', root, '--json', 'serve', '--port', port])
   url = JSON.parse(await server.waitForLine(line => line.startsWith('{'))).url
 }
 
-async function openReader(chapter = 'seed'): Promise<Reader> {
-  const context = await browser.newContext({ viewport: { width: 1200, height: 900 } })
-  const page = await context.newPage()
-  const errors: string[] = []
-  page.on('pageerror', error => errors.push(error.message))
-  page.on('dialog', dialog => void dialog.dismiss())
-  await page.goto(`${url}comments/?chapter=${chapter}`)
-  await page.waitForSelector('body[data-ready]')
-  // The service worker must hold the page before the reader can reload it offline.
-  await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined))
-  return { context, page, errors }
-}
-
-async function setName(reader: Reader, name: string): Promise<void> {
-  await reader.page.evaluate(n => localStorage.setItem('irmin-comments-reader', n), name)
-}
+const openReader = (chapter?: string) => open(browser, url, chapter)
 
 /** Adds a comment through the page's own form. */
 async function comment(reader: Reader, paragraph: string, text: string): Promise<void> {
@@ -64,11 +44,6 @@ function threads(reader: Reader): Promise<string[][]> {
   return reader.page.$$eval('section[data-paragraph] li[data-comment]', items =>
     items.map(li => [li.closest('section')!.getAttribute('data-paragraph')!, li.getAttribute('data-author')!, li.querySelector('.comment-text')?.textContent ?? '']),
   )
-}
-
-async function reload(reader: Reader): Promise<void> {
-  await reader.page.reload()
-  await reader.page.waitForSelector('body[data-ready]')
 }
 
 beforeAll(async () => {
@@ -92,10 +67,8 @@ describe('two readers, offline then online', () => {
   it('comments written offline survive a reload and converge on both pages and the server', async () => {
     ada = await openReader()
     bob = await openReader()
-    await setName(ada, 'Ada')
-    await setName(bob, 'Bob')
-    await reload(ada)
-    await reload(bob)
+    await nameReader(ada, 'Ada')
+    await nameReader(bob, 'Bob')
     await ada.context.setOffline(true)
     await bob.context.setOffline(true)
     await comment(ada, 'p1', 'Ada on p1, first')
@@ -192,36 +165,22 @@ describe('two readers, offline then online', () => {
   it('200 comments per reader: both pages converge soon after going online', async () => {
     const carol = await openReader('branches')
     const dan = await openReader('branches')
-    await setName(carol, 'Carol')
-    await setName(dan, 'Dan')
-    await reload(carol)
-    await reload(dan)
+    await nameReader(carol, 'Carol')
+    await nameReader(dan, 'Dan')
     await carol.context.setOffline(true)
     await dan.context.setOffline(true)
-    const add = (reader: Reader, who: string) =>
-      reader.page.evaluate(async who => {
-        const sections = [...document.querySelectorAll('section[data-paragraph]')]
-        for (let i = 0; i < 200; i++) {
-          const form = sections[i % sections.length].querySelector<HTMLFormElement>('form.add-form')!
-          form.querySelector('textarea')!.value = `${who} comment ${i}`
-          const count = document.querySelectorAll('li[data-comment]').length
-          form.requestSubmit()
-          while (document.querySelectorAll('li[data-comment]').length === count) await new Promise(r => setTimeout(r, 5))
-        }
-      }, who)
-    await Promise.all([add(carol, 'Carol'), add(dan, 'Dan')])
+    await Promise.all([addComments(carol, 'Carol', 200), addComments(dan, 'Dan', 200)])
     const started = Date.now()
     await carol.context.setOffline(false)
     await dan.context.setOffline(false)
-    const synced = async (reader: Reader) => (await reader.page.locator('li[data-comment]').count()) === 400 && (await reader.page.getByTestId('badge').getAttribute('data-unsynced')) === '0'
-    await expect.poll(async () => (await synced(carol)) && (await synced(dan)), { timeout: 20_000, interval: 50 }).toBe(true)
+    await expect.poll(async () => (await showsSynced(carol, 400)) && (await showsSynced(dan, 400)), { timeout: 20_000, interval: 50 }).toBe(true)
     const seconds = (Date.now() - started) / 1000
     console.log(`sync of 2 × 200 offline comments after going online: ${seconds.toFixed(2)} s`)
     expect(await threads(carol)).toEqual(await threads(dan))
-    // Issue 13 asks ≤ 2 s. Both pages upload at once; the one refused pulls, merges and pushes
-    // again, and the other pulls that: four transfers of ~1,000 objects in a row (see the README).
-    // Measured 1.0–1.2 s on a quiet machine, 2.0–2.5 s when other suites load its two cores (as
-    // the whole suite does), so the bound held here is 5 s and the figure is printed above.
+    // Issue 13 asks ≤ 2 s. Both pages upload at once; the server merges the second upload, which
+    // brings the merge back, and the first page pulls it: two transfers in a row (see the README).
+    // The figure is printed above and measured by `npm run bench -- comments`; the bound held
+    // here is loose because other suites load the machine's two cores when the whole suite runs.
     expect(seconds).toBeLessThanOrEqual(5)
   })
 })

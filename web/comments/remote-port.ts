@@ -3,7 +3,9 @@
  * the library's sync client (`fetch`-based). The server is remembered as the lazy remote
  * `origin` with the `blob:none` filter: a pull brings commits and trees, and a thread's entries
  * arrive when the page first reads them — only the chapter being read. Pull merges (the log rule
- * unions both sides' entries); push is a fast-forward, 'behind' when the server moved meanwhile.
+ * unions both sides' entries); push asks the server to merge when it moved meanwhile (`irmin serve`
+ * records `comments/` as logs, so it can) and brings that merge back, and is 'behind' only when the
+ * server cannot merge (then the page pulls, merges and pushes again).
  */
 import type { Repo } from '../../core/index.js'
 import { addRemote, getRemote, trackingRef } from '../../sync/index.js'
@@ -31,12 +33,17 @@ export async function remotePort<T>(repo: Repo<T>, serverUrl: string): Promise<S
       // nothing to send, and no request to make.
       if (head === (await repo.backend.getRef(trackingRef(REMOTE, COMMENTS_BRANCH)))) return 'pushed'
       try {
-        await repo.push(REMOTE, COMMENTS_BRANCH, { mode: 'fast-forward', streamBody: false })
+        // The server merges when it moved meanwhile (it records comment threads as logs, so both
+        // sides' entries are kept); that merge arrived with the push and joins the local branch.
+        const result = await repo.push(REMOTE, COMMENTS_BRANCH, { mode: 'merge', streamBody: false })
+        if (result.new !== null && result.new !== head) await repo.branch(COMMENTS_BRANCH).mergeWithCommit(result.new, { message: 'merge comments from the server' })
         return 'pushed'
       } catch (error) {
         // By code, not class: a refusal from the server arrives as a SyncError carrying its wire code.
         const code = (error as { code?: string }).code
-        if (code === 'ENONFASTFORWARD' || code === 'ESTALE') return 'behind'
+        // A server that cannot merge these (ECONFLICT: it does not know them as logs) leaves the
+        // merge to this page: pull, merge here, push again.
+        if (code === 'ECONFLICT' || code === 'ENONFASTFORWARD' || code === 'ESTALE') return 'behind'
         throw error
       }
     },

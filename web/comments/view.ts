@@ -25,6 +25,9 @@ export interface SyncBadge {
   problem?: string
 }
 
+/** One formatter for every comment's time: making one per comment costs more than the rest of its drawing. */
+const TIME = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short' })
+
 interface ParagraphParts {
   count: HTMLButtonElement
   thread: HTMLDetailsElement
@@ -36,6 +39,8 @@ export class BookView {
   private readonly badge = h('span', { class: 'badge', 'data-testid': 'badge' })
   private readonly reader = h('span', { class: 'reader' })
   private readonly parts = new Map<string, ParagraphParts>()
+  /** Each drawn comment by id, with what it was drawn from: a redraw reuses those that did not change. */
+  private drawn = new Map<string, { from: string; item: HTMLElement }>()
 
   constructor(
     private readonly root: HTMLElement,
@@ -52,13 +57,15 @@ export class BookView {
 
   /** Replaces every paragraph's thread; open threads stay open. */
   showThreads(threads: Threads): void {
+    const before = this.drawn
+    this.drawn = new Map()
     for (const [id, parts] of this.parts) {
       const comments = threads.get(id) ?? []
       parts.count.textContent = String(comments.length)
       parts.count.dataset.n = String(comments.length)
       parts.count.title = comments.length === 1 ? '1 comment' : `${comments.length} comments`
       parts.summary.textContent = comments.length === 0 ? 'Comment on this paragraph' : comments.length === 1 ? '1 comment' : `${comments.length} comments`
-      show(parts.list, ...comments.map(c => this.comment(id, c)))
+      show(parts.list, ...comments.map(c => this.reuse(before, id, c)))
     }
   }
 
@@ -80,6 +87,14 @@ export class BookView {
     return h('section', { class: 'para', id, 'data-paragraph': id }, count, h('p', {}, text), thread)
   }
 
+  private reuse(before: ReadonlyMap<string, { from: string; item: HTMLElement }>, paragraph: string, c: VisibleComment): HTMLElement {
+    const from = JSON.stringify([paragraph, c.author, c.time, c.text, c.edited, c.author === this.name])
+    const old = before.get(c.id)
+    const item = old?.from === from ? old.item : this.comment(paragraph, c)
+    this.drawn.set(c.id, { from, item })
+    return item
+  }
+
   private comment(paragraph: string, c: VisibleComment): HTMLElement {
     const mine = c.author === this.name
     const text = h('div', { class: 'comment-text' }, c.text)
@@ -89,7 +104,7 @@ export class BookView {
       { class: 'comment-meta' },
       h('span', { class: 'author' }, c.author),
       ' · ',
-      h('time', { datetime: new Date(c.time).toISOString() }, new Date(c.time).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' })),
+      h('time', { datetime: new Date(c.time).toISOString() }, TIME.format(new Date(c.time))),
       c.edited ? ' · edited' : '',
       mine && h('button', { type: 'button', class: 'edit', onclick: () => this.startEdit(item, paragraph, c) }, 'edit'),
       mine && h('button', { type: 'button', class: 'delete', onclick: () => this.run(item, () => this.actions.remove(paragraph, c.id)) }, 'delete'),
