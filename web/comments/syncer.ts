@@ -2,15 +2,16 @@
  * When and how the page syncs: on load, when the browser comes online, when the server says a
  * branch moved, after every local change, and every few seconds while a sync keeps failing. One
  * sync at a time (a request made during a sync runs once more after it): pull with merge, then
- * push; a push refused because the server moved meanwhile pulls and pushes again. With local
- * changes to carry, the push is tried first: it lands when the server has not moved. Failures
+ * push; a push the server could not take (it moved meanwhile and cannot merge) pulls and pushes
+ * again. With local changes to carry, the push is tried first: it lands as it is, or merged by
+ * the server, and needs no pull. Failures
  * never throw into the page: they become the badge's state, and local work stays local until a
  * later sync carries it.
  */
 export interface SyncPort {
   /** Fetches the server's branch and merges it into the local one. */
   pull(): Promise<void>
-  /** Pushes the local branch; 'behind' when the server has commits the local branch lacks. */
+  /** Pushes the local branch (the server merges it when it can); 'behind' when it cannot land. */
   push(): Promise<'pushed' | 'behind'>
   /** How many local commits the server has not seen. */
   unsynced(): Promise<number>
