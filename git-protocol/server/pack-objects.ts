@@ -146,7 +146,8 @@ export async function shallowOf(repo: Repo<Uint8Array>, request: PackRequest, is
 
 /**
  * The pack on side-band 1 (header, spooled entries, blobs read from `repo`, SHA-1), progress on
- * band 2 unless `quiet`; then the spool goes. A blob gone from the store meanwhile fails the pack.
+ * band 2 unless `quiet`; then the spool goes. The caller keeps the wants pinned against garbage
+ * collection until this returns, so the listed blobs are still there (a missing one is a 500).
  */
 export async function sendPack(repo: Repo<Uint8Array>, pack: SpooledPack, reply: GitReply, quiet: boolean): Promise<void> {
   const hash = createHash('sha1')
