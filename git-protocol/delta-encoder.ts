@@ -13,8 +13,10 @@ const MAX_INSERT = 0x7f
 /** The delta, or undefined when it would not be smaller than `maxSize`. */
 export function prefixSuffixDelta(base: Uint8Array, result: Uint8Array, maxSize = result.length / 2): Uint8Array | undefined {
   const limit = Math.min(base.length, result.length)
-  const prefix = commonLength(limit, (from, to) => equalRange(base, from, to, result, from))
-  const suffix = commonLength(limit - prefix, (from, to) => equalRange(base, base.length - to, base.length - from, result, result.length - to))
+  const b = asBuffer(base)
+  const r = asBuffer(result)
+  const prefix = commonLength(limit, (from, to) => b.compare(r, from, to, from, to) === 0)
+  const suffix = commonLength(limit - prefix, (from, to) => b.compare(r, r.length - to, r.length - from, b.length - to, b.length - from) === 0)
   const inserted = result.length - prefix - suffix
   const size = 20 + Math.ceil(inserted / MAX_INSERT) * (MAX_INSERT + 1) + Math.ceil((prefix + suffix) / MAX_COPY + 2) * 8
   if (inserted + 20 > maxSize) return undefined
@@ -34,7 +36,8 @@ export function prefixSuffixDelta(base: Uint8Array, result: Uint8Array, maxSize 
 
 /**
  * The longest `n ≤ limit` whose first n bytes match, by bisection: `equal(from, to)` compares
- * bytes [from, to) natively (memcmp), so a tree of kilobytes costs a dozen calls, not a JS loop.
+ * bytes [from, to) natively (memcmp, given offsets: no subarray made per call), so a tree of
+ * kilobytes costs a dozen calls, not a JS loop.
  */
 function commonLength(limit: number, equal: (from: number, to: number) => boolean): number {
   let known = 0 // bytes known to match
@@ -47,8 +50,8 @@ function commonLength(limit: number, equal: (from: number, to: number) => boolea
   return known
 }
 
-function equalRange(a: Uint8Array, from: number, to: number, b: Uint8Array, bFrom: number): boolean {
-  return Buffer.compare(a.subarray(from, to), b.subarray(bFrom, bFrom + (to - from))) === 0
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)
 }
 
 function writeSize(value: number, out: Uint8Array, at: number): number {

@@ -1,11 +1,16 @@
 /**
- * The pack upload-pack sends, made on the fly. A pack's header holds its object count, known only
- * once the objects are listed, so the entries are first spooled to a temporary file as the sync
- * fetch walk (sync/server/walk.ts: from the wants down to what the haves give the client, with
- * depth and filter; reading ahead off the main thread) hands them over; then the header, the
- * spooled entries and the SHA-1 trailer go out on side-band 1 as the client takes them
- * (backpressure). Nothing is held in memory beyond a chunk and the recent trees deltas use; the
- * spool is removed at the end, whatever happens.
+ * The pack upload-pack sends, made on the fly in two steps, as git's pack-objects does (a pack's
+ * header holds its object count, so every object must be listed before the first byte goes):
+ * 1. `spoolPack`: the sync fetch walk (sync/server/walk.ts: from the wants down to what the haves
+ *    give the client, with depth and filter; reading trees ahead off the main thread) hands over
+ *    commits and trees, which are encoded (trees as deltas) into a temporary spool file, and the
+ *    blobs by id only, unread — the count is then known without reading a blob;
+ * 2. `sendPack`: the header, the spooled entries, then the blobs, read in batches (the next one
+ *    from the store while the current one is encoded) and encoded as they go, then the SHA-1
+ *    trailer, on side-band 1 as the client takes them (backpressure). Reading the blobs, most of
+ *    a clone's bytes, thus overlaps the client's indexing of what came before.
+ * Memory: a chunk, the recent trees deltas use, two batches of blobs, and the blob ids (a string
+ * each). The spool is removed at the end, whatever happens.
  */
 import { createHash } from 'node:crypto'
 import { writeSync } from 'node:fs'
@@ -13,7 +18,7 @@ import { type FileHandle, open, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Repo } from '../../core/index.js'
-import { parseFrame, typeName } from '../../backends/git/pack-format.js'
+import { OBJ_BLOB, parseFrame, typeName } from '../../backends/git/pack-format.js'
 import type { Filter } from '../../sync/filter.js'
 import { FrameKind } from '../../sync/frames.js'
 import { SyncError } from '../../sync/errors.js'
@@ -40,9 +45,14 @@ export interface PackOptions {
   readonly ofsDelta: boolean
 }
 
-/** A pack's entries, spooled: send it (`sendPack`) or drop it (`discard`). */
+/** A pack's commits and trees, spooled, and its blobs' ids: send it (`sendPack`) or drop it (`discard`). */
 export interface SpooledPack {
+  /** Entries in the pack: the spooled ones and the blobs. */
   readonly count: number
+  /** Blobs to read and send after the spooled entries. */
+  readonly blobs: readonly string[]
+  /** The zlib level of large blobs. */
+  readonly level: number
   /** Trees sent as deltas. */
   readonly deltas: number
   /** Commits sent without their parents (the client records them as its boundary). */
@@ -57,6 +67,8 @@ const MAX_DELTA_DEPTH = 50
 /** Tree bodies kept as delta bases for the next versions of their directories. */
 const RECENT_TREES = 16384
 const READ_CHUNK = 256 * 1024
+/** Blobs per store read in `sendPack` (LevelDB reads a batch in its thread pool). */
+const BLOB_BATCH = 1024
 
 /**
  * The zlib level of large blobs for a client on this machine: 0, stored as is. Over loopback the
@@ -74,6 +86,7 @@ export async function spoolPack(repo: Repo<Uint8Array>, request: PackRequest, op
   try {
     const spool = new Spool(file, options)
     const shallow: string[] = []
+    const blobs: string[] = []
     const wants = [...new Set(request.wants)]
     const framed = await repo.backend.getObjects(wants)
     // A wanted blob is sent whatever the filter (a partial clone fetching one on demand names it).
@@ -97,6 +110,9 @@ export async function spoolPack(repo: Repo<Uint8Array>, request: PackRequest, op
           reference(id, base) {
             spool.nextBase(id, base)
           },
+          async blobIds(ids) {
+            for (const id of ids) blobs.push(id)
+          },
           get gone() {
             return isGone()
           },
@@ -107,7 +123,7 @@ export async function spoolPack(repo: Repo<Uint8Array>, request: PackRequest, op
       throw error
     }
     const bytes = await spool.finish()
-    return { count: spool.count, deltas: spool.trees.deltas, shallow, file, path, bytes }
+    return { count: spool.count + blobs.length, blobs, level: options.level, deltas: spool.trees.deltas, shallow, file, path, bytes }
   } catch (error) {
     await discard({ file, path })
     throw error
@@ -128,34 +144,78 @@ export async function shallowOf(repo: Repo<Uint8Array>, request: PackRequest, is
   return shallow
 }
 
-/** The spooled pack on side-band 1 (header, entries, SHA-1), progress on band 2 unless `quiet`; then the spool goes. */
-export async function sendPack(pack: SpooledPack, reply: GitReply, quiet: boolean): Promise<void> {
+/**
+ * The pack on side-band 1 (header, spooled entries, blobs read from `repo`, SHA-1), progress on
+ * band 2 unless `quiet`; then the spool goes. The caller keeps the wants pinned against garbage
+ * collection until this returns, so the listed blobs are still there (a missing one is a 500).
+ */
+export async function sendPack(repo: Repo<Uint8Array>, pack: SpooledPack, reply: GitReply, quiet: boolean): Promise<void> {
+  const hash = createHash('sha1')
+  const send = async (chunk: Uint8Array) => {
+    hash.update(chunk)
+    await reply.band(1, chunk)
+  }
+  const progress = new Progress(reply, quiet)
+  // The first blobs are read while the spool goes out.
+  let next = pack.blobs.length > 0 ? readBlobs(repo, pack.blobs, 0) : undefined
   try {
-    const hash = createHash('sha1')
-    const header = packHeader(pack.count)
-    hash.update(header)
-    await reply.band(1, header)
+    await send(packHeader(pack.count))
     let sent = 0
-    let last = 0
     while (sent < pack.bytes) {
       if (reply.gone) return
       // A fresh buffer each time: the socket may still hold the last one when write() returns.
       const buffer = Buffer.allocUnsafe(READ_CHUNK)
       const { bytesRead } = await pack.file.read(buffer, 0, Math.min(READ_CHUNK, pack.bytes - sent), sent)
       if (bytesRead === 0) throw new GitRequestError('upload-pack: the pack spool ended early', 500)
-      const chunk = buffer.subarray(0, bytesRead)
-      hash.update(chunk)
-      await reply.band(1, chunk)
+      await send(buffer.subarray(0, bytesRead))
       sent += bytesRead
-      if (!quiet && Date.now() - last > 250) {
-        last = Date.now()
-        await reply.band(2, new TextEncoder().encode(`Sending objects: ${Math.floor((100 * sent) / Math.max(1, pack.bytes))}% (${(sent / 2 ** 20).toFixed(1)} MiB)\r`))
-      }
+      await progress.update(sent)
     }
+    const encoder = new PackEncoder(undefined, { level: pack.level })
+    for (let start = 0; start < pack.blobs.length; start += BLOB_BATCH) {
+      const batch = await next!
+      next = start + BLOB_BATCH < pack.blobs.length ? readBlobs(repo, pack.blobs, start + BLOB_BATCH) : undefined
+      if (reply.gone) return
+      for (let i = 0; i < batch.length; i++) {
+        const framed = batch[i]
+        const frame = framed && parseFrame(framed)
+        if (!framed || !frame || frame.type !== OBJ_BLOB) throw new GitRequestError(`upload-pack: blob ${pack.blobs[start + i]} is missing or unreadable in the served store`, 500)
+        encoder.add('blob', framed.subarray(frame.bodyStart))
+        for (const chunk of encoder.take()) await send(chunk)
+      }
+      await progress.update(pack.bytes + encoder.position)
+    }
+    for (const chunk of encoder.finish()) await send(chunk)
     await reply.band(1, hash.digest())
-    if (!quiet) await reply.band(2, new TextEncoder().encode(`Sending objects: 100%, done.\nTotal ${pack.count} (delta ${pack.deltas}), reused 0 (delta 0)\n`))
+    await progress.done(pack.count, pack.deltas)
   } finally {
+    // A read ahead left behind (the client went away, a failure) must not become an unhandled rejection.
+    void next?.catch(() => {})
     await discard(pack)
+  }
+}
+
+function readBlobs(repo: Repo<Uint8Array>, ids: readonly string[], start: number): Promise<Array<Uint8Array | undefined>> {
+  return repo.backend.getObjects(ids.slice(start, start + BLOB_BATCH))
+}
+
+/** "Sending objects" on band 2, a few times a second at most. */
+class Progress {
+  private last = 0
+
+  constructor(
+    private readonly reply: GitReply,
+    private readonly quiet: boolean,
+  ) {}
+
+  async update(sent: number): Promise<void> {
+    if (this.quiet || Date.now() - this.last < 250) return
+    this.last = Date.now()
+    await this.reply.band(2, new TextEncoder().encode(`Sending objects: ${(sent / 2 ** 20).toFixed(1)} MiB\r`))
+  }
+
+  async done(count: number, deltas: number): Promise<void> {
+    if (!this.quiet) await this.reply.band(2, new TextEncoder().encode(`Sending objects: done.\nTotal ${count} (delta ${deltas}), reused 0 (delta 0)\n`))
   }
 }
 

@@ -64,7 +64,7 @@ export async function uploadPackV0(ctx: SyncServerContext, body: AsyncIterable<U
       await discard(pack)
       throw error
     }
-    await sendPack(pack, reply, capabilities.has('no-progress'))
+    await sendPack(ctx.repo, pack, reply, capabilities.has('no-progress'))
     await reply.raw(FLUSH_PKT)
     reply.end()
   } finally {

@@ -160,7 +160,7 @@ async function fetch(ctx: SyncServerContext, args: FetchArgs, reply: GitReply, l
       await discard(pack)
       throw error
     }
-    await sendPack(pack, reply, args.noProgress)
+    await sendPack(ctx.repo, pack, reply, args.noProgress)
     await reply.flush()
     reply.end()
   } finally {
