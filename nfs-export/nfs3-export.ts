@@ -139,6 +139,11 @@ export class NfsExport {
     return undefined
   }
 
+  /** The export's own commit `id` changed `paths`: file times advance without a diff. */
+  committed(id: string, paths: readonly (readonly string[])[]): void {
+    this.commitTimes.changed(id, paths)
+  }
+
   /** The exported ref moved (the backend says so): look at it on the next request. */
   refMoved(): void {
     this.refreshedAt = -Infinity
