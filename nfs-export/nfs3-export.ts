@@ -69,6 +69,7 @@ export class NfsExport {
 
   /** The handle of the directory at `path` (undefined: no directory there). */
   async directoryHandle(path: string[]): Promise<Uint8Array | undefined> {
+    await this.wt.refresh() // another writer may have made the directory since the last request
     if ((await this.wt.stat(path))?.kind !== 'dir') return undefined
     let id = ROOT_ID
     for (const name of path) id = this.handles.childId(id, name)
