@@ -4,6 +4,8 @@
  * to back costs one allocation per MiB and no copying as it grows (doubling one buffer to 128 MiB
  * allocated, zeroed and copied about 400 MB for a 100 MB upload).
  */
+import { bodyAfterHeader } from '../core/objects/frame.js'
+
 const CHUNK = 1 << 20
 
 export class FileBuffer {
@@ -61,6 +63,18 @@ export class FileBuffer {
       at += n
     }
     return out
+  }
+
+  /**
+   * The contents for a commit, framed as it copies them (under the working tree's lock, writes
+   * wait until the commit has framed them): a view up to one chunk; past that, one copy into a
+   * blob body with its header's room before it, which framing then takes as it is.
+   */
+  contents(): Uint8Array {
+    if (this.size <= CHUNK) return this.read(0, this.size)
+    const body = bodyAfterHeader('blob', this.size)
+    for (let i = 0; i * CHUNK < this.size; i++) body.set(this.chunks[i].subarray(0, Math.min(CHUNK, this.size - i * CHUNK)), i * CHUNK)
+    return body
   }
 
   /** A copy of the contents, for a commit (later writes must not change what is committed). */

@@ -369,8 +369,7 @@ export class WorkingTree {
     for (const [k, buffer] of this.files) {
       if (!buffer.dirty) continue
       written.push([k, buffer])
-      // A view when the file fits one chunk: the lock keeps writes out until the commit has framed (copied) it.
-      ops.push({ op: 'set', path: k.split('/'), value: buffer.read(0, buffer.size), mode: buffer.mode })
+      ops.push({ op: 'set', path: k.split('/'), value: buffer.contents(), mode: buffer.mode })
       if (!changes.some(c => c.endsWith(` ${k}`) && c.startsWith('chmod'))) changes.push(`write ${k} (${buffer.size} bytes)`)
     }
     if (ops.length === 0) return
