@@ -31,6 +31,13 @@ export interface Backend {
   casRef(name: string, expected: string | undefined, next: string | undefined): Promise<boolean>
 
   /**
+   * Optional: `putObjects(objects)` and `casRef(name, expected, next)` as one durable write, for a
+   * backend whose every durable write costs a sync (LevelDB: one synced batch instead of two).
+   * The objects are stored whether or not the ref moves; returns whether it moved.
+   */
+  putObjectsAndCasRef?(objects: readonly ObjectEntry[], name: string, expected: string | undefined, next: string | undefined): Promise<boolean>
+
+  /**
    * Optional: objects read synchronously, for backends that can do so cheaply (memory; LevelDB
    * through classic-level; git). Long walks (history, LCA) then skip a promise per object. Only
    * the core calls it, with ids it parsed or checked: a backend need not check them again.

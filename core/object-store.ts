@@ -280,6 +280,24 @@ export class ObjectWriter {
     await Promise.all(this.inFlight)
   }
 
+  /**
+   * `finish`, then `casRef(name, expected, next)`; where the backend can, the last batch and the
+   * ref move are one durable write (`putObjectsAndCasRef`). Whether the ref moved.
+   */
+  async finishAndMove(name: string, expected: string | undefined, next: string): Promise<boolean> {
+    const combined = this.backend.putObjectsAndCasRef?.bind(this.backend)
+    if (combined === undefined || this.batch.length === 0) {
+      await this.finish()
+      return this.backend.casRef(name, expected, next)
+    }
+    const last = this.batch
+    this.batch = []
+    this.bytes = 0
+    // The ref must not name objects that are not durable yet: the earlier batches land first.
+    await Promise.all(this.inFlight)
+    return this.gc.putting(() => combined(last, name, expected, next))
+  }
+
 }
 
 /**

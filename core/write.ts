@@ -184,11 +184,14 @@ export class BranchWriter<T> {
     const bytes = serializeCommit(git)
     const id = objects.hash(bytes)
     writer.add(id, bytes)
-    await writer.finish()
+    // The objects and the move: one durable write where the backend can (see `finishAndMove`).
+    const moved = await writer.finishAndMove(this.ref, expected, id)
     sealed.written()
     const commit = new Commit(id, git)
     objects.remember(id, commit, COMMIT)
-    return (await this.moveHead(expected, commit)) ? commit : undefined
+    if (!moved) return undefined
+    this.repo.refMoved(this.ref, commit.id)
+    return commit
   }
 
   /** Moves the branch from `expected` to `commit` if nobody moved it first. */

@@ -14,6 +14,8 @@ import type { Repo } from '../core/repo.js'
 import type { Store } from '../core/store.js'
 
 const CACHED_DIRECTORIES = 64
+/** Own commits whose changed paths are remembered (advancing needs only the newest few). */
+const HINTS = 16
 
 interface Known {
   head: string
@@ -23,6 +25,8 @@ interface Known {
 export class CommitTimes {
   /** Per directory: the times as of some head (the most recently used directories). */
   private readonly cache = new Map<string, Known>()
+  /** The paths each of the export's own recent commits changed: advancing over one needs no diff. */
+  private readonly hints = new Map<string, readonly (readonly string[])[]>()
 
   constructor(
     private readonly repo: Repo<Uint8Array>,
@@ -30,6 +34,12 @@ export class CommitTimes {
     private readonly depth = 200,
     private readonly maxLookups = 50_000,
   ) {}
+
+  /** Notes the paths commit `id` (the export's own, one on from its parent) changed. */
+  changed(id: string, paths: readonly (readonly string[])[]): void {
+    this.hints.set(id, paths)
+    if (this.hints.size > HINTS) this.hints.delete(this.hints.keys().next().value!)
+  }
 
   /** The date (ms) of the commit that last changed `dir/name`, as of `head`; undefined: not in `head`. */
   async of(head: string | undefined, dir: string[], name: string): Promise<number | undefined> {
@@ -59,12 +69,28 @@ export class CommitTimes {
     const times = new Map(after)
     if (a?.hash() === b?.hash()) return times
     const date = commit.date.getTime()
-    for (const change of await (a ?? this.repo.emptyTree()).diff(b ?? this.repo.emptyTree())) {
-      const name = change.path[0]
-      if (b && (await b.entryKey([name])) !== undefined) times.set(name, date)
-      else times.delete(name)
+    // A directory of n entries costs O(n) to diff; our own commit says which names it touched.
+    const names = this.touched(head, dir) ?? (await (a ?? this.repo.emptyTree()).diff(b ?? this.repo.emptyTree())).map(change => change.path[0])
+    for (const name of names) {
+      const now = b && (await b.entryKey([name]))
+      if (now === undefined) times.delete(name)
+      else if (now !== (a && (await a.entryKey([name])))) times.set(name, date)
     }
     return times
+  }
+
+  /** The names in `dir` that the export's commit `id` may have changed; undefined: unknown, or `dir` itself replaced. */
+  private touched(id: string, dir: string[]): Set<string> | undefined {
+    const paths = this.hints.get(id)
+    if (paths === undefined) return undefined
+    const names = new Set<string>()
+    for (const path of paths) {
+      const shared = Math.min(path.length, dir.length)
+      if (path.slice(0, shared).some((step, i) => step !== dir[i])) continue
+      if (path.length <= dir.length) return undefined // `dir` or one above it was replaced
+      names.add(path[dir.length])
+    }
+    return names
   }
 
   private async walk(dir: string[]): Promise<Map<string, number>> {

@@ -69,6 +69,7 @@ export class NfsExport {
 
   /** The handle of the directory at `path` (undefined: no directory there). */
   async directoryHandle(path: string[]): Promise<Uint8Array | undefined> {
+    await this.wt.refresh() // another writer may have made the directory since the last request
     if ((await this.wt.stat(path))?.kind !== 'dir') return undefined
     let id = ROOT_ID
     for (const name of path) id = this.handles.childId(id, name)
@@ -137,6 +138,11 @@ export class NfsExport {
     }
     this.walkedAt = version
     return undefined
+  }
+
+  /** The export's own commit `id` changed `paths`: file times advance without a diff. */
+  committed(id: string, paths: readonly (readonly string[])[]): void {
+    this.commitTimes.changed(id, paths)
   }
 
   /** The exported ref moved (the backend says so): look at it on the next request. */

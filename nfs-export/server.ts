@@ -63,10 +63,20 @@ export async function startNfsServer(options: NfsServerOptions): Promise<NfsServ
   const fixed = options.commit !== undefined
   const store = fixed ? repo.commit(options.commit!) : repo.branch(branch)
   const readOnly = fixed || options.readOnly === true
-  const wt = await WorkingTree.open({ store, treeOf: id => repo.treeOf(id), readOnly, author: options.author ?? 'irmin nfs <nfs@localhost>', idleMs: options.idleMs ?? 1000, maxFileSize: options.maxFileSize ?? DEFAULT_MAX_OBJECT_SIZE - 32, onError })
+  let x: NfsExport | undefined
+  const wt = await WorkingTree.open({
+    store,
+    treeOf: id => repo.treeOf(id),
+    readOnly,
+    author: options.author ?? 'irmin nfs <nfs@localhost>',
+    idleMs: options.idleMs ?? 1000,
+    maxFileSize: options.maxFileSize ?? DEFAULT_MAX_OBJECT_SIZE - 32,
+    onError,
+    onCommit: (id, changed) => x?.committed(id, changed),
+  })
   const stateStore = readOnly ? undefined : repo.branch(handlesBranch(branch))
   const exportName = fixed ? `commit:${options.commit}` : `branch:${branch}`
-  const x = await NfsExport.open(wt, repo, store, stateStore, exportName)
+  x = await NfsExport.open(wt, repo, store, stateStore, exportName)
   // A read-only export of a branch still reads the saved handle overrides.
   if (readOnly && !fixed) {
     const saved = await repo.branch(handlesBranch(branch)).find(['handles.json'])

@@ -39,8 +39,8 @@ export interface WorkingTreeOptions {
   onError: (error: unknown) => void
   /** The tree of a tree id (`repo.treeOf`). */
   treeOf: (id: string) => Tree<Uint8Array>
-  /** Called after each commit (the NFS layer persists its handle overrides there). */
-  onCommit?: (id: string) => void
+  /** Called after each commit made straight on the previous view, with the paths it changed. */
+  onCommit?: (id: string, changed: readonly (readonly string[])[]) => void
 }
 
 /** Clean write buffers at least this large stay after a commit (see `rebase`). */
@@ -369,8 +369,7 @@ export class WorkingTree {
     for (const [k, buffer] of this.files) {
       if (!buffer.dirty) continue
       written.push([k, buffer])
-      // A view, not a copy: the lock keeps writes out until the commit has framed (copied) it.
-      ops.push({ op: 'set', path: k.split('/'), value: buffer.read(0, buffer.size), mode: buffer.mode })
+      ops.push({ op: 'set', path: k.split('/'), value: buffer.contents(), mode: buffer.mode })
       if (!changes.some(c => c.endsWith(` ${k}`) && c.startsWith('chmod'))) changes.push(`write ${k} (${buffer.size} bytes)`)
     }
     if (ops.length === 0) return
@@ -392,7 +391,7 @@ export class WorkingTree {
       // Straight on top of what we had, the commit's tree is the new view: no need to read the head.
       const direct = head !== undefined && head.parents.length === 1 && head.parents[0] === this.baseId
       await this.rebase(head?.id ?? (await this.options.store.headId()), true, direct ? this.options.treeOf(head.tree) : undefined)
-      if (head) this.options.onCommit?.(head.id)
+      if (direct) this.options.onCommit?.(head.id, ops.map(op => op.path))
     } catch (error) {
       // Nothing was committed: keep everything for the next attempt, and tell clients (via the
       // verifier) that what they were told is unstable may have to be sent again.

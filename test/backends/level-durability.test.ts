@@ -70,7 +70,8 @@ describe('LevelDB power-cut durability', () => {
     const head = await main.head()
     await repo.close()
 
-    expect(writes.length).toBeGreaterThan(6)
+    // At least one write per commit (the objects and the ref move share one batch when they fit).
+    expect(writes.length).toBeGreaterThanOrEqual(6)
     expect(writes.filter(write => !write.sync)).toEqual([])
     // The memtable did fill: LevelDB moved it into table files, switching logs on the way.
     expect(readdirSync(location).filter(name => name.endsWith('.ldb')).length).toBeGreaterThan(0)

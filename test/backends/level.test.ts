@@ -100,6 +100,29 @@ describe('LevelDB directory ownership', () => {
   })
 })
 
+describe('LevelDB objects and a ref move in one write', () => {
+  it('moves the ref only from the expected value, stores the objects either way, and both survive a reopen', async () => {
+    const location = freshDir()
+    const backend = await openLevelBackend(location)
+    const id = (n: number) => n.toString(16).padStart(40, '0')
+    const bytes = (n: number) => new TextEncoder().encode(`object ${n}`)
+    const seen: Array<string | undefined> = []
+    backend.watchRefs(name => name === 'refs/heads/main' && seen.push(backend.peekRef(name)))
+    expect(await backend.putObjectsAndCasRef([[id(1), bytes(1)]], 'refs/heads/main', undefined, id(1))).toBe(true)
+    expect(await backend.putObjectsAndCasRef([[id(2), bytes(2)]], 'refs/heads/main', id(9), id(2))).toBe(false)
+    expect(await backend.putObjectsAndCasRef([[id(3), bytes(3)]], 'refs/heads/main', id(1), id(3))).toBe(true)
+    expect(seen).toEqual([id(1), id(3)])
+    await backend.close()
+    const reopened = await openLevelBackend(location)
+    expect(await reopened.getRef('refs/heads/main')).toBe(id(3))
+    expect((await reopened.getObjects([id(1), id(2), id(3)])).map(b => b && new TextDecoder().decode(b))).toEqual(['object 1', 'object 2', 'object 3'])
+    const sizes = new Map<string, number>()
+    for await (const batch of reopened.objectSizes()) for (const [i, size] of batch) sizes.set(i, size)
+    expect(sizes.get(id(2))).toBe(8)
+    await reopened.close()
+  })
+})
+
 describe('LevelDB size index', () => {
   it('is rebuilt for a store that has objects but no index', async () => {
     const location = freshDir()

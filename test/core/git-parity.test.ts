@@ -7,6 +7,7 @@ import fc from 'fast-check'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { bodyAfterHeader } from '../../core/objects/frame.js'
 import {
   Contents,
   frameObject,
@@ -58,6 +59,15 @@ describe('object ids agree with git', () => {
       })
       const gitIds = git(dir, ['hash-object', '--no-filters', ...files]).trim().split('\n')
       expect(samples.map(bytes => toHex(sha1(frameObject('blob', bytes))))).toEqual(gitIds)
+      // A body made with room for its header frames without a copy, to the same bytes.
+      const headed = samples.map(bytes => {
+        const body = bodyAfterHeader('blob', bytes.length)
+        body.set(bytes)
+        const framed = frameObject('blob', body)
+        expect(framed.buffer).toBe(body.buffer)
+        return toHex(sha1(framed))
+      })
+      expect(headed).toEqual(gitIds)
     } finally {
       removeDir(dir)
     }

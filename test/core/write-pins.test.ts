@@ -17,7 +17,11 @@ function pausable(inner: Backend) {
       const value = Reflect.get(target, prop, target)
       if (typeof value !== 'function') return value
       return (...args: unknown[]) => {
-        if (trap !== undefined && trap.method === prop && trap.match(args)) {
+        // LevelDB's objects-and-ref write is both a put and a ref move: it stops at either trap.
+        const combined = prop === 'putObjectsAndCasRef'
+        const asArgs = combined && trap?.method === 'casRef' ? args.slice(1) : args
+        const matches = trap !== undefined && (trap.method === prop || (combined && (trap.method === 'putObjects' || trap.method === 'casRef')))
+        if (trap !== undefined && matches && trap.match(asArgs)) {
           const armed = trap
           trap = undefined
           armed.hit()

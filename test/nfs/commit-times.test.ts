@@ -35,6 +35,23 @@ describe('commit times', () => {
     await main.remove(['d', 'b'], { date: day(8) })
     expect(await times.of(await main.headId(), ['d'], 'b')).toBeUndefined()
     expect(await times.of(await main.headId(), ['d'], 'c')).toBe(day(5).getTime())
+    // The export's own commits name the paths they changed: the same times, with no diff.
+    const hinted = async (date: Date, paths: string[][], change: () => Promise<unknown>) => {
+      await change()
+      const id = (await main.headId())!
+      times.changed(id, paths)
+      return id
+    }
+    let id = await hinted(day(9), [['d', 'a'], ['d', 'c']], () => main.batch(tx => { tx.set(['d', 'a'], enc('4')); tx.set(['d', 'c'], enc('1')) }, { date: day(9) }))
+    expect(await times.of(id, ['d'], 'a')).toBe(day(9).getTime())
+    expect(await times.of(id, ['d'], 'c')).toBe(day(5).getTime()) // set to what it was: unchanged
+    id = await hinted(day(10), [['d', 'sub', 'y']], () => main.set(['d', 'sub', 'y'], enc('1'), { date: day(10) }))
+    expect(await times.of(id, ['d'], 'sub')).toBe(day(10).getTime())
+    expect(await times.of(id, ['d'], 'a')).toBe(day(9).getTime())
+    // A commit that replaced the directory itself: diffed as before.
+    id = await hinted(day(11), [['d']], () => main.batch(tx => { tx.remove(['d']); tx.set(['d', 'a'], enc('4')) }, { date: day(11) }))
+    expect(await times.of(id, ['d'], 'a')).toBe(day(9).getTime())
+    expect(await times.of(id, ['d'], 'c')).toBeUndefined()
     await repo.close()
   })
 })

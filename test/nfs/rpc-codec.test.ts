@@ -119,6 +119,40 @@ describe('file buffer', () => {
       }),
     )
   })
+
+  it('past 1 MiB (chunks), writes, truncations and reads across chunk boundaries match a plain byte array', () => {
+    const MiB = 1 << 20
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('write' as const), offset: fc.nat(3 * MiB), length: fc.nat(MiB + 10), seed: fc.nat(255) }),
+      fc.record({ kind: fc.constant('truncate' as const), size: fc.nat(3 * MiB) }),
+    )
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 8 }), fc.nat(3 * MiB), fc.nat(MiB + 10), (ops, readAt, readCount) => {
+        const buffer = new FileBuffer(new Uint8Array(0), '100644')
+        let model = new Uint8Array(0)
+        for (const o of ops) {
+          if (o.kind === 'write') {
+            const data = new Uint8Array(o.length).map((_, i) => (i + o.seed) & 0xff)
+            buffer.write(o.offset, data)
+            const next = new Uint8Array(Math.max(model.length, o.offset + o.length))
+            next.set(model)
+            next.set(data, o.offset)
+            model = next
+          } else {
+            buffer.truncate(o.size)
+            const next = new Uint8Array(o.size)
+            next.set(model.subarray(0, Math.min(o.size, model.length)))
+            model = next
+          }
+        }
+        expect(buffer.size).toBe(model.length)
+        const want = model.subarray(Math.min(readAt, model.length), Math.min(model.length, readAt + readCount))
+        expect(Buffer.from(buffer.read(readAt, readCount)).equals(want)).toBe(true)
+        expect(Buffer.from(buffer.snapshot()).equals(model)).toBe(true)
+      }),
+      { numRuns: 60 },
+    )
+  })
 })
 
 describe('file ids', () => {
