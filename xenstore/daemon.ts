@@ -1,10 +1,11 @@
 /**
  * The Xenstore daemon's state on the store: the Xenstore is the branch `xenstore` (by default) of
  * a repo, one commit per write or transaction (message: operation, path, domain; author: the
- * domain). The daemon holds the branch's tree in memory (node-tree.ts) and answers from it; each
- * change becomes its commit right after its reply (committer.ts). A transaction is a fork of the
- * tree taken at TRANSACTION_START and merged back at TRANSACTION_END, serializably: EAGAIN only
- * when a node it read changed meanwhile (access.ts). Requests are served one at a time, taking
+ * domain; under a sustained stream of changes, one commit groups those of a millisecond: see
+ * committer.ts). The daemon holds the branch's tree in memory (node-tree.ts) and answers from
+ * it; the commits follow the replies. A transaction is a fork of the tree taken at
+ * TRANSACTION_START and merged back at TRANSACTION_END, serializably: EAGAIN only when a node it
+ * read changed meanwhile (access.ts). Requests are served one at a time, taking
  * turns between connections, so every request sees the effects of the ones before it.
  *
  * Not here: sockets (server.ts) and the meaning of each request (requests.ts).
@@ -81,6 +82,8 @@ export class XenstoreDaemon {
   private nextSession = 1
   private readonly ready: Session[] = []
   private running: Promise<void> | undefined
+  /** Requests `serveNow` answered in this turn of the event loop. */
+  private servedThisTurn = 0
   readonly limits: Limits
   readonly objects: NodeObjects
   /** Answers before the commit is durable only on the write-behind backend (README: durability). */
@@ -148,7 +151,11 @@ export class XenstoreDaemon {
     this.sessions.delete(session)
   }
 
-  /** Queues a request; returns whether the session may send more before it is served. */
+  /**
+   * Queues a request and, unless requests are being served already, serves what is queued at
+   * once (replies go out before this returns). Returns whether the session may send more before
+   * it is served.
+   */
   receive(session: Session, message: Message): boolean {
     if (session.closed) return false
     session.queue.push(message)
@@ -156,7 +163,7 @@ export class XenstoreDaemon {
       session.scheduled = true
       this.ready.push(session)
     }
-    this.running ??= this.serve().finally(() => (this.running = undefined))
+    if (this.running === undefined) this.serveNow()
     return session.queue.length < QUEUE_HIGH
   }
 
@@ -166,33 +173,58 @@ export class XenstoreDaemon {
     await this.committer?.drain()
   }
 
-  private async serve(): Promise<void> {
-    let served = 0
-    for (let session = this.ready.shift(); session; session = this.ready.shift()) {
-      // Requests already read take turns; now and then let the sockets be read too, so that a
-      // connection with a long queue cannot keep the others' requests from being seen at all.
-      if (++served % YIELD_EVERY === 0) {
-        this.commit()
-        await new Promise(resolve => setImmediate(resolve))
-      }
-      const message = session.queue.shift()
-      if (message === undefined || session.closed) {
-        session.scheduled = false
-        continue
-      }
-      const handled = handleRequest(this, session, message)
-      if (handled) await handled
-      if (session.queue.length > 0) this.ready.push(session)
-      else session.scheduled = false
-      if (session.queue.length === QUEUE_HIGH / 4) session.resume?.()
+  /**
+   * Serves without waiting while no answer waits for the store; the rest (a reply waiting for a
+   * write-through backend, or more than `YIELD_EVERY` requests in this turn) is served by `serve`.
+   */
+  private serveNow(): void {
+    while (this.ready.length > 0) {
+      // At most YIELD_EVERY at once per turn of the event loop: a connection flooding requests
+      // then fills its queue, and its socket stops being read (see `receive`).
+      if (this.servedThisTurn++ === 0) setImmediate(() => (this.servedThisTurn = 0))
+      if (this.servedThisTurn > YIELD_EVERY) return this.serveLater(undefined)
+      const waiting = this.step()
+      if (waiting) return this.serveLater(waiting)
     }
     // The replies are out: now the commits of the changes they answered.
-    this.commit()
+    this.committer?.schedule()
   }
 
-  /** Builds the queued commits; a failure to write them is reported by the next change (EIO). */
-  private commit(): void {
-    if (this.committer?.pending) this.committer.drain().catch(() => {})
+  private serveLater(waiting: Promise<void> | undefined): void {
+    this.running = (async () => {
+      if (waiting) await waiting
+      else await new Promise(resolve => setImmediate(resolve))
+      await this.serve()
+    })().finally(() => (this.running = undefined))
+  }
+
+  private async serve(): Promise<void> {
+    for (let served = 1; this.ready.length > 0; served++) {
+      // Requests already read take turns; now and then let the sockets be read too, so that a
+      // connection with a long queue cannot keep the others' requests from being seen at all.
+      if (served % YIELD_EVERY === 0) {
+        this.committer?.schedule()
+        await new Promise(resolve => setImmediate(resolve))
+      }
+      const waiting = this.step()
+      if (waiting) await waiting
+    }
+    this.committer?.schedule()
+  }
+
+  /** Serves the next session's next request; a promise when its answer waits for the store. */
+  private step(): Promise<void> | void {
+    const session = this.ready.shift()!
+    const message = session.queue.shift()
+    if (message === undefined || session.closed) {
+      session.scheduled = false
+      return
+    }
+    const waiting = handleRequest(this, session, message)
+    if (session.queue.length > 0) this.ready.push(session)
+    else session.scheduled = false
+    if (session.queue.length === QUEUE_HIGH / 4) session.resume?.()
+    return waiting
   }
 
   /** What requests outside a transaction read. */

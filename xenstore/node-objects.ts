@@ -11,6 +11,8 @@ import { compareEntryNames } from '../core/objects/git-tree.js'
 import { PERMS, VALUE } from './nodes.js'
 import type { XNode } from './node-tree.js'
 
+type Emit = (id: string, framed: Uint8Array) => void
+
 interface Blob {
   readonly id: string
   readonly framed: Uint8Array
@@ -32,19 +34,21 @@ export class NodeObjects {
   /**
    * The node's tree id; `emit` receives the objects of every node of the subtree not yet in the
    * store (tree, value blob, perms blob), which then counts as stored. Stored nodes are
-   * reachable from the commit that stored them, so their subtrees are not visited.
+   * reachable from the commit that stored them, so their subtrees are not visited. `before`:
+   * the node at the same place in the tree of the commit before, stored; a blob it has too is
+   * reachable from that commit, so it is not written again.
    */
-  store(node: XNode, emit: (id: string, framed: Uint8Array) => void): string {
+  store(node: XNode, emit: Emit, before?: XNode): string {
     if (node.stored) return node.id!
-    return this.build(node, emit)
+    return this.build(node, emit, before)
   }
 
-  private build(node: XNode, emit: ((id: string, framed: Uint8Array) => void) | undefined): string {
+  private build(node: XNode, emit: Emit | undefined, before?: XNode): string {
     const names = node.names()
     const childIds: string[] = []
     for (const name of names) {
       const child = node.children.get(name)!
-      childIds.push(emit ? this.store(child, emit) : this.treeId(child))
+      childIds.push(emit ? this.store(child, emit, before?.children.get(name)) : this.treeId(child))
     }
     const value = this.blob(node.value)
     const perms = this.blob(node.perms)
@@ -54,8 +58,8 @@ export class NodeObjects {
       if (emit) emit(node.id, framed)
     } else if (emit) emit(node.id, serializeNode(names, childIds, value.id, perms.id))
     if (emit) {
-      emit(value.id, value.framed)
-      emit(perms.id, perms.framed)
+      if (before?.stored !== true || before.value !== node.value) emit(value.id, value.framed)
+      if (before?.stored !== true || before.perms !== node.perms) emit(perms.id, perms.framed)
       node.stored = true
     }
     return node.id
