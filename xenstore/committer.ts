@@ -32,8 +32,8 @@ interface Pending {
   readonly author: string
 }
 
-export const COMMITS_PER_SECOND = 1000
-export const COMMIT_BURST = 100
+export const COMMITS_PER_SECOND = 250
+export const COMMIT_BURST = 250
 
 export class Committer {
   private queue: Pending[] = []

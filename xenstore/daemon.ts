@@ -1,7 +1,7 @@
 /**
  * The Xenstore daemon's state on the store: the Xenstore is the branch `xenstore` (by default) of
  * a repo, one commit per write or transaction (message: operation, path, domain; author: the
- * domain; under a sustained stream of changes, one commit groups those of a millisecond: see
+ * domain; under a sustained stream of changes, one commit groups those of 4 ms: see
  * committer.ts). The daemon holds the branch's tree in memory (node-tree.ts) and answers from
  * it; the commits follow the replies. A transaction is a fork of the tree taken at
  * TRANSACTION_START and merged back at TRANSACTION_END, serializably: EAGAIN only when a node it
@@ -181,7 +181,9 @@ export class XenstoreDaemon {
     while (this.ready.length > 0) {
       // At most YIELD_EVERY at once per turn of the event loop: a connection flooding requests
       // then fills its queue, and its socket stops being read (see `receive`).
-      if (this.servedThisTurn++ === 0) setImmediate(() => (this.servedThisTurn = 0))
+      // (The count is reset at the end of a turn in which it passed half of that: one timer for
+      // many requests, and still at least half of YIELD_EVERY served per turn.)
+      if (++this.servedThisTurn === YIELD_EVERY / 2) setImmediate(() => (this.servedThisTurn = 0))
       if (this.servedThisTurn > YIELD_EVERY) return this.serveLater(undefined)
       const waiting = this.step()
       if (waiting) return this.serveLater(waiting)
