@@ -4,10 +4,10 @@
  * can never be Xenstore path elements, so they cannot clash with children. Every node has a
  * `.p`, which is also what keeps an empty node's tree from vanishing (git has no empty trees).
  *
- * The operations run on a `NodeAccess`: a batch (one request) or an open transaction, so that
- * the transaction records what it read. What an operation does beyond the tree (watch events to
- * fire, entries gained or lost per owner) is collected in `Effects`, applied by the caller only
- * when the change has committed.
+ * The operations run on a `NodeAccess` (access.ts) over the daemon's in-memory tree: one
+ * request's, or an open transaction's fork, which notes what it read. What an operation does
+ * beyond the tree (watch events to fire, entries gained or lost per owner) is collected in
+ * `Effects`, applied by the caller only once the change holds.
  */
 import type { NodeAccess } from './access.js'
 import { fail } from './errors.js'
