@@ -1,21 +1,29 @@
 /**
  * The Xenstore daemon's state on the store: the Xenstore is the branch `xenstore` (by default) of
  * a repo, one commit per write or transaction (message: operation, path, domain; author: the
- * domain). A transaction is a fork of the branch taken at TRANSACTION_START (`store.transaction()`,
- * its base commit pinned) and merged back at TRANSACTION_END, serializably: EAGAIN only when a
- * node it read changed meanwhile. Requests are served one at a time, taking turns between
- * connections, so every request sees the effects of the ones before it.
+ * domain; under a sustained stream of changes, one commit groups those of 4 ms: see
+ * committer.ts). The daemon holds the branch's tree in memory (node-tree.ts) and answers from
+ * it; the commits follow the replies. A transaction is a fork of the tree taken at
+ * TRANSACTION_START and merged back at TRANSACTION_END, serializably: EAGAIN only when a node it
+ * read changed meanwhile (access.ts). Requests are served one at a time, taking
+ * turns between connections, so every request sees the effects of the ones before it.
  *
  * Not here: sockets (server.ts) and the meaning of each request (requests.ts).
  */
+import { branchRef } from '../core/ref-name.js'
 import type { Repo } from '../core/repo.js'
-import type { Store } from '../core/store.js'
+import type { Tree } from '../core/tree.js'
 import { latin1Bytes, type Message } from './wire.js'
-import { Effects, type Limits, type NodeAccess, type NodeEvent, type NodeReader, PERMS, VALUE, watchMatches } from './nodes.js'
-import { accessFor, type Caller, decodePerms, formatPerms, isPrivileged, OWNER, ownerOf, type Perm, READ, WRITE } from './perms.js'
+import { NodeAccess } from './access.js'
+import { Committer } from './committer.js'
+import { NodeObjects } from './node-objects.js'
+import { walkNodes, XNode } from './node-tree.js'
+import { Effects, type Limits, type NodeEvent, PERMS, permsFrom, VALUE, watchMatches } from './nodes.js'
+import { accessFor, type Caller, formatPerms, isPrivileged, OWNER, ownerOf, type Perm, READ, WRITE } from './perms.js'
 import { handleRequest } from './requests.js'
 import { type OpenTransaction, Session, type Transport } from './session.js'
 import { fail, XenstoreError } from './errors.js'
+import { WriteBehindBackend } from './write-behind.js'
 
 export interface Quotas {
   /** Entries (nodes) a domain other than dom0 may own. */
@@ -74,22 +82,32 @@ export class XenstoreDaemon {
   private nextSession = 1
   private readonly ready: Session[] = []
   private running: Promise<void> | undefined
+  /** Requests `serveNow` answered in this turn of the event loop. */
+  private servedThisTurn = 0
   readonly limits: Limits
+  readonly objects: NodeObjects
+  /** Answers before the commit is durable only on the write-behind backend (README: durability). */
+  private readonly writeBehind: boolean
 
   private constructor(
     readonly options: DaemonOptions,
-    readonly store: Store<Uint8Array>,
+    /** The Xenstore now: the tree of the last commit queued. */
+    private root: XNode,
+    private readonly committer: Committer | undefined,
+    objects: NodeObjects,
   ) {
     this.quotas = { ...DEFAULT_QUOTAS, ...options.quotas }
     this.readOnly = options.at !== undefined
+    this.objects = objects
+    this.writeBehind = options.repo.backend instanceof WriteBehindBackend
     const { quotas, entries } = this
     this.limits = { entries: domid => entries.get(domid) ?? 0, maxEntries: quotas.entries, maxValue: quotas.value }
   }
 
   static async open(options: DaemonOptions): Promise<XenstoreDaemon> {
+    const { repo } = options
     const branch = options.branch ?? 'xenstore'
-    const store = options.at !== undefined ? options.repo.commit(options.at) : options.repo.branch(branch)
-    const daemon = new XenstoreDaemon(options, store)
+    const store = options.at !== undefined ? repo.commit(options.at) : repo.branch(branch)
     if (options.at === undefined && (await store.find([PERMS])) === undefined) {
       // A new Xenstore: `/` and `/tool/xenstored`, as C xenstored starts with.
       await store.batch(
@@ -102,16 +120,17 @@ export class XenstoreDaemon {
         { message: 'xenstored: create the root', author: AUTHOR(0) },
       )
     }
-    await daemon.countEntries()
+    const objects = new NodeObjects(bytes => repo.objects.hash(bytes))
+    const root = await loadNode(await store.tree())
+    const committer = options.at === undefined ? new Committer(repo, branchRef(branch), objects, await store.headId(), root.id) : undefined
+    const daemon = new XenstoreDaemon(options, root, committer, objects)
+    daemon.countEntries()
     return daemon
   }
 
-  private async countEntries(): Promise<void> {
-    const tree = await this.store.tree()
-    const text = new TextDecoder('latin1')
-    for await (const [path, bytes] of tree.walk()) {
-      if (path[path.length - 1] !== PERMS) continue
-      const owner = ownerOf(decodePerms(text.decode(bytes)))
+  private countEntries(): void {
+    for (const [, node] of walkNodes(this.root)) {
+      const owner = ownerOf(permsFrom(node.perms))
       this.entries.set(owner, (this.entries.get(owner) ?? 0) + 1)
     }
   }
@@ -132,7 +151,11 @@ export class XenstoreDaemon {
     this.sessions.delete(session)
   }
 
-  /** Queues a request; returns whether the session may send more before it is served. */
+  /**
+   * Queues a request and, unless requests are being served already, serves what is queued at
+   * once (replies go out before this returns). Returns whether the session may send more before
+   * it is served.
+   */
   receive(session: Session, message: Message): boolean {
     if (session.closed) return false
     session.queue.push(message)
@@ -140,84 +163,116 @@ export class XenstoreDaemon {
       session.scheduled = true
       this.ready.push(session)
     }
-    this.running ??= this.serve().finally(() => (this.running = undefined))
+    if (this.running === undefined) this.serveNow()
     return session.queue.length < QUEUE_HIGH
   }
 
-  /** Resolves when every queued request has been answered. */
+  /** Resolves when every queued request has been answered and its commit has landed. */
   async idle(): Promise<void> {
     while (this.running) await this.running
-  }
-
-  private async serve(): Promise<void> {
-    let served = 0
-    for (let session = this.ready.shift(); session; session = this.ready.shift()) {
-      // Requests already read take turns; now and then let the sockets be read too, so that a
-      // connection with a long queue cannot keep the others' requests from being seen at all.
-      if (++served % YIELD_EVERY === 0) await new Promise(resolve => setImmediate(resolve))
-      const message = session.queue.shift()
-      if (message === undefined || session.closed) {
-        session.scheduled = false
-        continue
-      }
-      await handleRequest(this, session, message)
-      if (session.queue.length > 0) this.ready.push(session)
-      else session.scheduled = false
-      if (session.queue.length === QUEUE_HIGH / 4) session.resume?.()
-    }
-  }
-
-  /** What requests outside a transaction read. */
-  get reader(): NodeReader {
-    return this.store
+    await this.committer?.drain()
   }
 
   /**
-   * Runs one change: inside the transaction `open` (recorded there, committed at its end), or as
-   * a commit of its own. Effects (watch events, entry counts) apply once it has committed.
+   * Serves without waiting while no answer waits for the store; the rest (a reply waiting for a
+   * write-through backend, or more than `YIELD_EVERY` requests in this turn) is served by `serve`.
    */
-  async change(session: Session, open: OpenTransaction | undefined, label: string, fn: (access: NodeAccess, effects: Effects) => Promise<void>): Promise<void> {
+  private serveNow(): void {
+    while (this.ready.length > 0) {
+      // At most YIELD_EVERY at once per turn of the event loop: a connection flooding requests
+      // then fills its queue, and its socket stops being read (see `receive`).
+      // (The count is reset at the end of a turn in which it passed half of that: one timer for
+      // many requests, and still at least half of YIELD_EVERY served per turn.)
+      if (++this.servedThisTurn === YIELD_EVERY / 2) setImmediate(() => (this.servedThisTurn = 0))
+      if (this.servedThisTurn > YIELD_EVERY) return this.serveLater(undefined)
+      const waiting = this.step()
+      if (waiting) return this.serveLater(waiting)
+    }
+    // The replies are out: now the commits of the changes they answered.
+    this.committer?.schedule()
+  }
+
+  private serveLater(waiting: Promise<void> | undefined): void {
+    this.running = (async () => {
+      if (waiting) await waiting
+      else await new Promise(resolve => setImmediate(resolve))
+      await this.serve()
+    })().finally(() => (this.running = undefined))
+  }
+
+  private async serve(): Promise<void> {
+    for (let served = 1; this.ready.length > 0; served++) {
+      // Requests already read take turns; now and then let the sockets be read too, so that a
+      // connection with a long queue cannot keep the others' requests from being seen at all.
+      if (served % YIELD_EVERY === 0) {
+        this.committer?.schedule()
+        await new Promise(resolve => setImmediate(resolve))
+      }
+      const waiting = this.step()
+      if (waiting) await waiting
+    }
+    this.committer?.schedule()
+  }
+
+  /** Serves the next session's next request; a promise when its answer waits for the store. */
+  private step(): Promise<void> | void {
+    const session = this.ready.shift()!
+    const message = session.queue.shift()
+    if (message === undefined || session.closed) {
+      session.scheduled = false
+      return
+    }
+    const waiting = handleRequest(this, session, message)
+    if (session.queue.length > 0) this.ready.push(session)
+    else session.scheduled = false
+    if (session.queue.length === QUEUE_HIGH / 4) session.resume?.()
+    return waiting
+  }
+
+  /** What requests outside a transaction read. */
+  get reader(): NodeAccess {
+    return new NodeAccess(this.root)
+  }
+
+  /**
+   * Runs one change: inside the transaction `open` (recorded there, committed at its end), or on
+   * the Xenstore, whose commit follows (at once, before the reply, on a write-through backend).
+   * Effects (watch events, entry counts) apply once it holds.
+   */
+  change(session: Session, open: OpenTransaction | undefined, label: string, fn: (access: NodeAccess, effects: Effects) => void): void | Promise<void> {
     if (this.readOnly) fail('EROFS', `read-only: serving ${this.options.at}`)
+    const effects = new Effects()
     if (open) {
-      const effects = new Effects()
-      await fn(open.access, effects)
+      fn(open.access, effects)
       open.effects.merge(effects)
       open.ops.push(label)
       return
     }
-    let effects = new Effects()
-    await this.store.batch(
-      async b => {
-        effects = new Effects()
-        await fn(b, effects)
-      },
-      { message: `${label} (dom${session.domid})`, author: AUTHOR(session.domid) },
-    )
+    const access = new NodeAccess(this.root)
+    fn(access, effects)
+    return this.changed(access.root, `${label} (dom${session.domid})`, session.domid, effects)
+  }
+
+  /** The Xenstore is now `root` (committed as `message` when it differs); then `effects` apply. */
+  private changed(root: XNode, message: string, domid: number, effects: Effects): void | Promise<void> {
+    if (root !== this.root) {
+      this.committer!.add(root, message, AUTHOR(domid))
+      this.root = root
+      if (!this.writeBehind) return this.committer!.drain().then(() => this.apply(effects))
+    }
     this.apply(effects)
   }
 
-  /** Forks the branch for a new transaction. */
-  async startTransaction(session: Session): Promise<OpenTransaction> {
+  /** Forks the Xenstore for a new transaction. */
+  startTransaction(): OpenTransaction {
     const id = this.nextTransaction++
-    if (this.readOnly) {
-      const reader = this.store
-      const refuse = (): never => fail('EROFS', `read-only: serving ${this.options.at}`)
-      return { id, tx: undefined, access: { find: p => reader.find(p), list: p => reader.list(p), findTree: p => reader.findTree(p), set: refuse, remove: refuse }, effects: new Effects(), ops: [] }
-    }
-    const tx = await this.store.transaction()
-    return { id, tx, access: tx, effects: new Effects(), ops: [] }
+    return { id, base: this.root, access: new NodeAccess(this.root, true), effects: new Effects(), ops: [] }
   }
 
   /** Merges a transaction back (throws EAGAIN when something it read changed). */
-  async commitTransaction(session: Session, open: OpenTransaction): Promise<void> {
-    if (!open.tx) return
-    const shown = open.ops.length > 20 ? [...open.ops.slice(0, 20), `… ${open.ops.length - 20} more`] : open.ops
-    try {
-      await open.tx.commit({ message: `transaction ${open.id}: ${shown.join('; ') || 'no change'} (dom${session.domid})`, author: AUTHOR(session.domid) })
-    } catch (error) {
-      if ((error as { code?: string }).code === 'ETXCONFLICT') throw new XenstoreError('EAGAIN', (error as Error).message)
-      throw error
-    }
+  commitTransaction(session: Session, open: OpenTransaction): void | Promise<void> {
+    const { access, base } = open
+    if (access.changedReads(base, this.root, this.objects)) throw new XenstoreError('EAGAIN', `transaction ${open.id}: something it read changed`)
     // As C xenstored: one event per node the transaction changed (a subtree match wins over an exact one).
     const events = new Map<string, NodeEvent>()
     for (const event of open.effects.events) {
@@ -225,7 +280,10 @@ export class XenstoreDaemon {
       if (!seen || (seen.exact && !event.exact)) events.set(event.name, { ...event, perms: [...(seen?.perms ?? []), ...event.perms] })
     }
     open.effects.events.splice(0, open.effects.events.length, ...events.values())
-    this.apply(open.effects)
+    if (!access.changed) return this.apply(open.effects)
+    const root = this.root === base ? access.root : access.replayOn(this.root)
+    const shown = open.ops.length > 20 ? [...open.ops.slice(0, 20), `… ${open.ops.length - 20} more`] : open.ops
+    return this.changed(root, `transaction ${open.id}: ${shown.join('; ') || 'no change'} (dom${session.domid})`, session.domid, open.effects)
   }
 
   private apply(effects: Effects): void {
@@ -269,4 +327,20 @@ export class XenstoreDaemon {
     await this.idle()
     for (const session of [...this.sessions]) this.disconnect(session)
   }
+}
+
+const NO_PERMS = ROOT_PERMS
+
+/** A stored tree as nodes (their ids those of the store: already written). */
+async function loadNode(tree: Tree<Uint8Array>): Promise<XNode> {
+  const children = new Map<string, XNode>()
+  for (const name of await tree.list([])) {
+    if (name.startsWith('.')) continue
+    const child = await tree.findTree([name])
+    if (child !== undefined) children.set(name, await loadNode(child))
+  }
+  const node = new XNode((await tree.find([VALUE])) ?? new Uint8Array(0), (await tree.find([PERMS])) ?? NO_PERMS, children)
+  node.id = tree.hash()
+  node.stored = true
+  return node
 }

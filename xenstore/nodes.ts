@@ -4,30 +4,20 @@
  * can never be Xenstore path elements, so they cannot clash with children. Every node has a
  * `.p`, which is also what keeps an empty node's tree from vanishing (git has no empty trees).
  *
- * The operations run on a `NodeAccess`: a batch (one request) or an open transaction, so that
- * the transaction records what it read. What an operation does beyond the tree (watch events to
- * fire, entries gained or lost per owner) is collected in `Effects`, applied by the caller only
- * when the change has committed.
+ * The operations run on a `NodeAccess` (access.ts) over the daemon's in-memory tree: one
+ * request's, or an open transaction's fork, which notes what it read. What an operation does
+ * beyond the tree (watch events to fire, entries gained or lost per owner) is collected in
+ * `Effects`, applied by the caller only once the change holds.
  */
-import type { Path } from '../core/path.js'
-import type { Tree } from '../core/tree.js'
+import type { NodeAccess } from './access.js'
 import { fail } from './errors.js'
+import { walkNodes } from './node-tree.js'
 import { isAtOrBelow, type XsPath } from './paths.js'
 import { accessFor, type Caller, decodePerms, formatPerms, isPrivileged, ownerOf, OWNER, type Perm, READ, WRITE } from './perms.js'
 import { latin1Bytes } from './wire.js'
 
 export const VALUE = '.v'
 export const PERMS = '.p'
-
-export interface NodeReader {
-  find(path: Path): Promise<Uint8Array | undefined>
-  list(path: Path): Promise<string[]>
-  findTree(path: Path): Promise<Tree<Uint8Array> | undefined>
-}
-export interface NodeAccess extends NodeReader {
-  set(path: Path, value: Uint8Array): void
-  remove(path: Path): void
-}
 
 /** A watch event to fire once the change commits: `exact` matches only watches on `name` itself. */
 export interface NodeEvent {
@@ -61,12 +51,22 @@ export interface Limits {
 
 const text = new TextDecoder('latin1')
 const EMPTY = new Uint8Array(0)
-const at = (steps: readonly string[], leaf: string): Path => [...steps, leaf]
+/** Decoded perms by stored bytes: nodes share few distinct lists, and a node's copies share its bytes. */
+const decoded = new WeakMap<Uint8Array, Perm[]>()
 
-/** The node's perms, or undefined when there is no such node. */
-export async function permsOf(reader: NodeReader, steps: readonly string[]): Promise<Perm[] | undefined> {
-  const stored = await reader.find(at(steps, PERMS))
-  return stored === undefined ? undefined : decodePerms(text.decode(stored))
+export function permsFrom(stored: Uint8Array): Perm[] {
+  let perms = decoded.get(stored)
+  if (perms === undefined) {
+    perms = decodePerms(text.decode(stored))
+    decoded.set(stored, perms)
+  }
+  return perms
+}
+
+/** The perms of the node at `steps` (its first `depth` steps), or undefined when there is no such node. */
+export function permsOf(reader: NodeAccess, steps: readonly string[], depth = steps.length): Perm[] | undefined {
+  const stored = reader.perms(steps, depth)
+  return stored === undefined ? undefined : permsFrom(stored)
 }
 
 /**
@@ -74,10 +74,10 @@ export async function permsOf(reader: NodeReader, steps: readonly string[]): Pro
  * ENOENT, unless its nearest existing ancestor would not grant `need` (EACCES then, so that a
  * domain learns nothing about where it may not look), as C xenstored answers.
  */
-export async function checkedNode(reader: NodeReader, caller: Caller, path: XsPath, need: number): Promise<Perm[]> {
-  const perms = await permsOf(reader, path.steps)
+export function checkedNode(reader: NodeAccess, caller: Caller, path: XsPath, need: number): Perm[] {
+  const perms = permsOf(reader, path.steps)
   if (perms === undefined) {
-    const ancestor = await nearestAncestor(reader, path.steps)
+    const ancestor = nearestAncestor(reader, path.steps)
     if ((accessFor(caller, ancestor.perms) & need) !== need) return fail('EACCES', `no access to ${path.name}`)
     return fail('ENOENT', `no node ${path.name}`)
   }
@@ -85,50 +85,50 @@ export async function checkedNode(reader: NodeReader, caller: Caller, path: XsPa
   return perms
 }
 
-async function nearestAncestor(reader: NodeReader, steps: readonly string[]): Promise<{ depth: number; perms: Perm[] }> {
+function nearestAncestor(reader: NodeAccess, steps: readonly string[]): { depth: number; perms: Perm[] } {
   for (let depth = steps.length - 1; depth >= 0; depth--) {
-    const perms = await permsOf(reader, steps.slice(0, depth))
+    const perms = permsOf(reader, steps, depth)
     if (perms !== undefined) return { depth, perms }
   }
   return fail('EIO', 'the root node has no permissions')
 }
 
-export async function readValue(reader: NodeReader, caller: Caller, path: XsPath): Promise<Uint8Array> {
-  await checkedNode(reader, caller, path, READ)
-  return (await reader.find(at(path.steps, VALUE))) ?? EMPTY
+export function readValue(reader: NodeAccess, caller: Caller, path: XsPath): Uint8Array {
+  checkedNode(reader, caller, path, READ)
+  return reader.value(path.steps) ?? EMPTY
 }
 
 /** The children's names, in the store's (stable, sorted) order. */
-export async function childrenOf(reader: NodeReader, caller: Caller, path: XsPath): Promise<string[]> {
-  await checkedNode(reader, caller, path, READ)
-  return (await reader.list(path.steps)).filter(name => !name.startsWith('.'))
+export function childrenOf(reader: NodeAccess, caller: Caller, path: XsPath): readonly string[] {
+  checkedNode(reader, caller, path, READ)
+  return reader.list(path.steps)
 }
 
-export async function getPerms(reader: NodeReader, caller: Caller, path: XsPath): Promise<Perm[]> {
+export function getPerms(reader: NodeAccess, caller: Caller, path: XsPath): Perm[] {
   return checkedNode(reader, caller, path, READ)
 }
 
 /** WRITE: sets the value, creating the node and missing parents (empty values, inherited perms). */
-export async function writeNode(access: NodeAccess, caller: Caller, path: XsPath, value: Uint8Array, limits: Limits, effects: Effects): Promise<void> {
+export function writeNode(access: NodeAccess, caller: Caller, path: XsPath, value: Uint8Array, limits: Limits, effects: Effects): void {
   if (!isPrivileged(caller) && value.length > limits.maxValue) fail('ENOSPC', `value of ${value.length} bytes (quota ${limits.maxValue})`)
-  const perms = await existingOrCreatable(access, caller, path, WRITE)
-  const own = perms ?? (await create(access, caller, path, limits, effects))
-  access.set(at(path.steps, VALUE), value)
+  const perms = existingOrCreatable(access, caller, path, WRITE)
+  const own = perms ?? create(access, caller, path, limits, effects)
+  access.setValue(path.steps, value)
   effects.events.push({ name: path.name, exact: false, perms: [own] })
 }
 
 /** MKDIR: creates the node (empty value) unless it exists. */
-export async function makeNode(access: NodeAccess, caller: Caller, path: XsPath, limits: Limits, effects: Effects): Promise<void> {
-  const perms = await existingOrCreatable(access, caller, path, WRITE)
+export function makeNode(access: NodeAccess, caller: Caller, path: XsPath, limits: Limits, effects: Effects): void {
+  const perms = existingOrCreatable(access, caller, path, WRITE)
   if (perms !== undefined) return
-  const own = await create(access, caller, path, limits, effects)
+  const own = create(access, caller, path, limits, effects)
   effects.events.push({ name: path.name, exact: false, perms: [own] })
 }
 
 /** The node's perms when it exists, undefined when it may be created; throws otherwise. */
-async function existingOrCreatable(reader: NodeReader, caller: Caller, path: XsPath, need: number): Promise<Perm[] | undefined> {
+function existingOrCreatable(reader: NodeAccess, caller: Caller, path: XsPath, need: number): Perm[] | undefined {
   try {
-    return await checkedNode(reader, caller, path, need)
+    return checkedNode(reader, caller, path, need)
   } catch (error) {
     if ((error as { code?: string }).code === 'ENOENT') return undefined
     throw error
@@ -136,8 +136,8 @@ async function existingOrCreatable(reader: NodeReader, caller: Caller, path: XsP
 }
 
 /** Creates the node and its missing parents, each inheriting its parent's perms; unprivileged callers own what they create. */
-async function create(access: NodeAccess, caller: Caller, path: XsPath, limits: Limits, effects: Effects): Promise<Perm[]> {
-  const ancestor = await nearestAncestor(access, path.steps)
+function create(access: NodeAccess, caller: Caller, path: XsPath, limits: Limits, effects: Effects): Perm[] {
+  const ancestor = nearestAncestor(access, path.steps)
   let perms = ancestor.perms
   if (!isPrivileged(caller)) perms = [{ kind: perms[0]!.kind, domid: caller.domid }, ...perms.slice(1)]
   const stored = latin1Bytes(formatPerms(perms))
@@ -146,34 +146,30 @@ async function create(access: NodeAccess, caller: Caller, path: XsPath, limits: 
   if (!isPrivileged(caller) && limits.entries(caller.domid) + (effects.owners.get(caller.domid) ?? 0) + fresh > limits.maxEntries) {
     fail('ENOSPC', `domain ${caller.domid} would own more than ${limits.maxEntries} entries`)
   }
-  for (let depth = ancestor.depth + 1; depth <= path.steps.length; depth++) {
-    const steps = path.steps.slice(0, depth)
-    access.set(at(steps, PERMS), stored)
-    access.set(at(steps, VALUE), EMPTY)
-  }
+  // A new node has an empty value: setting its perms creates it.
+  for (let depth = ancestor.depth + 1; depth <= path.steps.length; depth++) access.setPerms(path.steps.slice(0, depth), stored)
   effects.count(owner, fresh)
   return perms
 }
 
 /** RM: removes the node and everything below it; a missing node whose parent exists is fine. */
-export async function removeNode(access: NodeAccess, caller: Caller, path: XsPath, effects: Effects): Promise<void> {
+export function removeNode(access: NodeAccess, caller: Caller, path: XsPath, effects: Effects): void {
   let perms: Perm[]
   try {
-    perms = await checkedNode(access, caller, path, WRITE)
+    perms = checkedNode(access, caller, path, WRITE)
   } catch (error) {
     if ((error as { code?: string }).code !== 'ENOENT') throw error
-    if (path.steps.length > 0 && (await permsOf(access, path.steps.slice(0, -1))) !== undefined) return
+    if (path.steps.length > 0 && permsOf(access, path.steps, path.steps.length - 1) !== undefined) return
     throw error
   }
   if (path.steps.length === 0) fail('EINVAL', 'cannot remove /')
-  const subtree = await access.findTree(path.steps)
+  const subtree = access.subtree(path.steps)
   const below: NodeEvent[] = []
   if (subtree !== undefined) {
-    for await (const [steps, bytes] of subtree.walk()) {
-      if (steps[steps.length - 1] !== PERMS) continue
-      const nodePerms = decodePerms(text.decode(bytes))
+    for (const [steps, node] of walkNodes(subtree)) {
+      const nodePerms = permsFrom(node.perms)
       effects.count(ownerOf(nodePerms), -1)
-      if (steps.length > 1) below.push({ name: `${path.name}/${steps.slice(0, -1).join('/')}`, exact: true, perms: [nodePerms] })
+      if (steps.length > 0) below.push({ name: `${path.name}/${steps.join('/')}`, exact: true, perms: [nodePerms] })
     }
   }
   // Deepest first, then the node itself: the order C xenstored fires them in.
@@ -183,10 +179,10 @@ export async function removeNode(access: NodeAccess, caller: Caller, path: XsPat
 }
 
 /** SET_PERMS: the owner (or dom0) sets the list; only dom0 may give the node away. */
-export async function setPerms(access: NodeAccess, caller: Caller, path: XsPath, perms: Perm[], effects: Effects): Promise<void> {
-  const old = await checkedNode(access, caller, path, WRITE | OWNER)
+export function setPerms(access: NodeAccess, caller: Caller, path: XsPath, perms: Perm[], effects: Effects): void {
+  const old = checkedNode(access, caller, path, WRITE | OWNER)
   if (!isPrivileged(caller) && ownerOf(perms) !== ownerOf(old)) fail('EPERM', 'only dom0 may change the owner')
-  access.set(at(path.steps, PERMS), latin1Bytes(formatPerms(perms)))
+  access.setPerms(path.steps, latin1Bytes(formatPerms(perms)))
   effects.count(ownerOf(old), -1)
   effects.count(ownerOf(perms), 1)
   effects.events.push({ name: path.name, exact: false, perms: [perms, old] })

@@ -13,19 +13,27 @@ import { type Message, PAYLOAD_MAX, splitStrings, strings, TYPE_NAMES, XS } from
 const OK = strings('OK')
 const latin1 = new TextDecoder('latin1')
 
-export async function handleRequest(daemon: XenstoreDaemon, session: Session, message: Message): Promise<void> {
+/** Answers `message`; a promise only when the answer waits for the store (a write-through backend). */
+export function handleRequest(daemon: XenstoreDaemon, session: Session, message: Message): void | Promise<void> {
   try {
     const open = message.txId === 0 ? undefined : session.transactions.get(message.txId)
     if (message.txId !== 0 && open === undefined) fail('ENOENT', `no transaction ${message.txId}`)
-    await dispatch(daemon, session, message, open)
+    const done = dispatch(daemon, session, message, open)
+    if (done) return done.catch(error => answerError(session, message, error))
   } catch (error) {
-    if (!(error instanceof XenstoreError)) {
-      // A fault of ours, not of the request: report it as EIO and keep serving.
-      session.error(message, 'EIO')
-      return
-    }
-    session.error(message, error.code)
+    answerError(session, message, error)
   }
+}
+
+function answerError(session: Session, message: Message, error: unknown): void {
+  // Anything but a XenstoreError is a fault of ours, not of the request: EIO, and keep serving.
+  session.error(message, error instanceof XenstoreError ? error.code : 'EIO')
+}
+
+/** Replies OK once `done` (a change's commit, when the reply waits for it) is over. */
+function ok(session: Session, message: Message, done: void | Promise<void>): void | Promise<void> {
+  if (done) return done.then(() => session.reply(message, message.type, OK))
+  session.reply(message, message.type, OK)
 }
 
 /** The payload's NUL-terminated strings; EINVAL unless there are `count` of them, each terminated. */
@@ -48,16 +56,16 @@ function privileged(session: Session): void {
   if (!isPrivileged(session)) fail('EACCES', 'only dom0 may do this')
 }
 
-async function dispatch(daemon: XenstoreDaemon, session: Session, message: Message, open: OpenTransaction | undefined): Promise<void> {
+function dispatch(daemon: XenstoreDaemon, session: Session, message: Message, open: OpenTransaction | undefined): void | Promise<void> {
   const reader = open?.access ?? daemon.reader
   const limits = daemon.limits
   switch (message.type) {
     case XS.READ: {
-      const value = await readValue(reader, session, path(daemon, session, args(message, 1)[0]))
+      const value = readValue(reader, session, path(daemon, session, args(message, 1)[0]))
       return session.reply(message, XS.READ, value)
     }
     case XS.DIRECTORY: {
-      const names = await childrenOf(reader, session, path(daemon, session, args(message, 1)[0]))
+      const names = childrenOf(reader, session, path(daemon, session, args(message, 1)[0]))
       const payload = strings(...names)
       if (payload.length > PAYLOAD_MAX) fail('E2BIG', 'directory does not fit one reply (use DIRECTORY_PART)')
       return session.reply(message, XS.DIRECTORY, payload)
@@ -65,10 +73,11 @@ async function dispatch(daemon: XenstoreDaemon, session: Session, message: Messa
     case XS.DIRECTORY_PART: {
       const [given, offsetText] = args(message, 2)
       const at = path(daemon, session, given)
-      const names = await childrenOf(reader, session, at)
+      const names = childrenOf(reader, session, at)
       const offset = Number(offsetText)
       if (!/^\d+$/.test(offsetText!)) fail('EINVAL', 'invalid offset')
-      const generation = String(parseInt((await reader.findTree(at.steps))?.hash().slice(0, 12) ?? '0', 16))
+      const node = reader.subtree(at.steps)
+      const generation = String(parseInt(node === undefined ? '0' : daemon.objects.treeId(node).slice(0, 12), 16))
       const all = strings(...names)
       let part = ''
       if (offset < all.length) {
@@ -86,7 +95,7 @@ async function dispatch(daemon: XenstoreDaemon, session: Session, message: Messa
     }
     case XS.GET_PERMS: {
       const at = path(daemon, session, args(message, 1)[0], true)
-      const perms = at.special ? daemon.specialPerms(session, at.name, READ) : await getPerms(reader, session, at)
+      const perms = at.special ? daemon.specialPerms(session, at.name, READ) : getPerms(reader, session, at)
       return session.reply(message, XS.GET_PERMS, formatPerms(perms))
     }
     case XS.WRITE: {
@@ -94,18 +103,15 @@ async function dispatch(daemon: XenstoreDaemon, session: Session, message: Messa
       if (nul < 0) fail('EINVAL', 'WRITE needs a NUL after the path')
       const at = path(daemon, session, latin1.decode(message.payload.subarray(0, nul)))
       const value = message.payload.slice(nul + 1)
-      await daemon.change(session, open, `WRITE ${at.name}`, (access, effects) => writeNode(access, session, at, value, limits, effects))
-      return session.reply(message, XS.WRITE, OK)
+      return ok(session, message, daemon.change(session, open, `WRITE ${at.name}`, (access, effects) => writeNode(access, session, at, value, limits, effects)))
     }
     case XS.MKDIR: {
       const at = path(daemon, session, args(message, 1)[0])
-      await daemon.change(session, open, `MKDIR ${at.name}`, (access, effects) => makeNode(access, session, at, limits, effects))
-      return session.reply(message, XS.MKDIR, OK)
+      return ok(session, message, daemon.change(session, open, `MKDIR ${at.name}`, (access, effects) => makeNode(access, session, at, limits, effects)))
     }
     case XS.RM: {
       const at = path(daemon, session, args(message, 1)[0])
-      await daemon.change(session, open, `RM ${at.name}`, (access, effects) => removeNode(access, session, at, effects))
-      return session.reply(message, XS.RM, OK)
+      return ok(session, message, daemon.change(session, open, `RM ${at.name}`, (access, effects) => removeNode(access, session, at, effects)))
     }
     case XS.SET_PERMS: {
       const { parts, terminated } = splitStrings(message.payload)
@@ -113,9 +119,8 @@ async function dispatch(daemon: XenstoreDaemon, session: Session, message: Messa
       const perms = parsePerms(parts.slice(1))
       if (!isPrivileged(session) && perms.length > daemon.quotas.perms) fail('ENOSPC', `more than ${daemon.quotas.perms} permissions`)
       const at = path(daemon, session, parts[0], true)
-      if (at.special) daemon.setSpecialPerms(session, at.name, perms)
-      else await daemon.change(session, open, `SET_PERMS ${at.name} ${parts.slice(1).join(',')}`, (access, effects) => setPerms(access, session, at, perms, effects))
-      return session.reply(message, XS.SET_PERMS, OK)
+      if (at.special) return ok(session, message, daemon.setSpecialPerms(session, at.name, perms))
+      return ok(session, message, daemon.change(session, open, `SET_PERMS ${at.name} ${parts.slice(1).join(',')}`, (access, effects) => setPerms(access, session, at, perms, effects)))
     }
     case XS.WATCH: {
       const [given, token] = args(message, 2)
@@ -138,14 +143,13 @@ async function dispatch(daemon: XenstoreDaemon, session: Session, message: Messa
     }
     case XS.RESET_WATCHES: {
       session.watches.clear()
-      for (const tx of session.transactions.values()) tx.tx?.abort()
       session.transactions.clear()
       return session.reply(message, XS.RESET_WATCHES, OK)
     }
     case XS.TRANSACTION_START: {
       if (open) fail('EBUSY', 'already in a transaction')
       if (!isPrivileged(session) && session.transactions.size >= daemon.quotas.transactions) fail('ENOSPC', `more than ${daemon.quotas.transactions} transactions`)
-      const started = await daemon.startTransaction(session)
+      const started = daemon.startTransaction()
       session.transactions.set(started.id, started)
       return session.reply(message, XS.TRANSACTION_START, strings(String(started.id)))
     }
@@ -154,9 +158,7 @@ async function dispatch(daemon: XenstoreDaemon, session: Session, message: Messa
       const [commit] = args(message, 1)
       if (commit !== 'T' && commit !== 'F') fail('EINVAL', 'TRANSACTION_END takes T or F')
       session.transactions.delete(open!.id)
-      if (commit === 'T') await daemon.commitTransaction(session, open!)
-      else open!.tx?.abort()
-      return session.reply(message, XS.TRANSACTION_END, OK)
+      return ok(session, message, commit === 'T' ? daemon.commitTransaction(session, open!) : undefined)
     }
     case XS.GET_DOMAIN_PATH:
       return session.reply(message, XS.GET_DOMAIN_PATH, strings(domainPath(domid(args(message, 1)[0]))))

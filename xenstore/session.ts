@@ -3,8 +3,9 @@
  * the requests it sent that wait for their turn. The daemon serves sessions in turns (one request
  * each), so that a connection flooding requests delays only itself.
  */
-import type { Transaction } from '../core/transaction.js'
-import type { Effects, NodeAccess } from './nodes.js'
+import type { NodeAccess } from './access.js'
+import type { XNode } from './node-tree.js'
+import type { Effects } from './nodes.js'
 import { domainPath } from './paths.js'
 import type { Caller } from './perms.js'
 import { encodeMessage, type Message, strings, XS } from './wire.js'
@@ -19,8 +20,9 @@ export interface Watch {
 
 export interface OpenTransaction {
   readonly id: number
-  /** The transaction's fork of the Xenstore branch (undefined on a read-only daemon). */
-  readonly tx: Transaction<Uint8Array> | undefined
+  /** The Xenstore it forked (the tree of the head commit at TRANSACTION_START). */
+  readonly base: XNode
+  /** Its fork: reads and changes, noted for the merge at TRANSACTION_END. */
   readonly access: NodeAccess
   readonly effects: Effects
   /** What it did, for the commit message. */
@@ -71,7 +73,6 @@ export class Session implements Caller {
   close(): void {
     if (this.closed) return
     this.closed = true
-    for (const open of this.transactions.values()) open.tx?.abort()
     this.transactions.clear()
     this.watches.clear()
     this.queue.length = 0

@@ -49,15 +49,26 @@ const latin1 = new TextDecoder('latin1')
 
 /** One message as bytes: header then payload (a string is written as Latin-1: one byte a char). */
 export function encodeMessage(type: number, reqId: number, txId: number, payload: Uint8Array | string): Uint8Array {
-  const body = typeof payload === 'string' ? latin1Bytes(payload) : payload
-  const out = new Uint8Array(HEADER_SIZE + body.length)
-  const view = new DataView(out.buffer)
-  view.setUint32(0, type, true)
-  view.setUint32(4, reqId >>> 0, true)
-  view.setUint32(8, txId >>> 0, true)
-  view.setUint32(12, body.length, true)
-  out.set(body, HEADER_SIZE)
+  const length = payload.length
+  const out = new Uint8Array(HEADER_SIZE + length)
+  putUint32(out, 0, type)
+  putUint32(out, 4, reqId)
+  putUint32(out, 8, txId)
+  putUint32(out, 12, length)
+  if (typeof payload !== 'string') out.set(payload, HEADER_SIZE)
+  else for (let i = 0; i < length; i++) out[HEADER_SIZE + i] = payload.charCodeAt(i) & 0xff
   return out
+}
+
+function putUint32(out: Uint8Array, at: number, value: number): void {
+  out[at] = value & 0xff
+  out[at + 1] = (value >>> 8) & 0xff
+  out[at + 2] = (value >>> 16) & 0xff
+  out[at + 3] = (value >>> 24) & 0xff
+}
+
+function getUint32(bytes: Uint8Array, at: number): number {
+  return (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0
 }
 
 /** NUL-terminated strings, as requests carry them: `strings("a", "b")` is `a\0b\0`. */
@@ -99,15 +110,15 @@ export class FrameReader {
     let buffer = this.flat()
     let offset = 0
     while (buffer.length - offset >= HEADER_SIZE) {
-      const view = new DataView(buffer.buffer, buffer.byteOffset + offset, HEADER_SIZE)
-      const len = view.getUint32(12, true)
+      const len = getUint32(buffer, offset + 12)
       if (len > PAYLOAD_MAX) throw new XenstoreProtocolError(`payload of ${len} bytes announced (at most ${PAYLOAD_MAX})`)
       if (buffer.length - offset < HEADER_SIZE + len) break
       out.push({
-        type: view.getUint32(0, true),
-        reqId: view.getUint32(4, true),
-        txId: view.getUint32(8, true),
-        payload: buffer.slice(offset + HEADER_SIZE, offset + HEADER_SIZE + len),
+        type: getUint32(buffer, offset),
+        reqId: getUint32(buffer, offset + 4),
+        txId: getUint32(buffer, offset + 8),
+        // A view, not a copy: each chunk is a buffer of its own (Node reads sockets into fresh ones).
+        payload: buffer.subarray(offset + HEADER_SIZE, offset + HEADER_SIZE + len),
       })
       offset += HEADER_SIZE + len
     }

@@ -5,10 +5,13 @@
  * transactions/s with 1 and 4 connections, as ratios against C xenstored (target ≥ 1×), and the
  * EAGAINs each daemon answers to disjoint transactions under contention (target: 0 for ours).
  * Ours runs on LevelDB with its write-behind (README, "Xenstore daemon": durability).
+ * A fourth server, the Node floor (bench/xenstore-floor.ts), answers every request at once and
+ * does nothing else: what any daemon written for Node can reach on this machine, in this run.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { ensureBuilt, IRMIN_BIN } from '../../tools/irmin-cli.js'
 import { type ReferenceDaemon, spawnDaemon, startReference } from '../../tools/xenstore-peers.js'
 import { isolated } from '../isolate.js'
@@ -20,6 +23,7 @@ const SECONDS = Number(process.env.XS_BENCH_SECONDS ?? 2)
 /** Rounds per figure, the daemons taking turns; the best round counts (the machine is shared and noisy). */
 const ROUNDS = Number(process.env.XS_BENCH_ROUNDS ?? 3)
 const LOAD = new URL('../xenstore-load.ts', import.meta.url).href
+const FLOOR = fileURLToPath(new URL('../xenstore-floor.ts', import.meta.url))
 
 /** The compiled `irmin` (built first when older than the sources), as users run it. */
 async function startOurs(dir: string): Promise<ReferenceDaemon> {
@@ -35,6 +39,7 @@ export async function run(report: Report): Promise<void> {
     irminsule: await startOurs(join(dir, 'irmin')),
     'C xenstored': await startReference('c', join(dir, 'c')),
     oxenstored: await startReference('ocaml', join(dir, 'ocaml')),
+    'Node floor': await spawnDaemon(process.execPath, ['--import', 'tsx', FLOOR, join(dir, 'floor.sock')], join(dir, 'floor.sock'), 'Node floor', 'SIGTERM'),
   }
   try {
     const loads: Array<[Load, number, string]> = [
@@ -66,8 +71,9 @@ export async function run(report: Report): Promise<void> {
       const label = `${load} ${conns} conn${conns > 1 ? 's' : ''}`
       report.ratio(SUITE, `${label}: irminsule vs C xenstored`, rows.irminsule!, rows['C xenstored']!, load === 'contended' ? undefined : 1)
       report.ratio(SUITE, `${label}: irminsule vs oxenstored`, rows.irminsule!, rows.oxenstored!)
+      report.ratio(SUITE, `${label}: Node floor vs C xenstored`, rows['Node floor']!, rows['C xenstored']!)
       if (load === 'contended' || load === 'tx') {
-        const counts = Object.entries(eagains).map(([name, n]) => `${name} ${n}`).join(', ')
+        const counts = Object.entries(eagains).filter(([name]) => name !== 'Node floor').map(([name, n]) => `${name} ${n}`).join(', ')
         report.check(SUITE, `${label}: no EAGAIN for disjoint transactions (irminsule)`, eagains.irminsule === 0, `EAGAINs: ${counts}`)
       }
     }
