@@ -239,12 +239,6 @@ export class ObjectStore {
   }
 }
 
-/**
- * Collects the objects of one write and hands them to the backend a few megabytes at a time, so
- * a backend whose I/O runs off the main thread (LevelDB, git) writes the first batches while the
- * next directories are still being hashed. `finish` resolves when every batch is durable.
- * Objects written before a failed commit are unreferenced garbage, which GC removes.
- */
 export interface WriterOptions {
   /**
    * Batches need not be durable one by one, only all of them at `finish` (a clone: hundreds of
@@ -253,6 +247,12 @@ export interface WriterOptions {
   readonly deferSync?: boolean
 }
 
+/**
+ * Collects the objects of one write and hands them to the backend a few megabytes at a time, so
+ * a backend whose I/O runs off the main thread (LevelDB, git) writes the first batches while the
+ * next directories are still being hashed. `finish` resolves when every batch is durable.
+ * Objects written before a failed commit are unreferenced garbage, which GC removes.
+ */
 export class ObjectWriter {
   private batch: ObjectEntry[] = []
   private bytes = 0
