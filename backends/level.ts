@@ -17,7 +17,9 @@
  * a commit then costs one sync, not two). An old log is deleted only after its memtable has been
  * written to a synced table file. The SIGKILL tests (test/backends/crash.test.ts) cannot see
  * the difference: a killed process's unsynced writes survive in the page cache; the durability
- * test records the `sync` option of every write instead.
+ * test records the `sync` option of every write instead. A bulk load (a clone) writes unsynced
+ * batches instead (`putObjectsDeferred`) and then makes them all durable at once (`syncObjects`)
+ * before any ref names them.
  *
  * Node only (it keys its in-process guard on the directory's inode); browsers use IndexedDB.
  */
@@ -27,7 +29,6 @@ import type { Level } from 'level'
 import type { Backend, ObjectEntry, RefListener } from '../core/backend.js'
 import { RefListeners } from '../core/backend.js'
 import { ClosedError, StoreLockedError } from '../core/errors.js'
-import { encodeUtf8 } from '../core/utf8.js'
 import { RefTable } from './ref-table.js'
 import { type BackendLimits, checkCas, checkIds, checkObjects, checkPrefix, checkRefName, DEFAULT_MAX_OBJECT_SIZE } from './contract.js'
 
@@ -35,6 +36,11 @@ type Db = Level<string, Uint8Array>
 
 /** classic-level's write option (abstract-level's types do not know it); sublevels pass it down. */
 const SYNC = { sync: true } as object
+
+/** Per-operation option: the value is a string. */
+const UTF8 = { valueEncoding: 'utf8' } as object
+/** Bytes of objects per LevelDB batch of an unsynced write (see `writeObjects`). */
+const SMALL_BATCH = 96 * 1024
 
 /** Batches up to this size are read synchronously (see `getObjects`). */
 const SYNC_READ_MAX = 4
@@ -146,22 +152,63 @@ export class LevelBackend implements Backend {
     return this.objects.hasMany(ids as string[])
   }
 
-  async putObjects(objects: readonly ObjectEntry[]): Promise<void> {
-    this.open()
-    checkObjects(objects, this.maxObjectSize)
-    if (objects.length === 0) return
-    await this.objectBatch(objects).write(SYNC) // durable on its own: see "Durability" above
+  putObjects(objects: readonly ObjectEntry[]): Promise<void> {
+    return this.writeObjects(objects, SYNC) // durable on its own: see "Durability" above
+  }
+
+  /** Unsynced: durable at the next `syncObjects` (or once LevelDB moved its log into a table). */
+  putObjectsDeferred(objects: readonly ObjectEntry[]): Promise<void> {
+    return this.writeObjects(objects, {})
   }
 
   /**
-   * Each object with its size entry, for one atomic batch: a chained batch with keys prefixed
-   * here (the `sublevel` option costs microseconds per operation, an array batch a little too).
+   * Makes every earlier write durable. A sync write would not (see "Durability" above: earlier
+   * logs may have been closed unsynced); LevelDB's CompactRange first flushes the memtable into
+   * a synced table file, records it in the synced manifest, and waits until every older
+   * memtable is in a table too (`TEST_CompactMemTable`), so after it nothing lives only in an
+   * unsynced log. The range is past every key (keys start with a sublevel's `!`), so no table
+   * is compacted: the cost is writing out the memtable, which LevelDB would do anyway.
    */
-  private objectBatch(objects: readonly ObjectEntry[]) {
+  async syncObjects(): Promise<void> {
+    this.open()
+    await (this.db as unknown as { compactRange(start: string, end: string): Promise<void> }).compactRange('~~', '~~~')
+  }
+
+  private async writeObjects(objects: readonly ObjectEntry[], options: object): Promise<void> {
+    this.open()
+    checkObjects(objects, this.maxObjectSize)
+    if (objects.length === 0) return
+    if (options === SYNC) return this.writeBatch(objects, 0, objects.length, SYNC)
+    // Unsynced, a large batch goes as many small ones: a batch's buffer past glibc's mmap
+    // threshold (128 KiB) is fresh memory, page-faulted in as it is filled, which made each put
+    // of a 4 MiB batch cost ~5× one of a small batch. LevelDB groups concurrent writes anyway.
+    const writes: Promise<void>[] = []
+    for (let start = 0; start < objects.length; ) {
+      let end = start
+      for (let bytes = 0; end < objects.length && bytes < SMALL_BATCH; end++) bytes += objects[end]![1].length
+      writes.push(this.writeBatch(objects, start, end, options))
+      start = end
+    }
+    await Promise.all(writes)
+  }
+
+  /** Objects `start` to `end`, each with its size entry, in one atomic batch. */
+  private writeBatch(objects: readonly ObjectEntry[], start: number, end: number, options: object): Promise<void> {
+    return this.objectBatch(objects, start, end).write(options)
+  }
+
+  /**
+   * Objects `start` to `end` with their size entries, as one chained batch: keys prefixed here
+   * (the `sublevel` option costs microseconds per operation, an array batch a little too); the
+   * size as a string (a small Uint8Array would cost V8 an ArrayBuffer of its own when the
+   * binding reads it).
+   */
+  private objectBatch(objects: readonly ObjectEntry[], start = 0, end = objects.length) {
     const batch = this.db.batch()
-    for (const [id, value] of objects) {
+    for (let i = start; i < end; i++) {
+      const [id, value] = objects[i]!
       batch.put(this.objectKey(id), value)
-      batch.put(this.sizeKey(id), encodeUtf8(String(value.length)))
+      batch.put(this.sizeKey(id), String(value.length) as unknown as Uint8Array, UTF8)
     }
     return batch
   }
@@ -256,7 +303,7 @@ export class LevelBackend implements Backend {
         const refKey = this.refsLevel.prefixKey(name, 'utf8')
         if (moves) {
           if (next === undefined) batch.del(refKey)
-          else batch.put(refKey, encodeUtf8(next))
+          else batch.put(refKey, next as unknown as Uint8Array, UTF8)
         }
         await batch.write(SYNC)
         if (!moves) return this.refs.get(name) === expected

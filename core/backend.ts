@@ -17,6 +17,15 @@ export interface Backend {
   hasObjects(ids: readonly string[]): Promise<boolean[]>
   /** Durable when it resolves. Re-putting an existing object is a no-op. */
   putObjects(objects: readonly ObjectEntry[]): Promise<void>
+  /**
+   * Optional, both or neither, for bulk loads (a clone's hundred thousand objects): a batch that
+   * is readable when `putObjectsDeferred` resolves but durable only once a later `syncObjects`
+   * resolves, which makes every object put before it durable. A caller sets no ref to such
+   * objects before that; a crash before it loses only objects no ref names (garbage, or a
+   * transfer to redo). One sync at the end instead of one per batch.
+   */
+  putObjectsDeferred?(objects: readonly ObjectEntry[]): Promise<void>
+  syncObjects?(): Promise<void>
   /** Garbage collection only. Deleting an absent id is a no-op. */
   deleteObjects(ids: readonly string[]): Promise<void>
   objectIds(): AsyncIterable<string>

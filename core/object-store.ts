@@ -226,8 +226,8 @@ export class ObjectStore {
    * `tracking` (from `gc.beginWrite()`) keeps what it writes safe from garbage collection until
    * released: release it once the ref naming those objects has moved, or the write gave up.
    */
-  writer(tracking: WriteTracking): ObjectWriter {
-    return new ObjectWriter(this.backend, this.gc, tracking)
+  writer(tracking: WriteTracking, options: WriterOptions = {}): ObjectWriter {
+    return new ObjectWriter(this.backend, this.gc, tracking, options)
   }
 
   /** Garbage collection's view of this backend: writes are journaled, bases pinned. */
@@ -239,6 +239,14 @@ export class ObjectStore {
   }
 }
 
+export interface WriterOptions {
+  /**
+   * Batches need not be durable one by one, only all of them at `finish` (a clone: hundreds of
+   * batches, one sync), where the backend can (`Backend.syncObjects`).
+   */
+  readonly deferSync?: boolean
+}
+
 /**
  * Collects the objects of one write and hands them to the backend a few megabytes at a time, so
  * a backend whose I/O runs off the main thread (LevelDB, git) writes the first batches while the
@@ -248,13 +256,17 @@ export class ObjectStore {
 export class ObjectWriter {
   private batch: ObjectEntry[] = []
   private bytes = 0
-  private readonly inFlight: Promise<void>[] = []
+  private inFlight: Promise<void>[] = []
+  private readonly deferred: boolean
 
   constructor(
     private readonly backend: Backend,
     private readonly gc: GcCoordinator,
     private readonly tracked: WriteTracking,
-  ) {}
+    options: WriterOptions = {},
+  ) {
+    this.deferred = options.deferSync === true && backend.putObjectsDeferred !== undefined && backend.syncObjects !== undefined
+  }
 
   static readonly BATCH_BYTES = 4 * 1024 * 1024
 
@@ -270,14 +282,27 @@ export class ObjectWriter {
     const batch = this.batch
     this.batch = []
     this.bytes = 0
-    const sent = this.gc.putting(() => this.backend.putObjects(batch))
+    const sent = this.gc.putting(() => (this.deferred ? this.backend.putObjectsDeferred!(batch) : this.backend.putObjects(batch)))
     sent.catch(() => {}) // observed in finish(); avoid an unhandled rejection meanwhile
     this.inFlight.push(sent)
   }
 
-  async finish(): Promise<void> {
+  /** Resolves when every object added so far is written (readable; durable only after `finish`). */
+  async landed(): Promise<void> {
     this.flush()
-    await Promise.all(this.inFlight)
+    const sent = this.inFlight
+    this.inFlight = []
+    for (const result of await Promise.allSettled(sent)) if (result.status === 'rejected') this.failure ??= { error: result.reason }
+    // A failed batch fails every later call too: its objects are not there.
+    if (this.failure !== undefined) throw this.failure.error
+  }
+
+  private failure: { error: unknown } | undefined
+
+  /** Resolves when every object added so far is durable. */
+  async finish(): Promise<void> {
+    await this.landed()
+    if (this.deferred) await this.backend.syncObjects!()
   }
 
   /**

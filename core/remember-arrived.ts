@@ -6,8 +6,9 @@
  * a browser, one IndexedDB transaction per commit) and no second hash and parse.
  *
  * Only for bytes the caller has hash-checked against their id (the frame decoder does). `stored`
- * is called once the write holding them is durable, never before: the cache then answers reads as
- * the backend would. Commits and trees only — what walks read; blobs would crowd them out.
+ * is called once the write holding them is in the backend (readable there), never before: the
+ * cache then answers reads as the backend would. Commits and trees only — what walks read; blobs
+ * would crowd them out.
  */
 import { COMMIT } from './commit.js'
 import { DIR } from './dir.js'
@@ -27,14 +28,14 @@ export class ArrivedObjects {
     if (COMMIT_OR_TREE.has(framed[0])) this.pending.push([id, framed])
   }
 
-  /** The writer's batches so far are durable: cache what they held. */
+  /** The writer's batches so far are in the backend: cache what they held. */
   stored(): void {
     this.cut()()
   }
 
   /**
    * For a writer that flushes while more arrives: what was added until now, to cache (by calling
-   * the function returned) once the flush that holds it is durable.
+   * the function returned) once the flush that holds it has landed.
    */
   cut(): () => void {
     const batch = this.pending

@@ -17,12 +17,17 @@ function startsWith(body: Uint8Array, at: number, word: string): boolean {
   return true
 }
 
-/** 40 hex digits at `at` followed by a newline, or undefined. */
+/** 40 hex digits at `at` followed by a newline, or undefined (checked byte by byte: this runs for every commit of a clone). */
 function idAt(body: Uint8Array, at: number): string | undefined {
   if (body[at + 40] !== 0x0a) return undefined
-  const text = String.fromCharCode(...body.subarray(at, at + 40))
-  return /^[0-9a-f]{40}$/.test(text) ? text : undefined
+  for (let i = at; i < at + 40; i++) {
+    const c = body[i]!
+    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return undefined
+  }
+  return latin1.decode(body.subarray(at, at + 40))
 }
+
+const latin1 = new TextDecoder('latin1')
 
 export function commitLinks(id: string, body: Uint8Array): CommitLinks {
   const tree = startsWith(body, 0, TREE) ? idAt(body, TREE.length) : undefined

@@ -26,6 +26,12 @@ export function encodeTreeDelta(body: Uint8Array, base: Uint8Array, mine = scanT
   }
   let j = 0
   for (let i = 0; i < mine.starts.length; i++) {
+    // Most entries are the base's next one, byte for byte: checked first, no name order needed.
+    if (j < theirs.starts.length && sameEntry(body, mine, i, base, theirs, j)) {
+      push(COPY, 1)
+      j++
+      continue
+    }
     let c = 1
     while (j < theirs.starts.length && (c = compareEntries(body, mine, i, base, theirs, j)) > 0) {
       push(SKIP, 1)
@@ -82,46 +88,60 @@ export function applyTreeDeltaFramed(base: Uint8Array, baseEnds: readonly number
   return { framed: bytes, ends }
 }
 
+/**
+ * Two passes over the delta: the first checks it and sizes the tree, the second copies straight
+ * into the result (a clone rebuilds tens of thousands of trees: no list of parts, no scans).
+ */
 function rebuild(base: Uint8Array, baseEnds: readonly number[], delta: Uint8Array, framed: boolean): { bytes: Uint8Array; ends: number[] } {
-  const parts: Uint8Array[] = []
-  const ends: number[] = []
+  const view = new DataView(delta.buffer, delta.byteOffset, delta.byteLength)
   let size = 0
   let j = 0
-  let at = 0
-  const view = new DataView(delta.buffer, delta.byteOffset, delta.byteLength)
-  while (at < delta.length) {
+  for (let at = 0; at < delta.length; ) {
     if (at + 5 > delta.length) throw new MalformedStreamError('a tree delta ends inside an operation')
     const op = delta[at]
     const n = view.getUint32(at + 1)
     at += 5
     if (op === COPY || op === SKIP) {
       if (j + n > baseEnds.length) throw new MalformedStreamError('a tree delta reaches past its base')
-      if (op === COPY && n > 0) {
-        const from = j === 0 ? 0 : baseEnds[j - 1]!
-        for (let k = j; k < j + n; k++) ends.push(size + baseEnds[k]! - from)
-        const part = base.subarray(from, baseEnds[j + n - 1])
-        parts.push(part)
-        size += part.length
-      }
+      if (op === COPY && n > 0) size += baseEnds[j + n - 1]! - (j === 0 ? 0 : baseEnds[j - 1]!)
       j += n
     } else if (op === INSERT) {
       if (at + n > delta.length) throw new MalformedStreamError('a tree delta inserts past its end')
-      const part = delta.subarray(at, at + n)
-      for (const nul of scanTree(part).nuls) ends.push(size + nul + 21)
-      parts.push(part)
       size += n
       at += n
     } else throw new MalformedStreamError(`a tree delta with operation 0x${op.toString(16)}`)
   }
-  const header = framed ? encoder.encode(`tree ${size}\0`) : new Uint8Array(0)
+  const header = framed ? `tree ${size}\0` : ''
   const out = new Uint8Array(header.length + size)
-  out.set(header)
+  for (let k = 0; k < header.length; k++) out[k] = header.charCodeAt(k)
+  const ends: number[] = []
   let p = header.length
-  for (const part of parts) {
-    out.set(part, p)
-    p += part.length
+  j = 0
+  for (let at = 0; at < delta.length; ) {
+    const op = delta[at]
+    const n = view.getUint32(at + 1)
+    at += 5
+    if (op === COPY && n > 0) {
+      const from = j === 0 ? 0 : baseEnds[j - 1]!
+      const shift = p - header.length - from
+      for (let k = j; k < j + n; k++) ends.push(baseEnds[k]! + shift)
+      const to = baseEnds[j + n - 1]!
+      out.set(base.subarray(from, to), p)
+      p += to - from
+    }
+    if (op === COPY || op === SKIP) j += n
+    else {
+      out.set(delta.subarray(at, at + n), p)
+      // The inserted entries' ends: after each name's NUL, 20 bytes of id.
+      for (let q = p, end = p + n; q < end; ) {
+        while (q < end && out[q] !== 0) q++
+        if (q + 21 > end) throw new MalformedStreamError('a tree with a truncated entry')
+        q += 21
+        ends.push(q - header.length)
+      }
+      p += n
+      at += n
+    }
   }
   return { bytes: out, ends }
 }
-
-const encoder = new TextEncoder()

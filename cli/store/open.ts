@@ -9,7 +9,7 @@
  * which will not let go: then it fails at once, naming the server.
  */
 import { openGitBackend } from '../../backends/git/index.js'
-import { type Backend, Contents, type Contents as Codec, openLevelBackend, Repo, StoreLockedError } from '../../index.js'
+import { type Backend, Contents, type Contents as Codec, type LevelBackendOptions, openLevelBackend, Repo, StoreLockedError } from '../../index.js'
 import type { GlobalOptions } from '../command.js'
 import { BackendMismatchError, NoStoreError, StoreInUseError, UsageError } from '../errors.js'
 import { isLazyBackend, lazyBackend, listRemotes } from '../../sync/index.js'
@@ -60,10 +60,11 @@ const same: Wrap = opened => opened
 
 /**
  * Opens the store at `root` as `backend`, creating it when it is not there; `lazy`: on a lazy
- * backend from the start (a lazy clone, before its remote is remembered); `wrap`: a layer over it.
+ * backend from the start (a lazy clone, before its remote is remembered); `wrap`: a layer over it;
+ * `level`: LevelDB's options (a clone's larger memtable); `contents`: how values merge (default: as bytes).
  */
-export async function createStore(root: string, backend: StoredBackend, options: { lazy?: boolean; wrap?: Wrap; contents?: Codec<Uint8Array> } = {}): Promise<OpenStore> {
-  const opened = (options.wrap ?? same)(await openBackend(root, backend, true), backend)
+export async function createStore(root: string, backend: StoredBackend, options: { lazy?: boolean; wrap?: Wrap; level?: LevelBackendOptions; contents?: Codec<Uint8Array> } = {}): Promise<OpenStore> {
+  const opened = (options.wrap ?? same)(await openBackend(root, backend, true, lockWaitMs(), undefined, options.level), backend)
   return openAs(root, backend, options.lazy ? lazyBackend(opened, { token: promisorToken() }) : opened, options.contents)
 }
 
@@ -90,21 +91,21 @@ async function openAs(root: string, backend: StoredBackend, opened: Backend, con
   return { repo, backend, root, close: () => repo.close() }
 }
 
-async function openBackend(root: string, backend: StoredBackend, create: boolean, waitMs = lockWaitMs(), readOnly?: boolean): Promise<Backend> {
+async function openBackend(root: string, backend: StoredBackend, create: boolean, waitMs = lockWaitMs(), readOnly?: boolean, level?: LevelBackendOptions): Promise<Backend> {
   if (backend === 'postgres') {
     const { url, schema } = readPostgresRoot(root)
     // Loaded only for a PostgreSQL store: the client library is not part of every command's start-up.
     const { openPostgresBackend } = await import('../../backends/postgres/index.js')
     return openPostgresBackend(url, { schema, readOnly })
   }
-  return backend === 'git' ? openGitBackend(root, { create }) : openLevelWaiting(root, waitMs)
+  return backend === 'git' ? openGitBackend(root, { create }) : openLevelWaiting(root, waitMs, level)
 }
 
-async function openLevelWaiting(root: string, waitMs: number): Promise<Backend> {
+async function openLevelWaiting(root: string, waitMs: number, options?: LevelBackendOptions): Promise<Backend> {
   const deadline = Date.now() + waitMs
   for (;;) {
     try {
-      return await openLevelBackend(root)
+      return await openLevelBackend(root, options)
     } catch (error) {
       if (!(error instanceof StoreLockedError)) throw error
       const server = runningServer(root)

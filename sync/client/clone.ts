@@ -35,7 +35,7 @@ export async function clone(repo: AnyRepo, url: string, options: CloneOptions = 
   const kind = await detectRemoteKind(url, options.fetch)
   if (kind === 'git' && (options.lazy || path !== undefined)) throw new InvalidArgumentError('a clone of a git server is whole (--depth is supported; --lazy and --path need irmin serve)')
   await addRemote(repo, { name, url, ...(filter && { filter }), ...(options.lazy && { lazy: true }), ...(kind === 'git' && { kind }) }, { replace: true })
-  const result = await fetchRemote(repo, name, options)
+  const result = await fetchRemote(repo, name, { cacheArrived: false, ...options })
   for (const { branch, id } of result.branches) await moveRef(repo, BRANCH_PREFIX + branch, id)
   return result
 }

@@ -31,6 +31,8 @@ export interface FetchOptions extends TransportOptions {
   readonly onProgress?: (progress: FetchProgress) => void
   /** A transport to reuse (tests count its requests). */
   readonly transport?: SyncTransport
+  /** Keeps the arrived commits and trees parsed in the object cache, for a merge that follows (default true; a clone has none). */
+  readonly cacheArrived?: boolean
 }
 
 export interface FetchProgress {
@@ -161,9 +163,11 @@ async function transfer(repo: AnyRepo, transport: SyncTransport, remote: Remote,
   for (const id of haves) holds.push(gc.pin(id))
   const tracking = gc.beginWrite()
   holds.push(() => tracking.release())
-  const writer = repo.objects.writer(tracking)
+  // One sync at the end, not one per batch: the refs move only after `finish`, and what an
+  // interrupted transfer wrote is made durable before the resume refs name it (in `catch`).
+  const writer = repo.objects.writer(tracking, { deferSync: true })
   // A pull's merge walks the fetched history and trees next: cached, they need no backend read.
-  const cached = new ArrivedObjects(repo.objects)
+  const cached = options.cacheArrived === false ? undefined : new ArrivedObjects(repo.objects)
   const shallow: string[] = []
   /** Arrived commits and whether a later arrived commit names them as a parent. */
   const arrived = new Map<string, boolean>()
@@ -184,7 +188,7 @@ async function transfer(repo: AnyRepo, transport: SyncTransport, remote: Remote,
         if (frame.kind === FrameKind.object) {
           if (received.kind === FrameKind.object) trees.received(frame.id, frame.bytes)
           writer.add(frame.id, frame.bytes)
-          cached.add(frame.id, frame.bytes)
+          cached?.add(frame.id, frame.bytes)
           total.objects++
           // Bytes as they came over the wire: a tree delta counts as its frame, not as the tree.
           total.bytes += received.kind === FrameKind.treeDelta ? FRAME_HEAD + 40 + received.delta.length : FRAME_HEAD + 20 + frame.bytes.length
@@ -196,9 +200,9 @@ async function transfer(repo: AnyRepo, transport: SyncTransport, remote: Remote,
           if (pending >= FLUSH_BYTES) {
             // Backpressure: the stream waits for the backend's writes up to the mark before this
             // one, so at most two marks' worth are in flight while it reads on.
-            const flushed = writer.finish()
+            const flushed = writer.landed()
             flushed.catch(() => {}) // observed by the next wait, or the final finish
-            const cacheFlushed = cached.cut()
+            const cacheFlushed = cached?.cut() ?? (() => {})
             await landed
             cacheLanded()
             landed = flushed
@@ -211,7 +215,7 @@ async function transfer(repo: AnyRepo, transport: SyncTransport, remote: Remote,
     }
     await writer.finish()
     cacheLanded()
-    cached.stored()
+    cached?.stored()
     options.onProgress?.({ ...total })
     if (shallow.length > 0) await writeShallow(repo.objects, [...(await readShallow(repo.objects)), ...shallow])
     return resume

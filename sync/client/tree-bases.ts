@@ -22,7 +22,7 @@ export class TreeBases {
 
   constructor(
     private readonly repo: Pick<Repo<unknown>, 'backend'>,
-    private readonly writer: { finish(): Promise<void> },
+    private readonly writer: { landed(): Promise<void> },
   ) {}
 
   /** Notes a received OBJECT (trees are kept as possible bases; trees rebuilt from deltas are kept as they are rebuilt). */
@@ -57,9 +57,9 @@ export class TreeBases {
     return { kind: FrameKind.object, id: frame.id, bytes }
   }
 
-  /** A base from the store (what the writer holds is flushed first; a lazy store may fetch it). */
+  /** A base from the store (what the writer holds is written first; a lazy store may fetch it). */
   private async stored(id: string): Promise<Uint8Array | undefined> {
-    await this.writer.finish()
+    await this.writer.landed()
     return (await this.repo.backend.getObjects([id]))[0]
   }
 }

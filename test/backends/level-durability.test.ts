@@ -10,11 +10,12 @@
  * of every write the backend hands to LevelDB while it writes commits larger than the memtable
  * (several log switches inside one commit), and holds each to it.
  */
-import { readdirSync } from 'node:fs'
+import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { Level } from 'level'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Contents, openLevelBackend, Repo } from '../../index.js'
+import { frameObject, getDefaultHasher } from '../../core/index.js'
 import { removeDir, tempDir } from '../helpers/git.js'
 
 interface LevelWrite {
@@ -80,5 +81,26 @@ describe('LevelDB power-cut durability', () => {
     expect((await reopened.branch('main').head())?.id).toBe(head?.id)
     expect(await reopened.branch('main').get(['d', '7', 'k1207'])).toBe('2:1207:'.padEnd(500, 'x'))
     await reopened.close()
+  })
+
+  it('a bulk load writes unsynced, and syncObjects leaves nothing only in a log file', async () => {
+    const location = join(dir, 'bulk')
+    const backend = await openLevelBackend(location, { writeBufferSize: 64 * 1024 })
+    const hasher = getDefaultHasher()
+    const objects = Array.from({ length: 600 }, (_, i) => {
+      const framed = frameObject('blob', new TextEncoder().encode(`${i}:`.padEnd(700, 'y')))
+      return [hasher.sha1Hex(framed), framed] as const
+    })
+    writes.length = 0
+    for (let start = 0; start < objects.length; start += 100) await backend.putObjectsDeferred(objects.slice(start, start + 100))
+    expect(writes.length).toBeGreaterThan(0)
+    expect(writes.filter(write => write.sync)).toEqual([])
+    await backend.syncObjects()
+    // Everything is in table files, which LevelDB syncs as it writes them (and the manifest that
+    // lists them): no log holds data a power cut could take.
+    const logs = readdirSync(location).filter(name => name.endsWith('.log'))
+    expect(logs.map(name => statSync(join(location, name)).size)).toEqual(logs.map(() => 0))
+    expect(new Uint8Array((await backend.getObjects([objects[123]![0]]))[0]!)).toEqual(objects[123]![1])
+    await backend.close()
   })
 })
