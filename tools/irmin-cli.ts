@@ -113,6 +113,13 @@ export function irmin(args: readonly string[], options: IrminOptions = {}): Prom
   })
 }
 
+/** Runs irmin and gives its stdout; a non-zero exit throws, with the command line and its stderr. */
+export async function irminOk(args: readonly string[], options: IrminOptions = {}): Promise<string> {
+  const result = await irmin(args, options)
+  if (result.status !== 0) throw new Error(`irmin ${args.join(' ')} exited ${result.status}: ${result.stderr}`)
+  return result.stdout
+}
+
 export interface RunningIrmin {
   readonly child: ChildProcess
   /** Complete lines of stdout so far. */

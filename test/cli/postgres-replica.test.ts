@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PostgresCluster } from '../../tools/postgres-cluster.js'
 import { removeDir, tempDir } from '../helpers/git.js'
-import { ensureBuilt, irmin, type RunningIrmin, startIrmin } from '../helpers/irmin-cli.js'
+import { ensureBuilt, irmin, irminOk, type RunningIrmin, startIrmin } from '../helpers/irmin-cli.js'
 import '../helpers/postgres.js'
 
 const TOKEN = 'replica-token'
@@ -16,11 +16,7 @@ const dir = tempDir('irmin-cli-replica-')
 const servers: RunningIrmin[] = []
 const clusters: PostgresCluster[] = []
 
-async function ok(args: string[]): Promise<string> {
-  const result = await irmin(args)
-  if (result.status !== 0) throw new Error(`irmin ${args.join(' ')} exited ${result.status}: ${result.stderr}`)
-  return result.stdout
-}
+const ok = (args: string[]) => irminOk(args)
 
 async function serve(root: string, extra: string[] = []): Promise<string> {
   const server = startIrmin(['--root', root, '--json', 'serve', '--port', '0', '--token', TOKEN, ...extra])

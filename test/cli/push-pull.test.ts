@@ -8,7 +8,7 @@
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { removeDir, tempDir } from '../helpers/git.js'
-import { ensureBuilt, irmin, type RunningIrmin, startIrmin } from '../helpers/irmin-cli.js'
+import { ensureBuilt, irmin, irminOk, type RunningIrmin, startIrmin } from '../helpers/irmin-cli.js'
 
 const dir = tempDir('irmin-cli-push-')
 const a = join(dir, 'a')
@@ -21,11 +21,7 @@ async function serve(root: string, ...extra: string[]): Promise<string> {
   return JSON.parse(await server.waitForLine(line => line.startsWith('{'))).url
 }
 
-async function ok(args: string[]) {
-  const result = await irmin(args)
-  expect(result.status, `irmin ${args.join(' ')}: ${result.stderr}`).toBe(0)
-  return result
-}
+const ok = (args: string[]) => irminOk(args)
 
 beforeAll(async () => {
   await ensureBuilt()
@@ -67,18 +63,18 @@ describe('irmin push and pull between two irmin serve processes', () => {
     expect(refusedPull.status).toBe(1)
     expect(refusedPull.stderr).toMatch(/not a fast-forward/)
     const merged = await ok(['--root', b, '--json', 'pull', 'origin', '--merge'])
-    expect(JSON.parse(merged.stdout)).toMatchObject({ kind: 'merge' })
+    expect(JSON.parse(merged)).toMatchObject({ kind: 'merge' })
     const pushed = await ok(['--root', b, '--json', 'push', urlA, 'main', '--token', 'secret'])
-    const result = JSON.parse(pushed.stdout)
+    const result = JSON.parse(pushed)
     expect(result).toMatchObject({ ref: 'refs/heads/main', old: headA, merged: false })
     expect(result.objects).toBeGreaterThan(0)
     expect(await remoteHead(urlA)).toBe(result.new)
     expect(await remoteHead(urlB)).toBe(result.new)
 
     // The first store now holds both sides; pulling from the second server changes nothing.
-    expect((await ok(['--root', a, 'get', 'from-b'])).stdout).toBe('B\n')
+    expect(await ok(['--root', a, 'get', 'from-b'])).toBe('B\n')
     const across = await ok(['--root', a, '--json', 'pull', urlB, 'main'])
-    expect(JSON.parse(across.stdout)).toMatchObject({ kind: 'up-to-date', commit: result.new })
+    expect(JSON.parse(across)).toMatchObject({ kind: 'up-to-date', commit: result.new })
     await ok(['--root', a, 'fsck'])
     await ok(['--root', b, 'fsck'])
   })

@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Contents, openMemoryBackend, Repo } from '../../index.js'
 import { removeDir, tempDir } from '../helpers/git.js'
-import { ensureBuilt, irmin, type RunningIrmin, startIrmin } from '../helpers/irmin-cli.js'
+import { ensureBuilt, irmin, irminOk, type RunningIrmin, startIrmin } from '../helpers/irmin-cli.js'
 
 const dir = tempDir('irmin-serve-merge-')
 const root = join(dir, 'store')
@@ -19,11 +19,7 @@ type Entry = { id: string; time: number; text: string }
 
 const reader = () => Repo.open({ backend: openMemoryBackend(), contents: Contents.log<Entry>() })
 
-async function ok(args: string[]) {
-  const result = await irmin(args)
-  expect(result.status, `irmin ${args.join(' ')}: ${result.stderr}`).toBe(0)
-  return result
-}
+const ok = (args: string[]) => irminOk(args)
 
 beforeAll(async () => {
   await ensureBuilt()
@@ -72,10 +68,10 @@ describe('irmin serve merges pushes by recorded contents types', () => {
     await server.stop()
     server = undefined
 
-    const shown = JSON.parse((await ok(['--root', root, '--json', 'get', 'comments/c1/p1'])).stdout)
+    const shown = JSON.parse(await ok(['--root', root, '--json', 'get', 'comments/c1/p1']))
     expect(JSON.stringify(shown)).toContain('alice')
     expect(JSON.stringify(shown)).toContain('bob')
-    const head = (await ok(['--root', root, '--json', 'log', '-n', '1'])).stdout
+    const head = await ok(['--root', root, '--json', 'log', '-n', '1'])
     expect(head).toContain(before!.slice(0, 12))
   })
 })

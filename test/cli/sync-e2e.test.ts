@@ -6,17 +6,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { join } from 'node:path'
 import { removeDir, tempDir } from '../helpers/git.js'
-import { ensureBuilt, irmin, type RunningIrmin, startIrmin } from '../helpers/irmin-cli.js'
+import { ensureBuilt, irmin, irminOk, type RunningIrmin, startIrmin } from '../helpers/irmin-cli.js'
 
 const TOKEN = 'e2e-token'
 const dir = tempDir('irmin-sync-e2e-')
 const servers: RunningIrmin[] = []
 
-async function ok(args: string[]): Promise<string> {
-  const result = await irmin(args)
-  if (result.status !== 0) throw new Error(`irmin ${args.join(' ')} exited ${result.status}: ${result.stderr}`)
-  return result.stdout
-}
+const ok = (args: string[]) => irminOk(args)
 
 async function serve(root: string, extra: string[] = []): Promise<string> {
   const server = startIrmin(['--root', root, '--json', 'serve', '--port', '0', '--token', TOKEN, ...extra])

@@ -9,17 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Contents, openLevelBackend, Repo } from '../../index.js'
 import { git, gitStatus, removeDir } from '../helpers/git.js'
 import { gitObjects } from '../helpers/git-objects.js'
-import { ensureBuilt, irmin } from '../helpers/irmin-cli.js'
+import { ensureBuilt, irmin, irminOk } from '../helpers/irmin-cli.js'
 import { commitChanges, type GitServerFixture, gitServer } from './client-fixtures.js'
 
 let fx: GitServerFixture
 let dir: string
 
-async function ok(args: string[]): Promise<string> {
-  const result = await irmin(args)
-  if (result.status !== 0) throw new Error(`irmin ${args.join(' ')} exited ${result.status}: ${result.stderr}`)
-  return result.stdout
-}
+const ok = (args: string[]) => irminOk(args)
 
 beforeAll(async () => {
   await ensureBuilt()

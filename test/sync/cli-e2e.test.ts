@@ -5,7 +5,7 @@
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { removeDir, tempDir } from '../helpers/git.js'
-import { ensureBuilt, irmin, type RunningIrmin, startIrmin } from '../helpers/irmin-cli.js'
+import { ensureBuilt, irmin, irminOk, type RunningIrmin, startIrmin } from '../helpers/irmin-cli.js'
 
 let dir: string
 let server: RunningIrmin
@@ -13,11 +13,7 @@ let url: string
 const TOKEN = 'read-secret'
 const env = { IRMIN_TOKEN: TOKEN }
 
-async function ok(args: string[]): Promise<string> {
-  const result = await irmin(args, { env })
-  if (result.status !== 0) throw new Error(`irmin ${args.join(' ')} exited ${result.status}: ${result.stderr}`)
-  return result.stdout
-}
+const ok = (args: string[]) => irminOk(args, { env })
 
 
 beforeAll(async () => {
