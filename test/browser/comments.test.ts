@@ -181,6 +181,6 @@ describe('two readers, offline then online', () => {
     // brings the merge back, and the first page pulls it: two transfers in a row (see the README).
     // The figure is printed above and measured by `npm run bench -- comments`; the bound held
     // here is loose because other suites load the machine's two cores when the whole suite runs.
-    expect(seconds).toBeLessThanOrEqual(5)
+    expect(seconds).toBeLessThanOrEqual(10)
   })
 })
