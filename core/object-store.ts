@@ -311,15 +311,17 @@ export class ObjectWriter {
    */
   async finishAndMove(name: string, expected: string | undefined, next: string): Promise<boolean> {
     const combined = this.backend.putObjectsAndCasRef?.bind(this.backend)
-    if (combined === undefined || this.batch.length === 0) {
+    // Deferred batches are durable only after `syncObjects`, which a combined write skips.
+    if (combined === undefined || this.batch.length === 0 || this.deferred) {
       await this.finish()
       return this.backend.casRef(name, expected, next)
     }
     const last = this.batch
     this.batch = []
     this.bytes = 0
-    // The ref must not name objects that are not durable yet: the earlier batches land first.
-    await Promise.all(this.inFlight)
+    // The ref must not name objects that are not durable yet: the earlier batches land first
+    // (and one that failed fails this move, as it fails `finish`).
+    await this.landed()
     return this.gc.putting(() => combined(last, name, expected, next))
   }
 

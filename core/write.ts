@@ -172,7 +172,7 @@ export class BranchWriter<T> {
    * Writes the tree's new objects and a commit of it, in batches; durable when it resolves.
    * Then tries to move the branch to it; the hold keeps all of it, and all it names, safe
    * from garbage collection until the move is decided. Undefined when the branch was not at
-   * `expected` (a sync server's merge push answers that with ESTALE rather than retrying).
+   * `expected` (a sync server's merge push then merges again with the new head).
    */
   async commitAndMove(hold: WriteHold<T>, expected: string | undefined, tree: Tree<T>, parents: string[], options: CommitOptions, defaultMessage: string): Promise<Commit | undefined> {
     const { objects } = this.repo
