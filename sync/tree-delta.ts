@@ -26,12 +26,6 @@ export function encodeTreeDelta(body: Uint8Array, base: Uint8Array, mine = scanT
   }
   let j = 0
   for (let i = 0; i < mine.starts.length; i++) {
-    // Most entries are the base's next one, byte for byte: checked first, no name order needed.
-    if (j < theirs.starts.length && sameEntry(body, mine, i, base, theirs, j)) {
-      push(COPY, 1)
-      j++
-      continue
-    }
     let c = 1
     while (j < theirs.starts.length && (c = compareEntries(body, mine, i, base, theirs, j)) > 0) {
       push(SKIP, 1)

@@ -22,11 +22,6 @@ export function changedEntries(body: Uint8Array, reference: Uint8Array | undefin
   const out: ChangedEntry[] = []
   let j = 0
   for (let i = 0; i < mine.starts.length; i++) {
-    // Most entries are the reference's next one, byte for byte: checked first, no name order needed.
-    if (j < theirs.starts.length && sameEntry(body, mine, i, reference!, theirs, j)) {
-      j++
-      continue
-    }
     let c = 1
     while (j < theirs.starts.length && (c = compareEntries(body, mine, i, reference!, theirs, j)) > 0) j++
     if (j >= theirs.starts.length) c = 1
