@@ -21,16 +21,24 @@
  * batches instead (`putObjectsDeferred`) and then makes them all durable at once (`syncObjects`)
  * before any ref names them.
  *
+ * Large objects (64 KiB and up) and the objects of a bulk load live in a value log beside the
+ * database (`values/`, see value-log.ts and level-values.ts), LevelDB holding a pointer: LevelDB
+ * would write each of their bytes several times over (its log, a table, each compaction). The
+ * log is synced before any pointer to it is written, so the promises above hold for them too.
+ *
  * Node only (it keys its in-process guard on the directory's inode); browsers use IndexedDB.
  */
-import { mkdir, stat } from 'node:fs/promises'
+import { join } from 'node:path'
 import type { AbstractSublevel } from 'abstract-level'
 import type { Level } from 'level'
 import type { Backend, ObjectEntry, RefListener } from '../core/backend.js'
 import { RefListeners } from '../core/backend.js'
 import { ClosedError, StoreLockedError } from '../core/errors.js'
-import { RefTable } from './ref-table.js'
 import { type BackendLimits, checkCas, checkIds, checkObjects, checkPrefix, checkRefName, DEFAULT_MAX_OBJECT_SIZE } from './contract.js'
+import { describeOpenError, directoryIdentity, indexSizes } from './level-open.js'
+import { LevelValues } from './level-values.js'
+import { RefTable } from './ref-table.js'
+import { inlineValue, storedLength, ValueLog } from './value-log.js'
 
 type Db = Level<string, Uint8Array>
 
@@ -54,6 +62,14 @@ export interface LevelBackendOptions extends BackendLimits {
   writeBufferSize?: number
   /** Table files LevelDB keeps open (default 1000, as LevelDB). */
   maxOpenFiles?: number
+  /** Objects of at least this many bytes go to the value log on an ordinary write (default 64 KiB). */
+  valueLogMin?: number
+  /** The same for a bulk load, `putObjectsDeferred` (default 256 bytes: commits stay inline, trees and blobs go). */
+  bulkValueLogMin?: number
+  /** A value log file past this size is followed by a new one (default 256 MiB). */
+  valueLogFileBytes?: number
+  /** A value log file is compacted once this many of its bytes, and at least half, are dead (default 8 MiB). */
+  compactDeadBytes?: number
 }
 
 export class LevelBackend implements Backend {
@@ -70,6 +86,7 @@ export class LevelBackend implements Backend {
     private readonly sizes: Sub<string>,
     private readonly refsLevel: Sub<string>,
     private readonly refs: RefTable,
+    private readonly values: LevelValues,
     private readonly maxObjectSize: number,
     readonly location: string,
     /** The directory's identity in `openHere`. */
@@ -80,7 +97,7 @@ export class LevelBackend implements Backend {
       this.getObjectsSync = ids => {
         this.open()
         checkIds(ids)
-        return ids.map(id => this.objects.getSync(id))
+        return ids.map(id => this.values.bytes(id, this.values.current(id)))
       }
     }
   }
@@ -124,7 +141,13 @@ export class LevelBackend implements Backend {
     await indexSizes(objects, sizes)
     const refs = new RefTable()
     for await (const [name, id] of refsLevel.iterator()) refs.set(name, id)
-    return new LevelBackend(db, objects, sizes, refsLevel, refs, options.maxObjectSize ?? DEFAULT_MAX_OBJECT_SIZE, location, key)
+    const log = ValueLog.open(join(location, 'values'), options.valueLogFileBytes ?? 256 * 1024 * 1024)
+    const values = await LevelValues.open(db, objects, db.sublevel<string, string>('v', { valueEncoding: 'utf8' }), log, {
+      valueLogMin: options.valueLogMin ?? 64 * 1024,
+      bulkValueLogMin: options.bulkValueLogMin ?? 256,
+      compactDeadBytes: options.compactDeadBytes ?? 8 * 1024 * 1024,
+    })
+    return new LevelBackend(db, objects, sizes, refsLevel, refs, values, options.maxObjectSize ?? DEFAULT_MAX_OBJECT_SIZE, location, key)
   }
 
   private open(): void {
@@ -138,8 +161,9 @@ export class LevelBackend implements Backend {
     // A few ids (the point-read path) are read on this thread: a get served from LevelDB's or the
     // OS's cache takes microseconds, while a hop through the thread pool and back costs ~40 µs.
     // Larger batches go to the thread pool so a long read never stalls the event loop.
-    if (ids.length <= SYNC_READ_MAX && this.syncReads) return ids.map(id => this.objects.getSync(id))
-    return this.objects.getMany(ids as string[])
+    if (ids.length <= SYNC_READ_MAX && this.syncReads) return ids.map(id => this.values.bytes(id, this.values.current(id)))
+    const stored = await this.objects.getMany(ids as string[])
+    return ids.map((id, i) => this.values.bytes(id, this.values.stored(id, stored[i])))
   }
 
   /** Defined only where classic-level can read synchronously (not in browsers). */
@@ -149,16 +173,26 @@ export class LevelBackend implements Backend {
     this.open()
     checkIds(ids)
     if (ids.length === 0) return []
-    return this.objects.hasMany(ids as string[])
+    const present = await this.objects.hasMany(ids as string[])
+    return present.map((has, i) => has || this.values.hasPending(ids[i]!))
   }
 
   putObjects(objects: readonly ObjectEntry[]): Promise<void> {
     return this.writeObjects(objects, SYNC) // durable on its own: see "Durability" above
   }
 
-  /** Unsynced: durable at the next `syncObjects` (or once LevelDB moved its log into a table). */
+  /**
+   * Unsynced: durable at the next `syncObjects`. Most go to the value log, their pointers kept in
+   * memory until then; the small rest into LevelDB unsynced.
+   */
   putObjectsDeferred(objects: readonly ObjectEntry[]): Promise<void> {
-    return this.writeObjects(objects, {})
+    try {
+      this.open()
+      checkObjects(objects, this.maxObjectSize)
+      return this.writeObjects(this.values.writeBulk(objects), {})
+    } catch (error) {
+      return Promise.reject(error)
+    }
   }
 
   /**
@@ -171,6 +205,17 @@ export class LevelBackend implements Backend {
    */
   async syncObjects(): Promise<void> {
     this.open()
+    await this.values.log.sync()
+    await this.values.indexPending(async entries => {
+      for (let start = 0; start < entries.length; start += 4096) {
+        const batch = this.db.batch()
+        for (const [id, pointer] of entries.slice(start, start + 4096)) {
+          batch.put(this.objectKey(id), pointer)
+          batch.put(this.sizeKey(id), String(storedLength(pointer)) as unknown as Uint8Array, UTF8)
+        }
+        await batch.write()
+      }
+    })
     await (this.db as unknown as { compactRange(start: string, end: string): Promise<void> }).compactRange('~~', '~~~')
   }
 
@@ -178,7 +223,7 @@ export class LevelBackend implements Backend {
     this.open()
     checkObjects(objects, this.maxObjectSize)
     if (objects.length === 0) return
-    if (options === SYNC) return this.writeBatch(objects, 0, objects.length, SYNC)
+    if (options === SYNC) return this.values.write(objects, 0, objects.length, values => this.objectBatch(objects, values).write(SYNC))
     // Unsynced, a large batch goes as many small ones: a batch's buffer past glibc's mmap
     // threshold (128 KiB) is fresh memory, page-faulted in as it is filled, which made each put
     // of a 4 MiB batch cost ~5× one of a small batch. LevelDB groups concurrent writes anyway.
@@ -186,29 +231,24 @@ export class LevelBackend implements Backend {
     for (let start = 0; start < objects.length; ) {
       let end = start
       for (let bytes = 0; end < objects.length && bytes < SMALL_BATCH; end++) bytes += objects[end]![1].length
-      writes.push(this.writeBatch(objects, start, end, options))
+      writes.push(this.objectBatch(objects, objects.slice(start, end).map(([, bytes]) => inlineValue(bytes)), start, end).write(options))
       start = end
     }
     await Promise.all(writes)
   }
 
-  /** Objects `start` to `end`, each with its size entry, in one atomic batch. */
-  private writeBatch(objects: readonly ObjectEntry[], start: number, end: number, options: object): Promise<void> {
-    return this.objectBatch(objects, start, end).write(options)
-  }
-
   /**
-   * Objects `start` to `end` with their size entries, as one chained batch: keys prefixed here
-   * (the `sublevel` option costs microseconds per operation, an array batch a little too); the
-   * size as a string (a small Uint8Array would cost V8 an ArrayBuffer of its own when the
-   * binding reads it).
+   * Objects `start` to `end`, stored as `values` (inline objects or pointers), with their size
+   * entries, as one chained batch: keys prefixed here (the `sublevel` option costs microseconds
+   * per operation, an array batch a little too); the size as a string (a small Uint8Array would
+   * cost V8 an ArrayBuffer of its own when the binding reads it).
    */
-  private objectBatch(objects: readonly ObjectEntry[], start = 0, end = objects.length) {
+  private objectBatch(objects: readonly ObjectEntry[], values: readonly Uint8Array[], start = 0, end = objects.length) {
     const batch = this.db.batch()
     for (let i = start; i < end; i++) {
-      const [id, value] = objects[i]!
-      batch.put(this.objectKey(id), value)
-      batch.put(this.sizeKey(id), String(value.length) as unknown as Uint8Array, UTF8)
+      const [id, bytes] = objects[i]!
+      batch.put(this.objectKey(id), values[i - start]!)
+      batch.put(this.sizeKey(id), String(bytes.length) as unknown as Uint8Array, UTF8)
     }
     return batch
   }
@@ -227,23 +267,27 @@ export class LevelBackend implements Backend {
     if (ids.length === 0) return
     const batch = this.db.batch()
     for (const id of ids) batch.del(this.objectKey(id)).del(this.sizeKey(id))
-    await batch.write()
+    await this.values.delete(ids, batch)
   }
 
   /** Listed from the size index: a few bytes an object, where the objects' own keys sit among their data. */
   async *objectIds(): AsyncIterable<string> {
-    this.open()
-    for await (const key of this.sizes.keys()) yield key
+    for await (const entries of this.objectSizes()) for (const [id] of entries) yield id
   }
 
+  /** The size index, after a bulk load's objects not yet in it (each id once). */
   async *objectSizes(): AsyncIterable<Array<[string, number]>> {
     this.open()
+    const pending = this.values.pendingSizes()
+    if (pending.length > 0) yield pending
+    const listed = new Set(pending.map(([id]) => id))
     const iterator = this.sizes.iterator()
     try {
       for (;;) {
         const entries = await iterator.nextv(1000)
         if (entries.length === 0) return
-        yield entries.map(([key, size]) => [key, Number(size)])
+        const sizes = entries.map(([key, size]): [string, number] => [key, Number(size)])
+        yield listed.size === 0 ? sizes : sizes.filter(([id]) => !listed.has(id))
       }
     } finally {
       await iterator.close()
@@ -299,13 +343,15 @@ export class LevelBackend implements Backend {
         if (next === undefined) await this.refsLevel.del(name, SYNC)
         else await this.refsLevel.put(name, next, SYNC)
       } else {
-        const batch = this.objectBatch(objects)
-        const refKey = this.refsLevel.prefixKey(name, 'utf8')
-        if (moves) {
-          if (next === undefined) batch.del(refKey)
-          else batch.put(refKey, next as unknown as Uint8Array, UTF8)
-        }
-        await batch.write(SYNC)
+        await this.values.write(objects, 0, objects.length, values => {
+          const batch = this.objectBatch(objects, values)
+          const refKey = this.refsLevel.prefixKey(name, 'utf8')
+          if (moves) {
+            if (next === undefined) batch.del(refKey)
+            else batch.put(refKey, next as unknown as Uint8Array, UTF8)
+          }
+          return batch.write(SYNC)
+        })
         if (!moves) return this.refs.get(name) === expected
       }
       this.refs.set(name, next)
@@ -331,46 +377,11 @@ export class LevelBackend implements Backend {
     if (this.closed) return
     this.closed = true
     await Promise.all(this.queues.values())
+    await this.values.settled()
     await this.db.close()
+    this.values.log.close()
     openHere.delete(this.key)
   }
-}
-
-/**
- * The directory's device and inode, after creating it (as LevelDB would): the same for every
- * path that reaches it, symlinks, bind mounts and case-insensitive names included, where even
- * its real path would differ across a bind mount.
- */
-async function directoryIdentity(location: string): Promise<string> {
-  await mkdir(location, { recursive: true })
-  const { dev, ino } = await stat(location, { bigint: true })
-  return `${dev}:${ino}`
-}
-
-/**
- * Builds the size index of a store written before there was one (objects present, no sizes):
- * every listing goes through the index, so it must hold every object.
- */
-async function indexSizes(objects: Sub<Uint8Array>, sizes: Sub<string>): Promise<void> {
-  const first = async (level: Sub<unknown>) => (await level.keys({ limit: 1 }).all()).length > 0
-  if ((await first(sizes as Sub<unknown>)) || !(await first(objects as Sub<unknown>))) return
-  let batch = sizes.batch()
-  for await (const [id, bytes] of objects.iterator()) {
-    batch.put(id, String(bytes.length))
-    if (batch.length >= 10_000) {
-      await batch.write()
-      batch = sizes.batch()
-    }
-  }
-  await batch.write()
-}
-
-/** LevelDB's "LOCK: Resource temporarily unavailable" means another process has the directory. */
-function describeOpenError(location: string, error: unknown): Error {
-  const cause = (error as { cause?: { message?: string } }).cause?.message ?? ''
-  const message = (error as Error).message ?? ''
-  if (/LOCK|lock/.test(cause + message)) return new StoreLockedError(location)
-  return error as Error
 }
 
 export function openLevelBackend(location: string, options: LevelBackendOptions = {}): Promise<LevelBackend> {

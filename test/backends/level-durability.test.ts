@@ -16,11 +16,14 @@ import { Level } from 'level'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Contents, openLevelBackend, Repo } from '../../index.js'
 import { frameObject, getDefaultHasher } from '../../core/index.js'
+import { decodePointer, ValueLog } from '../../backends/value-log.js'
 import { removeDir, tempDir } from '../helpers/git.js'
 
 interface LevelWrite {
-  kind: 'put' | 'del' | 'batch' | 'chained batch'
+  kind: 'put' | 'del' | 'batch' | 'chained batch' | 'log sync'
   sync: boolean
+  /** A chained batch's put of a value-log pointer (recorded as the batch is built). */
+  pointer?: true
 }
 
 const writes: LevelWrite[] = []
@@ -48,6 +51,19 @@ beforeAll(async () => {
   record(Level.prototype, '_del', 'del', 1)
   record(Level.prototype, '_batch', 'batch', 1)
   record(chainedBatch, '_write', 'chained batch', 0)
+  const chained = chainedBatch as { _put(key: unknown, value: unknown, options: unknown): unknown }
+  const put = chained._put
+  chained._put = function (this: unknown, key: unknown, value: unknown, options: unknown) {
+    if (value instanceof Uint8Array && decodePointer(value) !== undefined) writes.push({ kind: 'put', sync: false, pointer: true })
+    return put.call(this, key, value, options)
+  }
+  restore.push(() => (chained._put = put))
+  const sync = ValueLog.prototype.sync
+  ValueLog.prototype.sync = function (this: ValueLog) {
+    writes.push({ kind: 'log sync', sync: true })
+    return sync.call(this)
+  }
+  restore.push(() => (ValueLog.prototype.sync = sync))
 })
 
 afterAll(() => {
@@ -83,24 +99,45 @@ describe('LevelDB power-cut durability', () => {
     await reopened.close()
   })
 
-  it('a bulk load writes unsynced, and syncObjects leaves nothing only in a log file', async () => {
+  it('a bulk load writes unsynced, its pointers reach LevelDB only after the value log is synced, and syncObjects leaves nothing only in a log file', async () => {
     const location = join(dir, 'bulk')
     const backend = await openLevelBackend(location, { writeBufferSize: 64 * 1024 })
     const hasher = getDefaultHasher()
+    // Half below the bulk threshold (stored inline in LevelDB), half above (value log).
     const objects = Array.from({ length: 600 }, (_, i) => {
-      const framed = frameObject('blob', new TextEncoder().encode(`${i}:`.padEnd(700, 'y')))
+      const framed = frameObject('blob', new TextEncoder().encode(`${i}:`.padEnd(i % 2 === 0 ? 100 : 700, 'y')))
       return [hasher.sha1Hex(framed), framed] as const
     })
     writes.length = 0
     for (let start = 0; start < objects.length; start += 100) await backend.putObjectsDeferred(objects.slice(start, start + 100))
     expect(writes.length).toBeGreaterThan(0)
     expect(writes.filter(write => write.sync)).toEqual([])
+    expect(writes.filter(write => write.kind === 'log sync' || write.pointer)).toEqual([])
     await backend.syncObjects()
+    const firstPointer = writes.findIndex(write => write.pointer)
+    expect(firstPointer).toBeGreaterThan(writes.findIndex(write => write.kind === 'log sync'))
+    expect(writes.findIndex(write => write.kind === 'log sync')).toBeGreaterThanOrEqual(0)
     // Everything is in table files, which LevelDB syncs as it writes them (and the manifest that
     // lists them): no log holds data a power cut could take.
     const logs = readdirSync(location).filter(name => name.endsWith('.log'))
     expect(logs.map(name => statSync(join(location, name)).size)).toEqual(logs.map(() => 0))
-    expect(new Uint8Array((await backend.getObjects([objects[123]![0]]))[0]!)).toEqual(objects[123]![1])
+    const got = await backend.getObjects(objects.map(([id]) => id))
+    got.forEach((bytes, i) => expect(new Uint8Array(bytes!)).toEqual(objects[i]![1]))
     await backend.close()
+  })
+
+  it('a large object is synced in the value log before the synced batch that points to it', async () => {
+    const location = join(dir, 'large')
+    const repo = await Repo.open({ backend: await openLevelBackend(location), contents: Contents.string })
+    writes.length = 0
+    await repo.branch('main').set(['big'], 'z'.repeat(200_000))
+    const kinds = writes.map(write => (write.pointer ? 'pointer' : write.kind))
+    expect(kinds.indexOf('log sync')).toBeGreaterThanOrEqual(0)
+    expect(kinds.indexOf('pointer')).toBeGreaterThan(kinds.indexOf('log sync'))
+    expect(writes.filter(write => write.kind !== 'log sync' && write.kind !== 'put' && !write.sync)).toEqual([])
+    await repo.close()
+    const reopened = await Repo.open({ backend: await openLevelBackend(location), contents: Contents.string })
+    expect(await reopened.branch('main').get(['big'])).toBe('z'.repeat(200_000))
+    await reopened.close()
   })
 })

@@ -11,6 +11,9 @@ import { type Backend, openGitBackend, openIndexedDbBackend, openLevelBackend, o
 import { tempDir } from './git.js'
 import { freshDatabase } from './postgres.js'
 
+/** LevelDB options that put every object in the value log and compact its small files often. */
+export const VALUE_LOG_EVERYWHERE = { valueLogMin: 0, bulkValueLogMin: 0, valueLogFileBytes: 32 * 1024, compactDeadBytes: 1 }
+
 export type OpenForGc = () => Promise<{ backend: Backend; gitDir?: string; url?: string }>
 
 export function gcBackends(dirs: string[], options: { indexedDb?: boolean } = {}): Array<[name: string, open: OpenForGc]> {
@@ -22,6 +25,9 @@ export function gcBackends(dirs: string[], options: { indexedDb?: boolean } = {}
   const backends: Array<[string, OpenForGc]> = [
     ['memory', async () => ({ backend: openMemoryBackend() })],
     ['LevelDB', async () => ({ backend: await openLevelBackend(join(fresh('irmin-gc-level-'), 'db')) })],
+    // Every object in the value log, small files, compacted as soon as half dead: GC's deletions
+    // and the writers race the compactions' pointer moves.
+    ['LevelDB (value log)', async () => ({ backend: await openLevelBackend(join(fresh('irmin-gc-vlog-'), 'db'), VALUE_LOG_EVERYWHERE) })],
     [
       'git',
       async () => {

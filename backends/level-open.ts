@@ -1,0 +1,45 @@
+/** Opening a LevelDB directory: its identity for the one-owner guard, the size index of old stores, lock errors. */
+import { mkdir, stat } from 'node:fs/promises'
+import type { AbstractSublevel } from 'abstract-level'
+import type { Level } from 'level'
+import { StoreLockedError } from '../core/errors.js'
+import { storedLength } from './value-log.js'
+
+type Sub<V> = AbstractSublevel<Level<string, Uint8Array>, string | Uint8Array, string, V>
+
+/**
+ * The directory's device and inode, after creating it (as LevelDB would): the same for every
+ * path that reaches it, symlinks, bind mounts and case-insensitive names included, where even
+ * its real path would differ across a bind mount.
+ */
+export async function directoryIdentity(location: string): Promise<string> {
+  await mkdir(location, { recursive: true })
+  const { dev, ino } = await stat(location, { bigint: true })
+  return `${dev}:${ino}`
+}
+
+/**
+ * Builds the size index of a store written before there was one (objects present, no sizes):
+ * every listing goes through the index, so it must hold every object.
+ */
+export async function indexSizes(objects: Sub<Uint8Array>, sizes: Sub<string>): Promise<void> {
+  const first = async (level: Sub<unknown>) => (await level.keys({ limit: 1 }).all()).length > 0
+  if ((await first(sizes as Sub<unknown>)) || !(await first(objects as Sub<unknown>))) return
+  let batch = sizes.batch()
+  for await (const [id, value] of objects.iterator()) {
+    batch.put(id, String(storedLength(value)))
+    if (batch.length >= 10_000) {
+      await batch.write()
+      batch = sizes.batch()
+    }
+  }
+  await batch.write()
+}
+
+/** LevelDB's "LOCK: Resource temporarily unavailable" means another process has the directory. */
+export function describeOpenError(location: string, error: unknown): Error {
+  const cause = (error as { cause?: { message?: string } }).cause?.message ?? ''
+  const message = (error as Error).message ?? ''
+  if (/LOCK|lock/.test(cause + message)) return new StoreLockedError(location)
+  return error as Error
+}

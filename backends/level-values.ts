@@ -1,0 +1,248 @@
+/**
+ * Where the LevelDB backend keeps each object's bytes: inline in LevelDB (small objects of
+ * ordinary writes, one synced batch per commit) or in the value log (large objects, and the
+ * objects of a bulk load) with a pointer in LevelDB. This class owns the pointers' life:
+ *
+ * - An ordinary write appends its large objects, fdatasyncs the log, and only then writes the
+ *   pointers: LevelDB never holds a durable pointer to bytes that are not.
+ * - A bulk load (`putObjectsDeferred`) appends unsynced and keeps the pointers in memory
+ *   (`pending`, read like the index) until `indexPending`, after the log's sync, writes them. So
+ *   a power cut can leave unreferenced records in the log, never a pointer to lost bytes.
+ * - A deletion counts the bytes its records held as dead, per file (persisted in sublevel `v`).
+ *   A file at least half dead, by at least `compactDeadBytes`, is compacted in the background:
+ *   its live records are copied to the current file, the copies synced, the pointers moved in
+ *   synced batches, and the file deleted. Compactions run one at a time; pointer moves,
+ *   deletions and `indexPending` take one lock so that none undoes another.
+ */
+import type { AbstractSublevel } from 'abstract-level'
+import type { Level } from 'level'
+import type { ObjectEntry } from '../core/backend.js'
+import { CorruptObjectError } from '../core/errors.js'
+import { decodePointer, inlineValue, type Pointer, RECORD_HEADER, unescapeInline, type ValueLog } from './value-log.js'
+
+type Db = Level<string, Uint8Array>
+type Sub<V> = AbstractSublevel<Db, string | Uint8Array, string, V>
+
+const SYNC = { sync: true } as object
+/** Bytes of live records copied per pointer batch during a compaction. */
+const MOVE_BYTES = 4 << 20
+
+export interface ValuePolicy {
+  /** Objects of at least this many bytes go to the log on an ordinary (synced) write. */
+  readonly valueLogMin: number
+  /** The same for a bulk load. */
+  readonly bulkValueLogMin: number
+  /** A file is compacted once this many of its bytes, and at least half, are dead. */
+  readonly compactDeadBytes: number
+}
+
+export class LevelValues {
+  /** Pointers of bulk-loaded objects not yet in LevelDB: read before the index. */
+  private readonly pending = new Map<string, Uint8Array>()
+  /** Dead bytes per log file. */
+  private readonly dead = new Map<number, number>()
+  /** Ordinary writes that appended to a file and have not written their pointers yet. */
+  private readonly inflight = new Map<number, Set<Promise<unknown>>>()
+  private lock: Promise<unknown> = Promise.resolve()
+  private compaction: Promise<void> = Promise.resolve()
+  private readonly queued = new Set<number>()
+
+  private constructor(
+    private readonly db: Db,
+    private readonly objects: Sub<Uint8Array>,
+    private readonly deadLevel: Sub<string>,
+    readonly log: ValueLog,
+    private readonly policy: ValuePolicy,
+  ) {}
+
+  static async open(db: Db, objects: Sub<Uint8Array>, deadLevel: Sub<string>, log: ValueLog, policy: ValuePolicy): Promise<LevelValues> {
+    const values = new LevelValues(db, objects, deadLevel, log, policy)
+    for await (const [file, bytes] of deadLevel.iterator()) {
+      if (log.has(Number(file))) values.dead.set(Number(file), Number(bytes))
+    }
+    values.compactWhereDue() // what a previous process left due
+    return values
+  }
+
+  // ---- reading -------------------------------------------------------------------------------
+
+  /** The stored value of `id` now (a pointer or the inline object), synchronously. */
+  current(id: string): Uint8Array | undefined {
+    return this.pending.get(id) ?? this.objects.getSync(id)
+  }
+
+  /** The value `stored` holds, or a bulk load's pending pointer: what a read found for `id`. */
+  stored(id: string, stored: Uint8Array | undefined): Uint8Array | undefined {
+    return this.pending.size === 0 ? stored : (this.pending.get(id) ?? stored)
+  }
+
+  hasPending(id: string): boolean {
+    return this.pending.size > 0 && this.pending.has(id)
+  }
+
+  /** Bulk-loaded objects whose pointers are not in LevelDB yet, with their sizes. */
+  pendingSizes(): Array<[string, number]> {
+    return [...this.pending].map(([id, pointer]) => [id, decodePointer(pointer)!.length])
+  }
+
+  /** The object a stored value holds: inline, or read from the log. */
+  bytes(id: string, value: Uint8Array | undefined): Uint8Array | undefined {
+    if (value === undefined) return undefined
+    const pointer = decodePointer(value)
+    if (pointer === undefined) return unescapeInline(value)
+    const bytes = this.log.read(id, pointer)
+    if (bytes !== undefined) return bytes
+    // The pointer was read before a compaction moved the object and deleted its file.
+    const again = this.current(id)
+    const moved = again === undefined ? undefined : decodePointer(again)
+    if (again === undefined || moved === undefined) return again === undefined ? undefined : unescapeInline(again)
+    const found = this.log.read(id, moved)
+    if (found === undefined) throw new CorruptObjectError(id, `value log file ${moved.file} is missing`)
+    return found
+  }
+
+  // ---- writing -------------------------------------------------------------------------------
+
+  /**
+   * An ordinary write of objects `start` to `end`: appends those at or above `valueLogMin`, syncs
+   * the log, then calls `write` with the values to store (pointers or inline objects).
+   */
+  write<T>(objects: readonly ObjectEntry[], start: number, end: number, write: (values: Uint8Array[]) => Promise<T>): Promise<T> {
+    const values: Uint8Array[] = []
+    const files = new Set<number>()
+    for (let i = start; i < end; i++) {
+      const bytes = objects[i]![1]
+      if (bytes.length >= this.policy.valueLogMin) {
+        values.push(this.log.append(objects, i, i + 1)[0]!)
+        files.add(this.log.currentFile)
+      } else {
+        values.push(inlineValue(bytes))
+      }
+    }
+    if (files.size === 0) return write(values)
+    const done = this.log.sync().then(() => write(values))
+    for (const file of files) {
+      const set = this.inflight.get(file) ?? new Set()
+      this.inflight.set(file, set.add(done))
+      const forget = () => {
+        set.delete(done)
+        if (set.size === 0 && this.inflight.get(file) === set) this.inflight.delete(file)
+      }
+      done.then(forget, forget)
+    }
+    return done
+  }
+
+  /** A bulk load: appends the objects at or above `bulkValueLogMin` (unsynced); returns the rest, to store inline. */
+  writeBulk(objects: readonly ObjectEntry[]): ObjectEntry[] {
+    const inline: ObjectEntry[] = []
+    const logged: ObjectEntry[] = []
+    for (const entry of objects) (entry[1].length >= this.policy.bulkValueLogMin ? logged : inline).push(entry)
+    const pointers = this.log.append(logged)
+    logged.forEach(([id], i) => this.pending.set(id, pointers[i]!))
+    return inline
+  }
+
+  /**
+   * After `log.sync()`: hands the pending pointers to `store` (which writes them with their size
+   * entries) under the lock, then forgets those that did not change meanwhile.
+   */
+  async indexPending(store: (entries: Array<[string, Uint8Array]>) => Promise<void>): Promise<void> {
+    if (this.pending.size === 0) return
+    await this.locked(async () => {
+      const entries = [...this.pending]
+      await store(entries)
+      for (const [id, pointer] of entries) if (this.pending.get(id) === pointer) this.pending.delete(id)
+    })
+  }
+
+  // ---- deleting and compacting ----------------------------------------------------------------
+
+  /** Deletes `ids` with `batch` (which holds their other deletions), counting their log bytes as dead. */
+  async delete(ids: readonly string[], batch: ReturnType<Db['batch']>): Promise<void> {
+    await this.locked(async () => {
+      const touched = new Set<number>()
+      for (const id of ids) {
+        const value = this.current(id)
+        this.pending.delete(id)
+        const pointer = value === undefined ? undefined : decodePointer(value)
+        if (pointer === undefined) continue
+        this.dead.set(pointer.file, (this.dead.get(pointer.file) ?? 0) + RECORD_HEADER + pointer.length)
+        touched.add(pointer.file)
+      }
+      for (const file of touched) batch.put(this.deadLevel.prefixKey(String(file), 'utf8'), String(this.dead.get(file)) as unknown as Uint8Array, { valueEncoding: 'utf8' })
+      await batch.write()
+    })
+    this.compactWhereDue()
+  }
+
+  /** Resolves once no compaction is queued or running. */
+  settled(): Promise<void> {
+    return this.compaction
+  }
+
+  private compactWhereDue(): void {
+    for (const file of this.log.fileNumbers()) {
+      const dead = this.dead.get(file) ?? 0
+      if (this.queued.has(file) || dead < this.policy.compactDeadBytes || dead * 2 < this.log.fileSize(file)) continue
+      this.queued.add(file)
+      this.compaction = this.compaction
+        .then(() => this.compact(file))
+        .catch(error => process.emitWarning(`value log compaction of file ${file} stopped (nothing lost; it is retried later): ${(error as Error).message}`))
+        .finally(() => this.queued.delete(file))
+    }
+  }
+
+  private async compact(file: number): Promise<void> {
+    if (!this.log.has(file)) return
+    if (file === this.log.currentFile) this.log.rotate()
+    await Promise.allSettled(this.inflight.get(file) ?? []) // writes whose pointers into it are not written yet
+    let moves: Array<{ id: string; from: Pointer; bytes: Uint8Array }> = []
+    let bytes = 0
+    for (const { id, offset, length } of this.log.records(file)) {
+      const from = { file, offset, length }
+      if (!this.pointsAt(id, from)) continue
+      moves.push({ id, from, bytes: this.log.read(id, from)! })
+      bytes += length
+      if (bytes >= MOVE_BYTES) {
+        await this.move(moves)
+        moves = []
+        bytes = 0
+      }
+    }
+    await this.move(moves)
+    await this.locked(async () => {
+      this.log.remove(file)
+      this.dead.delete(file)
+      await this.deadLevel.del(String(file))
+    })
+  }
+
+  /** Copies records to the current file, syncs them, and moves the pointers still at their old place. */
+  private async move(moves: Array<{ id: string; from: Pointer; bytes: Uint8Array }>): Promise<void> {
+    if (moves.length === 0) return
+    const pointers = this.log.append(moves.map(move => [move.id, move.bytes] as const))
+    await this.log.sync()
+    await this.locked(async () => {
+      const batch = this.db.batch()
+      moves.forEach(({ id, from }, i) => {
+        if (!this.pointsAt(id, from)) return // deleted, or written again elsewhere, meanwhile
+        if (this.pending.has(id)) this.pending.set(id, pointers[i]!)
+        else batch.put(this.objects.prefixKey(id, 'utf8'), pointers[i]!)
+      })
+      await batch.write(SYNC)
+    })
+  }
+
+  private pointsAt(id: string, at: Pointer): boolean {
+    const value = this.current(id)
+    const pointer = value === undefined ? undefined : decodePointer(value)
+    return pointer !== undefined && pointer.file === at.file && pointer.offset === at.offset
+  }
+
+  private locked<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.lock.then(work)
+    this.lock = result.catch(() => {})
+    return result
+  }
+}

@@ -1,0 +1,246 @@
+/**
+ * The LevelDB backend's value log: object bytes appended to plain files beside the database,
+ * LevelDB keeping only a 15-byte pointer per object (WiscKey's key-value separation). LevelDB
+ * writes every value it holds several times over (its log, a level-0 table, each compaction) and
+ * compresses and checksums it each time; a large blob or a clone's hundred thousand objects cost
+ * it seconds that one sequential append does not.
+ *
+ * A file `values/NNNNNN.vlog` is a sequence of records: a 24-byte header (u32 little-endian byte
+ * count, the 20-byte object id) then the bytes. A pointer names the file, the record's offset and
+ * the byte count; a read checks the header's count and id, so a pointer into a torn or foreign
+ * record reads as corruption, never as another object's bytes. Records are appended at the file's
+ * end; a new file starts once the current one passes `maxFileBytes`. A record nothing points to
+ * any more is dead space until its file is compacted (see level-log-compaction.ts).
+ *
+ * Reads and appends are synchronous system calls on the calling thread: served from the page
+ * cache they take microseconds, and no read can then be under way while a compacted file is
+ * closed and unlinked.
+ */
+import { closeSync, fdatasync, fstatSync, mkdirSync, openSync, readdirSync, readSync, unlinkSync, writevSync } from 'node:fs'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import type { ObjectEntry } from '../core/backend.js'
+import { CorruptObjectError } from '../core/errors.js'
+import { toHex, writeHex } from '../core/hex.js'
+
+const datasync = promisify(fdatasync)
+
+/** A pointer's first byte. Framed objects start with a letter; inline values starting with 0 or 1 are escaped by a leading 1. */
+const POINTER_MARK = 0
+const ESCAPE_MARK = 1
+export const POINTER_BYTES = 15
+export const RECORD_HEADER = 24
+/** Records per `writev` (two buffers each; Linux takes at most 1,024). */
+const RECORDS_PER_WRITE = 500
+
+export interface Pointer {
+  readonly file: number
+  /** Offset of the record's header. */
+  readonly offset: number
+  /** The object's byte count. */
+  readonly length: number
+}
+
+interface LogFile {
+  readonly fd: number
+  size: number
+  /** Appended to since its last fdatasync. */
+  unsynced: boolean
+}
+
+export function encodePointer(file: number, offset: number, length: number): Uint8Array {
+  const out = Buffer.allocUnsafe(POINTER_BYTES)
+  out[0] = POINTER_MARK
+  out.writeUInt32LE(file, 1)
+  out.writeUIntLE(offset, 5, 6)
+  out.writeUInt32LE(length, 11)
+  return out
+}
+
+/** The pointer a stored value holds, or undefined when the value is the object itself. */
+export function decodePointer(value: Uint8Array): Pointer | undefined {
+  if (value.length !== POINTER_BYTES || value[0] !== POINTER_MARK) return undefined
+  const view = Buffer.from(value.buffer, value.byteOffset, value.length)
+  return { file: view.readUInt32LE(1), offset: view.readUIntLE(5, 6), length: view.readUInt32LE(11) }
+}
+
+/** An object kept inline in LevelDB: as is, unless its first byte could be taken for a pointer's. */
+export function inlineValue(bytes: Uint8Array): Uint8Array {
+  if (bytes.length === 0 || bytes[0]! > ESCAPE_MARK) return bytes
+  const out = new Uint8Array(bytes.length + 1)
+  out[0] = ESCAPE_MARK
+  out.set(bytes, 1)
+  return out
+}
+
+/** The object an inline value holds. */
+export function unescapeInline(value: Uint8Array): Uint8Array {
+  return value.length > 0 && value[0] === ESCAPE_MARK ? value.subarray(1) : value
+}
+
+/** The object's byte count, from a stored value (pointer or inline). */
+export function storedLength(value: Uint8Array): number {
+  return decodePointer(value)?.length ?? unescapeInline(value).length
+}
+
+const fileName = (file: number) => `${String(file).padStart(6, '0')}.vlog`
+
+export class ValueLog {
+  private readonly files = new Map<number, LogFile>()
+  private current = 0
+  /** A file was created since the directory was last synced. */
+  private newFile = false
+
+  private constructor(
+    readonly dir: string,
+    private readonly maxFileBytes: number,
+  ) {}
+
+  static open(dir: string, maxFileBytes: number): ValueLog {
+    mkdirSync(dir, { recursive: true })
+    const log = new ValueLog(dir, maxFileBytes)
+    for (const name of readdirSync(dir)) {
+      const match = /^(\d{6,})\.vlog$/.exec(name)
+      if (!match) continue
+      const file = Number(match[1])
+      const fd = openSync(join(dir, name), 'r+')
+      log.files.set(file, { fd, size: fstatSync(fd).size, unsynced: false })
+      log.current = Math.max(log.current, file)
+    }
+    return log
+  }
+
+  /** The file appends go to (0 before the first append). */
+  get currentFile(): number {
+    return this.current
+  }
+
+  fileNumbers(): number[] {
+    return [...this.files.keys()].sort((a, b) => a - b)
+  }
+
+  fileSize(file: number): number {
+    return this.files.get(file)?.size ?? 0
+  }
+
+  /** Appends objects `start` to `end`; their pointers, in order. Durable after `sync`. */
+  append(objects: readonly ObjectEntry[], start = 0, end = objects.length): Uint8Array[] {
+    const pointers: Uint8Array[] = []
+    for (let first = start; first < end; ) {
+      let last = first
+      let bytes = 0
+      while (last < end && last - first < RECORDS_PER_WRITE && (last === first || bytes + RECORD_HEADER + objects[last]![1].length <= 1 << 20)) {
+        bytes += RECORD_HEADER + objects[last]![1].length
+        last++
+      }
+      const file = this.fileFor(bytes)
+      const headers = Buffer.allocUnsafe(RECORD_HEADER * (last - first))
+      const buffers: Uint8Array[] = []
+      let offset = file.size
+      for (let i = first; i < last; i++) {
+        const [id, value] = objects[i]!
+        const header = headers.subarray((i - first) * RECORD_HEADER, (i - first + 1) * RECORD_HEADER)
+        header.writeUInt32LE(value.length, 0)
+        writeHex(id, header, 4)
+        buffers.push(header, value)
+        pointers.push(encodePointer(this.current, offset, value.length))
+        offset += RECORD_HEADER + value.length
+      }
+      const written = writevSync(file.fd, buffers, file.size)
+      if (written !== bytes) throw new Error(`value log ${fileName(this.current)}: short write (${written} of ${bytes} bytes)`)
+      file.size += bytes
+      file.unsynced = true
+      first = last
+    }
+    return pointers
+  }
+
+  /** The file the next `bytes` go to: the current one, or a new one once it is full. */
+  private fileFor(bytes: number): LogFile {
+    const open = this.files.get(this.current)
+    if (open !== undefined && (open.size === 0 || open.size + bytes <= this.maxFileBytes)) return open
+    this.current++
+    const fd = openSync(join(this.dir, fileName(this.current)), 'wx+')
+    const file = { fd, size: 0, unsynced: true }
+    this.newFile = true
+    this.files.set(this.current, file)
+    return file
+  }
+
+  /** Ends the current file: the next append starts a new one (so the current one can be compacted). */
+  rotate(): void {
+    if ((this.files.get(this.current)?.size ?? 0) > 0) this.fileFor(Infinity)
+  }
+
+  /** Makes every append so far durable (a new file's directory entry included). */
+  async sync(): Promise<void> {
+    const pending = [...this.files.values()].filter(file => file.unsynced)
+    const newFile = this.newFile
+    if (pending.length === 0) return
+    for (const file of pending) file.unsynced = false
+    this.newFile = false
+    try {
+      await Promise.all(pending.map(file => datasync(file.fd)))
+      if (newFile) await syncDirectory(this.dir)
+    } catch (error) {
+      for (const file of pending) file.unsynced = true
+      this.newFile ||= newFile
+      throw error
+    }
+  }
+
+  /** Whether `file` is still here (a compacted file is gone; a pointer read before may be stale). */
+  has(file: number): boolean {
+    return this.files.has(file)
+  }
+
+  /** The object `pointer` names, or undefined when its file is gone (compacted: look the pointer up again). */
+  read(id: string, pointer: Pointer): Uint8Array | undefined {
+    const file = this.files.get(pointer.file)
+    if (file === undefined) return undefined
+    const record = Buffer.allocUnsafe(RECORD_HEADER + pointer.length)
+    const got = readSync(file.fd, record, 0, record.length, pointer.offset)
+    if (got !== record.length || record.readUInt32LE(0) !== pointer.length || toHex(record, 4, RECORD_HEADER) !== id) {
+      throw new CorruptObjectError(id, `its record in value log ${fileName(pointer.file)} at ${pointer.offset} is torn or not its own`)
+    }
+    return record.subarray(RECORD_HEADER)
+  }
+
+  /** The records of `file` in order, header by header (for compaction). */
+  *records(file: number): Iterable<{ id: string; offset: number; length: number }> {
+    const open = this.files.get(file)
+    if (open === undefined) return
+    const header = Buffer.allocUnsafe(RECORD_HEADER)
+    for (let offset = 0; offset + RECORD_HEADER <= open.size; ) {
+      if (readSync(open.fd, header, 0, RECORD_HEADER, offset) !== RECORD_HEADER) return
+      const length = header.readUInt32LE(0)
+      if (offset + RECORD_HEADER + length > open.size) return // a torn tail: an append a crash cut short
+      yield { id: toHex(header, 4, RECORD_HEADER), offset, length }
+      offset += RECORD_HEADER + length
+    }
+  }
+
+  /** Deletes a compacted file. Nothing may point into it any more. */
+  remove(file: number): void {
+    const open = this.files.get(file)
+    if (open === undefined || file === this.current) return
+    this.files.delete(file)
+    closeSync(open.fd)
+    unlinkSync(join(this.dir, fileName(file)))
+  }
+
+  close(): void {
+    for (const file of this.files.values()) closeSync(file.fd)
+    this.files.clear()
+  }
+}
+
+/** fsync of a directory: makes a new file's name durable. */
+async function syncDirectory(dir: string): Promise<void> {
+  const fd = openSync(dir, 'r')
+  try {
+    await datasync(fd)
+  } finally {
+    closeSync(fd)
+  }
+}
