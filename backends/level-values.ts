@@ -101,6 +101,13 @@ export class LevelValues {
     return found
   }
 
+  /** `bytes` for a batch: the log's objects read together (see `ValueLog.readMany`). */
+  bytesMany(ids: readonly string[], values: ReadonlyArray<Uint8Array | undefined>): Array<Uint8Array | undefined> {
+    const pointers = values.map(value => (value === undefined ? undefined : decodePointer(value)))
+    const logged = this.log.readMany(ids, pointers)
+    return values.map((value, i) => (pointers[i] === undefined ? (value === undefined ? undefined : unescapeInline(value)) : (logged[i] ?? this.bytes(ids[i]!, value))))
+  }
+
   // ---- writing -------------------------------------------------------------------------------
 
   /**

@@ -163,7 +163,7 @@ export class LevelBackend implements Backend {
     // Larger batches go to the thread pool so a long read never stalls the event loop.
     if (ids.length <= SYNC_READ_MAX && this.syncReads) return ids.map(id => this.values.bytes(id, this.values.current(id)))
     const stored = await this.objects.getMany(ids as string[])
-    return ids.map((id, i) => this.values.bytes(id, this.values.stored(id, stored[i])))
+    return this.values.bytesMany(ids, ids.map((id, i) => this.values.stored(id, stored[i])))
   }
 
   /** Defined only where classic-level can read synchronously (not in browsers). */

@@ -30,6 +30,10 @@ const POINTER_MARK = 0
 const ESCAPE_MARK = 1
 export const POINTER_BYTES = 15
 export const RECORD_HEADER = 24
+/** Records further apart than this are read by separate system calls (see `readMany`). */
+const MERGE_GAP = 1024
+/** The largest span one read covers. */
+const MAX_SPAN = 1 << 20
 /** Records per `writev` (two buffers each; Linux takes at most 1,024). */
 const RECORDS_PER_WRITE = 500
 
@@ -204,6 +208,50 @@ export class ValueLog {
       throw new CorruptObjectError(id, `its record in value log ${fileName(pointer.file)} at ${pointer.offset} is torn or not its own`)
     }
     return record.subarray(RECORD_HEADER)
+  }
+
+  /**
+   * The objects `pointers` name (undefined where a pointer is undefined or its file is gone), read
+   * in as few system calls as their places allow: records of one file lying within `MERGE_GAP`
+   * of each other are read as one span (a batch read back in the order it was written costs a
+   * read per megabyte, not per object). Each object is copied out of its span, so keeping one
+   * does not keep the span.
+   */
+  readMany(ids: readonly string[], pointers: ReadonlyArray<Pointer | undefined>): Array<Uint8Array | undefined> {
+    const out: Array<Uint8Array | undefined> = new Array(ids.length)
+    const order: number[] = []
+    pointers.forEach((pointer, i) => {
+      if (pointer !== undefined && this.files.has(pointer.file)) order.push(i)
+    })
+    order.sort((a, b) => pointers[a]!.file - pointers[b]!.file || pointers[a]!.offset - pointers[b]!.offset)
+    for (let first = 0; first < order.length; ) {
+      const start = pointers[order[first]!]!
+      let end = start.offset + RECORD_HEADER + start.length
+      let last = first + 1
+      for (; last < order.length; last++) {
+        const next = pointers[order[last]!]!
+        const nextEnd = next.offset + RECORD_HEADER + next.length
+        if (next.file !== start.file || next.offset > end + MERGE_GAP || nextEnd - start.offset > MAX_SPAN) break
+        end = Math.max(end, nextEnd)
+      }
+      if (last === first + 1) {
+        out[order[first]!] = this.read(ids[order[first]!]!, start)
+      } else {
+        const span = Buffer.allocUnsafe(end - start.offset)
+        const got = readSync(this.files.get(start.file)!.fd, span, 0, span.length, start.offset)
+        for (let k = first; k < last; k++) {
+          const i = order[k]!
+          const pointer = pointers[i]!
+          const at = pointer.offset - start.offset
+          if (at + RECORD_HEADER + pointer.length > got || span.readUInt32LE(at) !== pointer.length || toHex(span, at + 4, at + RECORD_HEADER) !== ids[i]) {
+            throw new CorruptObjectError(ids[i]!, `its record in value log ${fileName(pointer.file)} at ${pointer.offset} is torn or not its own`)
+          }
+          out[i] = span.slice(at + RECORD_HEADER, at + RECORD_HEADER + pointer.length)
+        }
+      }
+      first = last
+    }
+    return out
   }
 
   /** The records of `file` in order, header by header (for compaction). */

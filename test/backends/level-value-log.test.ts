@@ -46,7 +46,8 @@ const logFiles = (location: string) => readdirSync(join(location, 'values')).sor
 const blob = (n: number, size: number) => blobObject(`${n}:`.padEnd(size, String.fromCharCode(97 + (n % 26))))
 
 type Op =
-  | { kind: 'put' | 'bulk'; objects: number[] }
+  | { kind: 'put'; objects: number[] }
+  | { kind: 'bulk'; objects: number[] }
   | { kind: 'sync' }
   | { kind: 'delete'; objects: number[] }
   | { kind: 'reopen' }
@@ -150,6 +151,10 @@ describe('LevelDB value log', () => {
     expect(Buffer.from((await backend.getObjects([objects[0]![0]]))[0]!).toString()).toBe(Buffer.from(objects[0]![1]).toString())
     await expect(backend.getObjects([objects[1]![0]])).rejects.toMatchObject({ code: 'ECORRUPT' })
     expect(() => backend.getObjectsSync!([objects[1]![0]])).toThrow(/torn/)
+    // A batch (read through LevelDB's thread pool, then the log in merged spans) refuses it too.
+    const absent = [blob(3, 10), blob(4, 10), blob(5, 10)].map(([id]) => id)
+    await expect(backend.getObjects([objects[0]![0], objects[1]![0], ...absent])).rejects.toMatchObject({ code: 'ECORRUPT' })
+    expect((await backend.getObjects([objects[0]![0], ...absent, objects[0]![0]])).map(bytes => bytes?.length)).toEqual([objects[0]![1].length, undefined, undefined, undefined, objects[0]![1].length])
     await backend.close()
   })
 })
