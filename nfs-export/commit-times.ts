@@ -12,6 +12,7 @@
  */
 import type { Repo } from '../core/repo.js'
 import type { Store } from '../core/store.js'
+import type { CommitInfo } from '../core/commit.js'
 
 const CACHED_DIRECTORIES = 64
 /** Own commits whose changed paths are remembered (advancing needs only the newest few). */
@@ -49,8 +50,8 @@ export class CommitTimes {
     let times: Promise<Map<string, number>>
     if (known?.head === head) times = known.times
     else {
-      // One commit on from what is known (NFS's own commits, mostly): carry the times over and
-      // date what that commit changed. Anything else: walk the history again.
+      // A few commits on from what is known (NFS's own commits, mostly): carry the times over and
+      // date what those commits changed. Anything else: walk the history again.
       times = known ? this.advance(known, head, dir).then(t => t ?? this.walk(dir)) : this.walk(dir)
       this.cache.delete(key)
       this.cache.set(key, { head, times })
@@ -60,23 +61,42 @@ export class CommitTimes {
     return (await times).get(name)
   }
 
-  /** The times at `head` from those at its parent; undefined when `head` is not one commit on. */
+  /**
+   * The times at `head` from those at `known.head`; undefined when `head` is not a few
+   * single-parent commits on from it (then the caller walks the history).
+   */
   private async advance(known: Known, head: string, dir: string[]): Promise<Map<string, number> | undefined> {
-    const commit = await this.repo.readCommit(head)
-    if (commit.parents.length !== 1 || commit.parents[0] !== known.head) return undefined
-    const [before, after] = await Promise.all([this.repo.readCommit(known.head), known.times])
-    const [a, b] = await Promise.all([this.repo.treeOf(before.tree).findTree(dir), this.repo.treeOf(commit.tree).findTree(dir)])
-    const times = new Map(after)
-    if (a?.hash() === b?.hash()) return times
-    const date = commit.date.getTime()
-    // A directory of n entries costs O(n) to diff; our own commit says which names it touched.
-    const names = this.touched(head, dir) ?? (await (a ?? this.repo.emptyTree()).diff(b ?? this.repo.emptyTree())).map(change => change.path[0])
-    for (const name of names) {
-      const now = b && (await b.entryKey([name]))
-      if (now === undefined) times.delete(name)
-      else if (now !== (a && (await a.entryKey([name])))) times.set(name, date)
+    const chain: CommitInfo[] = []
+    for (let id = head; id !== known.head; ) {
+      if (chain.length >= HINTS) return undefined
+      const commit = await this.repo.readCommit(id)
+      if (commit.parents.length !== 1) return undefined
+      chain.push(commit)
+      id = commit.parents[0]
+    }
+    let times = await known.times
+    let before = await this.repo.readCommit(known.head)
+    for (const commit of chain.reverse()) {
+      times = await this.step(times, before, commit, dir)
+      before = commit
     }
     return times
+  }
+
+  /** The times after `commit` (one on from `before`). */
+  private async step(times: Map<string, number>, before: CommitInfo, commit: CommitInfo, dir: string[]): Promise<Map<string, number>> {
+    const [a, b] = await Promise.all([this.repo.treeOf(before.tree).findTree(dir), this.repo.treeOf(commit.tree).findTree(dir)])
+    if (a?.hash() === b?.hash()) return times
+    const next = new Map(times)
+    const date = commit.date.getTime()
+    // A directory of n entries costs O(n) to diff; our own commit says which names it touched.
+    const names = this.touched(commit.id, dir) ?? (await (a ?? this.repo.emptyTree()).diff(b ?? this.repo.emptyTree())).map(change => change.path[0])
+    for (const name of names) {
+      const now = b && (await b.entryKey([name]))
+      if (now === undefined) next.delete(name)
+      else if (now !== (a && (await a.entryKey([name])))) next.set(name, date)
+    }
+    return next
   }
 
   /** The names in `dir` that the export's commit `id` may have changed; undefined: unknown, or `dir` itself replaced. */
