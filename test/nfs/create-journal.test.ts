@@ -60,7 +60,7 @@ describe('create journal', () => {
 
   it('keeps a record whose reset was lost: it is skipped because a commit after its base holds the path', async () => {
     const { main, dir, open } = await setup()
-    const journal = await CreateJournal.open(join(dir, 'j'))
+    const journal = (await CreateJournal.open(join(dir, 'j')))!
     const base = await main.headId()
     await journal.append({ base, path: ['moved'], mode: '100644' })
     await main.set(['moved'], new Uint8Array([1]), { message: 'the commit that took it in' })
@@ -73,7 +73,7 @@ describe('create journal', () => {
 
   it('does not replay a create whose base the branch no longer reaches', async () => {
     const { main, dir, open } = await setup()
-    const journal = await CreateJournal.open(join(dir, 'j'))
+    const journal = (await CreateJournal.open(join(dir, 'j')))!
     await journal.append({ base: 'f'.repeat(40), path: ['elsewhere'], mode: '100644' })
     copyFileSync(join(dir, 'j'), join(dir, 'crashed'))
     await (await open(await CreateJournal.open(join(dir, 'crashed')))).close()
@@ -83,7 +83,7 @@ describe('create journal', () => {
 
   it('a second journal on the same file in one process is refused (the export then commits each create)', async () => {
     const { dir } = await setup()
-    const journal = await CreateJournal.open(join(dir, 'j'))
+    const journal = (await CreateJournal.open(join(dir, 'j')))!
     expect(await CreateJournal.open(join(dir, 'j'))).toBeUndefined()
     await journal.close()
     const again = await CreateJournal.open(join(dir, 'j'))
