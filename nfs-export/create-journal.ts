@@ -13,7 +13,7 @@
  * where replaying a covered record would be wrong (a REMOVE or RENAME of a created file, see
  * `settle`), at once.
  */
-import { constants, openSync, closeSync, fsyncSync } from 'node:fs'
+import { closeSync, constants, fdatasyncSync, fsyncSync, openSync, writeSync } from 'node:fs'
 import { type FileHandle, open } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { createHash } from 'node:crypto'
@@ -77,7 +77,7 @@ export class CreateJournal {
   }
 
   /** Writes and syncs a record; false when the journal is full (the caller commits instead). */
-  async append(record: CreateRecord): Promise<boolean> {
+  append(record: CreateRecord): boolean {
     const payload = new TextEncoder().encode(JSON.stringify(record))
     if (this.offset + 8 + payload.length > SIZE) return false
     const bytes = new Uint8Array(8 + payload.length)
@@ -85,17 +85,21 @@ export class CreateJournal {
     view.setUint32(0, payload.length)
     view.setUint32(4, checksum(this.generation, payload))
     bytes.set(payload, 8)
-    await this.file.write(bytes, 0, bytes.length, this.offset)
-    await this.file.datasync()
+    // Synchronous: the write lands in the page cache, and the fdatasync of a block that exists
+    // takes about a millisecond, during which the working tree is locked anyway (CREATE holds
+    // its lock); a thread-pool round trip would add two thread switches per CREATE, which on a
+    // busy machine cost more than the sync (measured: 7.5 s vs 9.3 s for 1,000 small files).
+    writeSync(this.file.fd, bytes, 0, bytes.length, this.offset)
+    fdatasyncSync(this.file.fd)
     this.offset += bytes.length
     this.unsynced = false
     return true
   }
 
   /** Drops every record (a commit holds them now): a new generation, synced later. */
-  async reset(): Promise<void> {
+  reset(): void {
     this.generation++
-    await this.file.write(header(this.generation), 0, HEADER, 0)
+    writeSync(this.file.fd, header(this.generation), 0, HEADER, 0)
     this.offset = HEADER
     this.unsynced = true
   }
@@ -109,7 +113,7 @@ export class CreateJournal {
 
   async close(): Promise<void> {
     try {
-      if (this.hasRecords) await this.reset()
+      if (this.hasRecords) this.reset()
       await this.settle()
       await this.file.close()
     } finally {

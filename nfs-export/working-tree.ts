@@ -88,7 +88,7 @@ export class WorkingTree {
         if ((await wt.stat(record.path)) === undefined) await wt.apply({ op: 'set', path: record.path, value: new Uint8Array(0), mode: record.mode }, `create ${key(record.path)} (journaled before a crash)`)
       }
       await wt.commit()
-      await journal.reset()
+      journal.reset()
       await journal.settle()
     }
     return wt
@@ -200,7 +200,7 @@ export class WorkingTree {
       await this.apply({ op: 'set', path, value: new Uint8Array(0), mode }, `create ${key(path)}`)
       if (!durable) return
       const journal = this.options.journal
-      if (!journal || !(await journal.append({ base: this.baseId, path, mode }))) await this.commit()
+      if (!journal || !journal.append({ base: this.baseId, path, mode })) await this.commit()
     })
   }
 
@@ -418,7 +418,7 @@ export class WorkingTree {
       this.changes = []
       this.unstableBytes = 0
       // The journaled creates are in this commit now.
-      if (this.options.journal?.hasRecords) await this.options.journal.reset()
+      if (this.options.journal?.hasRecords) this.options.journal.reset()
       // Straight on top of what we had, the commit's tree is the new view: no need to read the head.
       const direct = head !== undefined && head.parents.length === 1 && head.parents[0] === this.baseId
       await this.rebase(head?.id ?? (await this.options.store.headId()), true, direct ? this.options.treeOf(head.tree) : undefined)

@@ -62,7 +62,7 @@ describe('create journal', () => {
     const { main, dir, open } = await setup()
     const journal = (await CreateJournal.open(join(dir, 'j')))!
     const base = await main.headId()
-    await journal.append({ base, path: ['moved'], mode: '100644' })
+    journal.append({ base, path: ['moved'], mode: '100644' })
     await main.set(['moved'], new Uint8Array([1]), { message: 'the commit that took it in' })
     await main.remove(['moved'])
     copyFileSync(join(dir, 'j'), join(dir, 'crashed'))
@@ -74,7 +74,7 @@ describe('create journal', () => {
   it('does not replay a create whose base the branch no longer reaches', async () => {
     const { main, dir, open } = await setup()
     const journal = (await CreateJournal.open(join(dir, 'j')))!
-    await journal.append({ base: 'f'.repeat(40), path: ['elsewhere'], mode: '100644' })
+    journal.append({ base: 'f'.repeat(40), path: ['elsewhere'], mode: '100644' })
     copyFileSync(join(dir, 'j'), join(dir, 'crashed'))
     await (await open(await CreateJournal.open(join(dir, 'crashed')))).close()
     expect(await main.find(['elsewhere'])).toBeUndefined()
