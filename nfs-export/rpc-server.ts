@@ -128,7 +128,6 @@ async function answer(record: Uint8Array, programs: RpcProgram[], options: RpcSe
     return acceptedReply(xid, PROG_MISMATCH, w => w.u32(Math.min(...versions)).u32(Math.max(...versions)))
   }
   const procedure = program.procs.get(call.proc)
-  if (process.env.NFS_COUNT) { const k = `${call.prog}.${call.proc}`; COUNTS.set(k, (COUNTS.get(k) ?? 0) + 1) }
   if (!procedure) return acceptedReply(xid, PROC_UNAVAIL)
   try {
     const result = await procedure(call)
@@ -140,6 +139,3 @@ async function answer(record: Uint8Array, programs: RpcProgram[], options: RpcSe
     return acceptedReply(xid, SYSTEM_ERR)
   }
 }
-
-export const COUNTS = new Map<string, number>()
-if (process.env.NFS_COUNT) process.on('exit', () => console.log('rpc counts', [...COUNTS]))
