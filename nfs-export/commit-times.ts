@@ -12,14 +12,24 @@
  */
 import type { Repo } from '../core/repo.js'
 import type { Store } from '../core/store.js'
+import type { CommitInfo } from '../core/commit.js'
+import type { Dir } from '../core/dir.js'
 
 const CACHED_DIRECTORIES = 64
 /** Own commits whose changed paths are remembered (advancing needs only the newest few). */
 const HINTS = 16
 
+/** The dates of a directory's names: those in `dates`, else `rest` (the oldest date the walk reached). */
+interface Times {
+  dates: Map<string, number>
+  rest: number
+  /** The directory as of the head: names not in it have no date. */
+  dir: Dir | undefined
+}
+
 interface Known {
   head: string
-  times: Promise<Map<string, number>>
+  times: Promise<Times>
 }
 
 export class CommitTimes {
@@ -41,42 +51,62 @@ export class CommitTimes {
     if (this.hints.size > HINTS) this.hints.delete(this.hints.keys().next().value!)
   }
 
-  /** The date (ms) of the commit that last changed `dir/name`, as of `head`; undefined: not in `head`. */
+  /** The date (ms) of the commit that last changed `dir/name` (a name in `head`), as of `head`. */
   async of(head: string | undefined, dir: string[], name: string): Promise<number | undefined> {
     if (head === undefined) return undefined
     const key = dir.join('/')
     const known = this.cache.get(key)
-    let times: Promise<Map<string, number>>
+    let times: Promise<Times>
     if (known?.head === head) times = known.times
     else {
-      // One commit on from what is known (NFS's own commits, mostly): carry the times over and
-      // date what that commit changed. Anything else: walk the history again.
+      // A few commits on from what is known (NFS's own commits, mostly): carry the times over and
+      // date what those commits changed. Anything else: walk the history again.
       times = known ? this.advance(known, head, dir).then(t => t ?? this.walk(dir)) : this.walk(dir)
       this.cache.delete(key)
       this.cache.set(key, { head, times })
       times.catch(() => this.cache.delete(key))
       if (this.cache.size > CACHED_DIRECTORIES) this.cache.delete(this.cache.keys().next().value!)
     }
-    return (await times).get(name)
+    const found = await times
+    return found.dates.get(name) ?? (found.dir?.get(name) !== undefined ? found.rest : undefined)
   }
 
-  /** The times at `head` from those at its parent; undefined when `head` is not one commit on. */
-  private async advance(known: Known, head: string, dir: string[]): Promise<Map<string, number> | undefined> {
-    const commit = await this.repo.readCommit(head)
-    if (commit.parents.length !== 1 || commit.parents[0] !== known.head) return undefined
-    const [before, after] = await Promise.all([this.repo.readCommit(known.head), known.times])
-    const [a, b] = await Promise.all([this.repo.treeOf(before.tree).findTree(dir), this.repo.treeOf(commit.tree).findTree(dir)])
-    const times = new Map(after)
-    if (a?.hash() === b?.hash()) return times
-    const date = commit.date.getTime()
-    // A directory of n entries costs O(n) to diff; our own commit says which names it touched.
-    const names = this.touched(head, dir) ?? (await (a ?? this.repo.emptyTree()).diff(b ?? this.repo.emptyTree())).map(change => change.path[0])
-    for (const name of names) {
-      const now = b && (await b.entryKey([name]))
-      if (now === undefined) times.delete(name)
-      else if (now !== (a && (await a.entryKey([name])))) times.set(name, date)
+  /**
+   * The times at `head` from those at `known.head`; undefined when `head` is not a few
+   * single-parent commits on from it (then the caller walks the history).
+   */
+  private async advance(known: Known, head: string, dir: string[]): Promise<Times | undefined> {
+    const chain: CommitInfo[] = []
+    for (let id = head; id !== known.head; ) {
+      if (chain.length >= HINTS) return undefined
+      const commit = await this.repo.readCommit(id)
+      if (commit.parents.length !== 1) return undefined
+      chain.push(commit)
+      id = commit.parents[0]
+    }
+    let times = await known.times
+    let before = await this.repo.readCommit(known.head)
+    for (const commit of chain.reverse()) {
+      times = await this.step(times, before, commit, dir)
+      before = commit
     }
     return times
+  }
+
+  /** The times after `commit` (one on from `before`). */
+  private async step(times: Times, before: CommitInfo, commit: CommitInfo, dir: string[]): Promise<Times> {
+    const [a, b] = await Promise.all([this.repo.treeOf(before.tree).findTree(dir), this.repo.treeOf(commit.tree).findTree(dir)])
+    if (a?.hash() === b?.hash()) return times
+    const next = new Map(times.dates)
+    const date = commit.date.getTime()
+    // A directory of n entries costs O(n) to diff; our own commit says which names it touched.
+    const names = this.touched(commit.id, dir) ?? (await (a ?? this.repo.emptyTree()).diff(b ?? this.repo.emptyTree())).map(change => change.path[0])
+    for (const name of names) {
+      const now = b && (await b.entryKey([name]))
+      if (now === undefined) next.delete(name)
+      else if (now !== (a && (await a.entryKey([name])))) next.set(name, date)
+    }
+    return { dates: next, rest: times.rest, dir: b && (await b.root()) }
   }
 
   /** The names in `dir` that the export's commit `id` may have changed; undefined: unknown, or `dir` itself replaced. */
@@ -93,9 +123,14 @@ export class CommitTimes {
     return names
   }
 
-  private async walk(dir: string[]): Promise<Map<string, number>> {
-    const result = new Map<string, number>()
-    let want: Map<string, string | undefined> | undefined
+  /**
+   * Walks the history: where the directory's entry changed between two commits, the names whose
+   * entries differ from the newest version are dated by the newer commit. Names the walk does not
+   * resolve get the oldest date reached; a directory unchanged over the walk costs no per-name work.
+   */
+  private async walk(dir: string[]): Promise<Times> {
+    const dates = new Map<string, number>()
+    let newest: Dir | undefined
     let previousDir: string | undefined
     let lastMatch = 0
     let lookups = 0
@@ -103,23 +138,23 @@ export class CommitTimes {
       const tree = this.repo.treeOf(commit.tree)
       const dirKey = await tree.entryKey(dir)
       const date = commit.date.getTime()
-      if (want === undefined) {
+      if (newest === undefined) {
         // The newest commit: the versions to trace back.
-        want = new Map()
-        for (const name of await tree.list(dir)) want.set(name, await tree.entryKey([...dir, name]))
+        const found = await tree.findTree(dir)
+        if (found === undefined) return { dates, rest: date, dir: undefined }
+        newest = await found.root()
       } else if (dirKey !== previousDir) {
-        if ((lookups += want.size) > this.maxLookups) break
-        for (const [name, version] of want) {
-          if ((await tree.entryKey([...dir, name])) === version) continue
-          result.set(name, lastMatch)
-          want.delete(name)
+        if ((lookups += newest.size) > this.maxLookups) break
+        const older = await tree.findTree(dir)
+        const changed = older === undefined ? undefined : newest.changedNames(await older.root())
+        for (const entry of changed === undefined ? newest.entries().map(e => e.name) : changed) {
+          if (!dates.has(entry) && newest.get(entry) !== undefined) dates.set(entry, lastMatch)
         }
       }
       previousDir = dirKey
       lastMatch = date
-      if (want.size === 0) break
+      if (dates.size === newest.size) break
     }
-    for (const name of want?.keys() ?? []) result.set(name, lastMatch)
-    return result
+    return { dates, rest: lastMatch, dir: newest }
   }
 }

@@ -15,6 +15,7 @@
  */
 import * as crypto from 'node:crypto'
 import { createHash } from 'node:crypto'
+import type { XdrWriter } from './xdr.js'
 
 export const ROOT_ID = 1n
 const MAGIC = [0x49, 0x52, 0x4e, 0x46] // "IRNF"
@@ -35,7 +36,12 @@ export class Handles {
   /** Where each id seen so far lives. */
   private readonly places = new Map<bigint, Place>()
 
-  constructor(readonly tag: Uint8Array) {}
+  /** The first 8 bytes of every handle: magic and tag. */
+  private readonly prefix: Uint8Array
+
+  constructor(readonly tag: Uint8Array) {
+    this.prefix = new Uint8Array([...MAGIC, ...tag])
+  }
 
   static tagOf(exportName: string): Uint8Array {
     return createHash('sha1').update(exportName).digest().subarray(0, 4)
@@ -47,6 +53,11 @@ export class Handles {
     out.set(this.tag, 4)
     new DataView(out.buffer).setBigUint64(8, id)
     return out
+  }
+
+  /** Writes the handle of `id` as XDR opaque data (its length, then the 16 bytes), allocating nothing. */
+  writeTo(w: XdrWriter, id: bigint): void {
+    w.u32(HANDLE_SIZE).fixed(this.prefix).u64(id)
   }
 
   decode(handle: Uint8Array): Decoded {

@@ -37,7 +37,7 @@ export class NfsExport {
   private walkedAt: string | undefined
   /** When the served commit was made: the time of everything nobody changed here. */
   epoch = Date.now()
-  private lastListing: { version: string; names: string[]; verifier: Uint8Array; prefetched: number } | undefined
+  private lastListing: { version: string; names: string[]; verifier: Uint8Array; chunks: Map<number, Promise<unknown>> } | undefined
   private refreshedAt = -Infinity
 
   private readonly commitTimes: CommitTimes
@@ -158,15 +158,26 @@ export class NfsExport {
     const version = `${path.join('/')}\0${await this.wt.versionOf(path)}`
     if (this.lastListing?.version !== version) {
       const names = await this.wt.list(path)
-      this.lastListing = { version, names, verifier: createHash('sha1').update(version).digest().subarray(0, 8), prefetched: 0 }
+      this.lastListing = { version, names, verifier: createHash('sha1').update(version).digest().subarray(0, 8), chunks: new Map() }
     }
-    // File sizes need the blobs: load the next thousand entries' in one batch rather than a
-    // page's worth per request.
+    // File sizes need the blobs: they load a thousand entries at a time, in one batch rather
+    // than a page's worth per request, and the next thousand start loading while the client
+    // reads the second half of these (the reads overlap the round trips).
     const listing = this.lastListing
-    if (from >= listing.prefetched) {
-      listing.prefetched = from + PREFETCH
-      await Promise.all(listing.names.slice(from, from + PREFETCH).map(name => this.wt.stat([...path, name])))
+    const load = (chunk: number): Promise<unknown> | undefined => {
+      const start = chunk * PREFETCH
+      if (start >= listing.names.length) return undefined
+      let loading = listing.chunks.get(chunk)
+      if (loading === undefined) {
+        loading = Promise.all(listing.names.slice(start, start + PREFETCH).map(name => this.wt.stat([...path, name]))).catch(() => undefined)
+        listing.chunks.set(chunk, loading)
+      }
+      return loading
     }
+    const chunk = Math.floor(from / PREFETCH)
+    await load(chunk)
+    if (from % PREFETCH >= PREFETCH / 2) void load(chunk + 1)
+    if (from % PREFETCH >= PREFETCH - 200) await load(chunk + 1) // the page may run into it
     return listing
   }
 
@@ -210,7 +221,7 @@ export class NfsExport {
   /** post_op_fh3 */
   writePostOpHandle(w: XdrWriter, id: bigint | undefined): void {
     w.bool(id !== undefined)
-    if (id !== undefined) w.opaque(this.handles.encode(id))
+    if (id !== undefined) this.handles.writeTo(w, id)
   }
 
   /** The node again after a change (undefined when it is gone). */

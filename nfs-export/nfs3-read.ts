@@ -33,7 +33,7 @@ export function readProcedures(x: NfsExport): Array<[number, Procedure]> {
           const dir = await x.resolveDir(fh)
           const found = await lookup(x, dir, name)
           return ok(w => {
-            w.opaque(x.handles.encode(found.id))
+            x.handles.writeTo(w, found.id)
             x.writePostOp(w, found)
             x.writePostOp(w, dir)
           })

@@ -1,10 +1,12 @@
 /**
  * NFSv3 procedures that change the tree. UNSTABLE writes go to the working tree and are committed
  * by the next COMMIT or FILE_SYNC/DATA_SYNC WRITE, or after the idle delay (a client that lost
- * them to a crash sees the write verifier change and sends them again). Every other change —
- * SETATTR, CREATE, MKDIR, SYMLINK, REMOVE, RMDIR, RENAME — is committed before its reply, as
- * RFC 1813 asks: the client does not repeat those, so an acknowledged one must survive a crash.
- * That costs a commit per name change (small-file saving is about half as fast as batching them).
+ * them to a crash sees the write verifier change and sends them again). Every other change is
+ * on stable storage before its reply, as RFC 1813 asks: the client does not repeat those, so an
+ * acknowledged one must survive a crash. A CREATE of a new empty file is written to the create
+ * journal (create-journal.ts: one small fdatasync) and enters history with the next commit —
+ * typically the file's own COMMIT, so saving a small file is one commit; SETATTR, MKDIR, SYMLINK,
+ * REMOVE, RMDIR, RENAME (and a CREATE that truncates or sets a size) commit before replying.
  * MKNOD and LINK decode their arguments and answer NOTSUPP (git has neither).
  */
 import { NfsStatusError } from './errors.js'
@@ -16,6 +18,7 @@ import { checkName, type NfsExport, type Resolved } from './nfs3-export.js'
 import { guarded, ok, readHandle, readName, writeWcc } from './nfs3-procs.js'
 import type { Procedure, ProcedureResult } from './rpc-server.js'
 import type { XdrReader } from './xdr.js'
+import { EXEC_MODE, FILE_MODE } from './working-tree.js'
 
 interface Sattr {
   mode?: number
@@ -94,7 +97,7 @@ export function writeProcedures(x: NfsExport): Array<[number, Procedure]> {
           const { dir, path } = await target(dirFh, name)
           const node = await x.child(dir, name)
           await remove(path)
-          await x.wt.flush()
+          await x.wt.flush(true)
           if (node) x.handles.forget(node.id)
           x.touch(dir.id)
           return ok(w => writeWcc(x, w, dir))
@@ -156,6 +159,14 @@ export function writeProcedures(x: NfsExport): Array<[number, Procedure]> {
           if (existing && how === EXCLUSIVE && exclusive.get(existing.id) === verf) return created(dir, name)
           if (existing && how !== UNCHECKED) throw new NfsStatusError(NFS3ERR_EXIST, path.join('/'))
           if (existing?.node.kind === 'dir') throw new NfsStatusError(NFS3ERR_ISDIR, path.join('/'))
+          if (!existing && (s?.size ?? 0n) === 0n) {
+            // A new empty file: durable on its own (journaled), its times kept here.
+            await x.wt.create(path, true, true, s?.mode !== undefined && (s.mode & 0o111) !== 0 ? EXEC_MODE : FILE_MODE)
+            const node = (await x.child(dir, name))!
+            if (verf !== undefined) exclusive.set(node.id, verf)
+            if (s) await applySattr(node, { atime: s.atime, mtime: s.mtime })
+            return created(dir, name)
+          }
           if (existing) {
             if (s?.size !== undefined) await x.wt.setSize(path, Number(s.size))
           } else await x.wt.create(path, true)
@@ -221,7 +232,7 @@ export function writeProcedures(x: NfsExport): Array<[number, Procedure]> {
           const dest = await target(to.dir, to.name)
           const node = await x.child(source.dir, from.name)
           await x.wt.rename(source.path, dest.path)
-          await x.wt.flush()
+          await x.wt.flush(true)
           if (node && x.handles.moved(node.id, dest.dir.id, to.name)) await x.saveHandles()
           x.touch(source.dir.id, dest.dir.id)
           return ok(w => {

@@ -12,6 +12,8 @@ import { writeProcedures } from './nfs3-write.js'
 import { mountProgram } from './mount.js'
 import { type RpcProgram, type RunningRpcServer, startRpcServer } from './rpc-server.js'
 import { WorkingTree } from './working-tree.js'
+import { CreateJournal } from './create-journal.js'
+import { join } from 'node:path'
 
 export interface NfsServerOptions {
   repo: Repo<Uint8Array>
@@ -36,6 +38,12 @@ export interface NfsServerOptions {
    */
   maxFileSize?: number
   onError?: (error: unknown) => void
+  /**
+   * The file where CREATEs are made durable until the next commit (see create-journal.ts).
+   * Default: `nfs-journal-BRANCH` in the backend's directory when it has one (LevelDB, git);
+   * false: none, each CREATE commits.
+   */
+  journal?: string | false
 }
 
 export interface NfsServer {
@@ -51,6 +59,13 @@ export interface NfsServer {
 /** The branch holding the handle overrides of an exported branch. */
 export const handlesBranch = (branch: string) => `nfs-handles/${branch}`
 
+/** The journal's default place: in the backend's own directory, when it has one. */
+function defaultJournal(repo: Repo<Uint8Array>, branch: string): string | undefined {
+  const backend = repo.backend as { location?: unknown; gitDir?: unknown }
+  const dir = typeof backend.location === 'string' ? backend.location : typeof backend.gitDir === 'string' ? backend.gitDir : undefined
+  return dir === undefined ? undefined : join(dir, `nfs-journal-${encodeURIComponent(branch)}`)
+}
+
 /** Every request and reply fits in this: a 1 MiB WRITE or READ plus headers. */
 const MAX_RECORD = MAX_IO + 64 * 1024
 
@@ -64,7 +79,10 @@ export async function startNfsServer(options: NfsServerOptions): Promise<NfsServ
   const store = fixed ? repo.commit(options.commit!) : repo.branch(branch)
   const readOnly = fixed || options.readOnly === true
   let x: NfsExport | undefined
+  const journalPath = readOnly || options.journal === false ? undefined : (options.journal ?? defaultJournal(repo, branch))
+  const journal = journalPath === undefined ? undefined : await CreateJournal.open(journalPath)
   const wt = await WorkingTree.open({
+    journal,
     store,
     treeOf: id => repo.treeOf(id),
     readOnly,

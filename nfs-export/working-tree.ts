@@ -4,7 +4,8 @@
  * in-memory tree at once and recorded as operations; written bytes live in `FileBuffer`s. A
  * commit replays the operations and the written files onto the branch head in one
  * `store.batch`, so another writer's commits in between are merged, never lost; the message
- * says what changed. Every change runs under one lock, commits included.
+ * says what changed. Every change runs under one lock, commits included. A create made durable
+ * by the journal (create-journal.ts) rather than a commit is replayed by `open` after a crash.
  *
  * Git stores no empty directories: those live in `EmptyDirs`.
  */
@@ -14,6 +15,8 @@ import { compareNames, type Tree, type TreeOp } from '../core/tree.js'
 import { NfsStatusError } from './errors.js'
 import { EmptyDirs } from './empty-dirs.js'
 import { commitMessage } from './commit-message.js'
+import type { CreateJournal } from './create-journal.js'
+import { replayable } from './journal-replay.js'
 import { FileBuffer } from './file-buffer.js'
 import { NFS3ERR_EXIST, NFS3ERR_FBIG, NFS3ERR_ISDIR, NFS3ERR_NOENT, NFS3ERR_NOTDIR, NFS3ERR_NOTEMPTY, NFS3ERR_ROFS, NFS3ERR_INVAL } from './nfs3-constants.js'
 
@@ -41,6 +44,8 @@ export interface WorkingTreeOptions {
   treeOf: (id: string) => Tree<Uint8Array>
   /** Called after each commit made straight on the previous view, with the paths it changed. */
   onCommit?: (id: string, changed: readonly (readonly string[])[]) => void
+  /** Where a CREATE is made durable without a commit (none: each CREATE commits). */
+  journal?: CreateJournal
 }
 
 /** Clean write buffers at least this large stay after a commit (see `rebase`). */
@@ -76,6 +81,16 @@ export class WorkingTree {
     const wt = new WorkingTree(options)
     wt.baseId = await options.store.headId()
     wt.tree = await options.store.tree()
+    const journal = options.journal
+    if (journal && journal.found.length > 0) {
+      // A crash left creates no commit holds: they go in now, before anything else.
+      for (const record of await replayable(options.store, options.treeOf, journal.found)) {
+        if ((await wt.stat(record.path)) === undefined) await wt.apply({ op: 'set', path: record.path, value: new Uint8Array(0), mode: record.mode }, `create ${key(record.path)} (journaled before a crash)`)
+      }
+      await wt.commit()
+      journal.reset()
+      await journal.settle()
+    }
     return wt
   }
 
@@ -167,8 +182,11 @@ export class WorkingTree {
     })
   }
 
-  /** Creates (or with `exclusive` false, truncates) a regular file. */
-  create(path: string[], exclusive: boolean): Promise<void> {
+  /**
+   * Creates (or with `exclusive` false, truncates) a regular file. `durable`: a new file is on
+   * stable storage before this returns — in the journal, or else in a commit.
+   */
+  create(path: string[], exclusive: boolean, durable = false, mode = FILE_MODE): Promise<void> {
     return this.change(async () => {
       const node = await this.stat(path)
       if (node) {
@@ -179,7 +197,10 @@ export class WorkingTree {
         return
       }
       await this.parentMustBeDir(path)
-      await this.apply({ op: 'set', path, value: new Uint8Array(0), mode: FILE_MODE }, `create ${key(path)}`)
+      await this.apply({ op: 'set', path, value: new Uint8Array(0), mode }, `create ${key(path)}`)
+      if (!durable) return
+      const journal = this.options.journal
+      if (!journal || !journal.append({ base: this.baseId, path, mode })) await this.commit()
     })
   }
 
@@ -254,9 +275,16 @@ export class WorkingTree {
     })
   }
 
-  /** Commits what changed (nothing changed: no commit). */
-  flush(): Promise<void> {
-    return this.locked(() => this.commit())
+  /**
+   * Commits what changed (nothing changed: no commit). `settle`: also make sure no journaled
+   * create comes back after a crash — needed once a name may have gone (REMOVE, RMDIR, RENAME):
+   * a create that a commit took in, then removed, must not be replayed.
+   */
+  flush(settle = false): Promise<void> {
+    return this.locked(async () => {
+      await this.commit()
+      if (settle) await this.options.journal?.settle()
+    })
   }
 
   /** Takes in commits another writer made on the branch meanwhile. */
@@ -268,10 +296,11 @@ export class WorkingTree {
     })
   }
 
-  /** Commits what is pending and stops the idle timer. */
+  /** Commits what is pending, stops the idle timer and closes the journal. */
   async close(): Promise<void> {
     if (this.idle) clearTimeout(this.idle)
     await this.flush()
+    await this.options.journal?.close()
   }
 
   private change(fn: () => Promise<void>): Promise<void> {
@@ -388,6 +417,8 @@ export class WorkingTree {
       this.pending = []
       this.changes = []
       this.unstableBytes = 0
+      // The journaled creates are in this commit now.
+      if (this.options.journal?.hasRecords) this.options.journal.reset()
       // Straight on top of what we had, the commit's tree is the new view: no need to read the head.
       const direct = head !== undefined && head.parents.length === 1 && head.parents[0] === this.baseId
       await this.rebase(head?.id ?? (await this.options.store.headId()), true, direct ? this.options.treeOf(head.tree) : undefined)

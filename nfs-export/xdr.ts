@@ -123,7 +123,11 @@ export class XdrWriter {
 
   u64(v: bigint | number): this {
     this.room(8)
-    this.view.setBigUint64(this.pos, BigInt(v))
+    if (typeof v === 'number' && v >= 0 && v <= Number.MAX_SAFE_INTEGER) {
+      // Sizes and times are numbers: two words, no BigInt made per field.
+      this.view.setUint32(this.pos, Math.floor(v / 0x1_0000_0000))
+      this.view.setUint32(this.pos + 4, v >>> 0)
+    } else this.view.setBigUint64(this.pos, BigInt(v))
     this.pos += 8
     return this
   }
