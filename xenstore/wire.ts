@@ -139,9 +139,14 @@ export class FrameReader {
   }
 }
 
-/** Bytes `start` to `end` of `bytes` in a new array (a Buffer's `slice` would be a view). */
+/**
+ * Bytes `start` to `end` of `bytes`, copied (a Buffer's `slice` would be a view) into a slice of
+ * Node's Buffer pool: a small Uint8Array of its own would be made again, off the heap, the first
+ * time a native call (decoding, hashing, a socket) reads it, which costs more than the copy.
+ * Whoever keeps such bytes for long copies them out (requests.ts, WRITE's value).
+ */
 function copy(bytes: Uint8Array, start: number, end: number): Uint8Array {
-  const out = new Uint8Array(end - start)
-  out.set(bytes.subarray(start, end))
+  const out = Buffer.allocUnsafe(end - start)
+  for (let i = start, j = 0; i < end; i++, j++) out[j] = bytes[i]!
   return out
 }
