@@ -102,7 +102,7 @@ function dispatch(daemon: XenstoreDaemon, session: Session, message: Message, op
       const nul = message.payload.indexOf(0)
       if (nul < 0) fail('EINVAL', 'WRITE needs a NUL after the path')
       const at = path(daemon, session, latin1.decode(message.payload.subarray(0, nul)))
-      const value = message.payload.slice(nul + 1)
+      const value = new Uint8Array(message.payload.subarray(nul + 1)) // its own bytes, not a slice of a shared pool (FrameReader)
       return ok(session, message, daemon.change(session, open, `WRITE ${at.name}`, (access, effects) => writeNode(access, session, at, value, limits, effects)))
     }
     case XS.MKDIR: {

@@ -50,7 +50,9 @@ const latin1 = new TextDecoder('latin1')
 /** One message as bytes: header then payload (a string is written as Latin-1: one byte a char). */
 export function encodeMessage(type: number, reqId: number, txId: number, payload: Uint8Array | string): Uint8Array {
   const length = payload.length
-  const out = new Uint8Array(HEADER_SIZE + length)
+  // A Buffer (every byte is written below): what a socket writes without converting it. Not one
+  // from Node's shared pool: `out.buffer` is the message's own.
+  const out = Buffer.allocUnsafeSlow(HEADER_SIZE + length)
   putUint32(out, 0, type)
   putUint32(out, 4, reqId)
   putUint32(out, 8, txId)
@@ -98,16 +100,22 @@ export function latin1Bytes(text: string): Uint8Array {
 /**
  * Cuts a byte stream into messages. A header announcing more than `PAYLOAD_MAX` bytes is a
  * protocol error: the stream cannot be resynchronised, so the caller closes the connection.
+ * Chunks may be a buffer the caller reuses for its next read (the server's): payloads and an
+ * unfinished frame are copied out of it.
  */
 export class FrameReader {
-  private chunks: Uint8Array[] = []
-  private size = 0
+  /** The start of a frame not whole yet (a copy). */
+  private partial: Uint8Array | undefined
 
   push(chunk: Uint8Array): Message[] {
-    this.chunks.push(chunk)
-    this.size += chunk.length
+    let buffer = chunk
+    if (this.partial !== undefined) {
+      buffer = new Uint8Array(this.partial.length + chunk.length)
+      buffer.set(this.partial)
+      buffer.set(chunk, this.partial.length)
+      this.partial = undefined
+    }
     const out: Message[] = []
-    let buffer = this.flat()
     let offset = 0
     while (buffer.length - offset >= HEADER_SIZE) {
       const len = getUint32(buffer, offset + 12)
@@ -117,31 +125,28 @@ export class FrameReader {
         type: getUint32(buffer, offset),
         reqId: getUint32(buffer, offset + 4),
         txId: getUint32(buffer, offset + 8),
-        // A view, not a copy: each chunk is a buffer of its own (Node reads sockets into fresh ones).
-        payload: buffer.subarray(offset + HEADER_SIZE, offset + HEADER_SIZE + len),
+        payload: copy(buffer, offset + HEADER_SIZE, offset + HEADER_SIZE + len),
       })
       offset += HEADER_SIZE + len
     }
-    buffer = buffer.subarray(offset)
-    this.chunks = buffer.length > 0 ? [buffer] : []
-    this.size = buffer.length
+    if (offset < buffer.length) this.partial = copy(buffer, offset, buffer.length)
     return out
   }
 
   /** Bytes received that do not make a whole message yet. */
   get pending(): number {
-    return this.size
+    return this.partial?.length ?? 0
   }
+}
 
-  private flat(): Uint8Array {
-    if (this.chunks.length === 1) return this.chunks[0]!
-    const out = new Uint8Array(this.size)
-    let at = 0
-    for (const chunk of this.chunks) {
-      out.set(chunk, at)
-      at += chunk.length
-    }
-    this.chunks = [out]
-    return out
-  }
+/**
+ * Bytes `start` to `end` of `bytes`, copied (a Buffer's `slice` would be a view) into a slice of
+ * Node's Buffer pool: a small Uint8Array of its own would be made again, off the heap, the first
+ * time a native call (decoding, hashing, a socket) reads it, which costs more than the copy.
+ * Whoever keeps such bytes for long copies them out (requests.ts, WRITE's value).
+ */
+function copy(bytes: Uint8Array, start: number, end: number): Uint8Array {
+  const out = Buffer.allocUnsafe(end - start)
+  for (let i = start, j = 0; i < end; i++, j++) out[j] = bytes[i]!
+  return out
 }

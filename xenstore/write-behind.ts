@@ -1,11 +1,11 @@
 /**
  * The daemon's durability choice: a backend wrapper whose puts and ref moves take effect at once
  * in memory and reach the wrapped backend (LevelDB) in the background, many commits per batch
- * (a group commit), objects always before the refs that name them. Everything reads through it,
- * so the daemon sees its own writes; a crash loses at most the writes acknowledged since the last
- * flush finished (a batch goes out every `FLUSH_INTERVAL_MS` while writes come in, so about that
- * long, plus the time one batch takes to sync); `close` and `flush` write everything, so a clean
- * shutdown loses nothing.
+ * (a group commit), objects always before the refs that name them (or, on LevelDB, in the same
+ * synced batch). Everything reads through it, so the daemon sees its own writes; a crash loses
+ * at most the writes acknowledged since the last flush finished (a batch goes out every
+ * `FLUSH_INTERVAL_MS` while writes come in, so about that long, plus the time one batch takes to
+ * sync); `close` and `flush` write everything, so a clean shutdown loses nothing.
  *
  * Garbage collection stays as safe as on the wrapped backend: deletions, and the listings GC
  * sweeps from, first flush everything pending, so the wrapped backend then holds exactly what
@@ -166,10 +166,20 @@ export class WriteBehindBackend implements Backend {
       this.objects = new Map()
       const refs = [...this.dirty].map(name => [name, this.refs.get(name)] as const)
       this.dirty.clear()
-      if (this.writing.size > 0) await this.inner.putObjects([...this.writing])
-      for (const [name, id] of refs) {
-        if (!(await this.inner.casRef(name, this.stored.get(name), id))) throw new Error(`ref ${name} moved under the xenstore daemon: another process writes this store`)
+      const objects = [...this.writing]
+      // The usual batch (the daemon's commits: objects and the one branch naming them) is one
+      // synced write where the backend offers it: one sync a batch instead of two.
+      const combined = refs.length === 1 && objects.length > 0 ? this.inner.putObjectsAndCasRef?.bind(this.inner) : undefined
+      if (combined) {
+        const [name, id] = refs[0]!
+        if (!(await combined(objects, name, this.stored.get(name), id))) throw new Error(`ref ${name} moved under the xenstore daemon: another process writes this store`)
         this.stored.set(name, id)
+      } else {
+        if (objects.length > 0) await this.inner.putObjects(objects)
+        for (const [name, id] of refs) {
+          if (!(await this.inner.casRef(name, this.stored.get(name), id))) throw new Error(`ref ${name} moved under the xenstore daemon: another process writes this store`)
+          this.stored.set(name, id)
+        }
       }
       this.writing = new Map()
       this.durable = covers
