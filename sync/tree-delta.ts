@@ -10,7 +10,7 @@
  * - `0x02` INSERT: the next `n` bytes of the delta are entries (`"<mode> <name>\0" + 20-byte id`).
  */
 import { MalformedStreamError } from './errors.js'
-import { compareEntries, sameEntry, scanTree } from './tree-entries.js'
+import { compareEntries, sameEntry, scanTree, sharedEnds } from './tree-entries.js'
 
 const COPY = 0x00
 const SKIP = 0x01
@@ -24,14 +24,17 @@ export function encodeTreeDelta(body: Uint8Array, base: Uint8Array, mine = scanT
     if (last && last[0] === op) last[1] += n
     else ops.push([op, n, from])
   }
-  let j = 0
-  for (let i = 0; i < mine.starts.length; i++) {
+  // Only what lies between the entries both share at either end is merged; the shared runs are copied.
+  const { head, mineTail, theirsTail } = sharedEnds(body, mine, base, theirs)
+  if (head > 0) push(COPY, head)
+  let j = head
+  for (let i = head; i < mineTail; i++) {
     let c = 1
-    while (j < theirs.starts.length && (c = compareEntries(body, mine, i, base, theirs, j)) > 0) {
+    while (j < theirsTail && (c = compareEntries(body, mine, i, base, theirs, j)) > 0) {
       push(SKIP, 1)
       j++
     }
-    if (j >= theirs.starts.length) c = 1
+    if (j >= theirsTail) c = 1
     if (c === 0 && sameEntry(body, mine, i, base, theirs, j)) {
       push(COPY, 1)
       j++
@@ -43,6 +46,10 @@ export function encodeTreeDelta(body: Uint8Array, base: Uint8Array, mine = scanT
     }
     const start = mine.starts[i]
     push(INSERT, mine.nuls[i] + 21 - start, start)
+  }
+  if (mine.starts.length > mineTail) {
+    if (theirsTail > j) push(SKIP, theirsTail - j)
+    push(COPY, mine.starts.length - mineTail)
   }
   let size = 0
   for (const [op, n] of ops) size += 5 + (op === INSERT ? n : 0)

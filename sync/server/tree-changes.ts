@@ -5,7 +5,7 @@
  * that differ are turned into hex ids: a history walk meets every version of every directory.
  */
 import { toHex } from '../../core/index.js'
-import { compareEntries, isGitlinkEntry, isTreeEntry, sameEntry, type ScannedTree, scanTree } from '../tree-entries.js'
+import { compareEntries, isGitlinkEntry, isTreeEntry, sameEntry, type ScannedTree, scanTree, sharedEnds } from '../tree-entries.js'
 
 export interface ChangedEntry {
   readonly id: string
@@ -20,11 +20,13 @@ export function changedEntries(body: Uint8Array, reference: Uint8Array | undefin
   const mine = scans?.mine ?? scanTree(body)
   const theirs = reference === undefined ? { starts: [], names: [], nuls: [] } : (scans?.theirs ?? scanTree(reference))
   const out: ChangedEntry[] = []
-  let j = 0
-  for (let i = 0; i < mine.starts.length; i++) {
+  // Only what lies between the entries both share at either end is merged.
+  const { head, mineTail, theirsTail } = reference === undefined ? { head: 0, mineTail: mine.starts.length, theirsTail: 0 } : sharedEnds(body, mine, reference, theirs)
+  let j = head
+  for (let i = head; i < mineTail; i++) {
     let c = 1
-    while (j < theirs.starts.length && (c = compareEntries(body, mine, i, reference!, theirs, j)) > 0) j++
-    if (j >= theirs.starts.length) c = 1
+    while (j < theirsTail && (c = compareEntries(body, mine, i, reference!, theirs, j)) > 0) j++
+    if (j >= theirsTail) c = 1
     if (c === 0 && sameEntry(body, mine, i, reference!, theirs, j)) continue
     const start = mine.starts[i]
     const nul = mine.nuls[i]
