@@ -1,8 +1,11 @@
-/** The package's Node entry: everything the browser entry has, with `node:crypto` hashing. */
+/** The package's Node entry: everything the browser entry has, with `node:crypto` hashing and object streams over `node:http`. */
 import { setDefaultHasher } from './core/hash.js'
 import { nodeHasher } from './node-hasher.js'
+import { setStreamPost } from './sync/client/transport.js'
+import { nodeStreamPost } from './sync/client/node-stream.js'
 
 setDefaultHasher(nodeHasher)
+setStreamPost(nodeStreamPost)
 
 export * from './index.browser.js'
 export { nodeHasher } from './node-hasher.js'

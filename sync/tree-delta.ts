@@ -16,8 +16,8 @@ const COPY = 0x00
 const SKIP = 0x01
 const INSERT = 0x02
 
-/** The delta turning tree body `base` into `body`, or undefined when it would not be smaller (`mine`, `theirs`: their scans, when made already). */
-export function encodeTreeDelta(body: Uint8Array, base: Uint8Array, mine = scanTree(body), theirs = scanTree(base)): Uint8Array | undefined {
+/** The delta turning tree body `base` into `body`, or undefined when it would not be smaller (`mine`, `theirs`, `shared`: their scans and shared ends, when made already). */
+export function encodeTreeDelta(body: Uint8Array, base: Uint8Array, mine = scanTree(body), theirs = scanTree(base), shared = sharedEnds(body, mine, base, theirs)): Uint8Array | undefined {
   const ops: Array<[op: number, n: number, from?: number]> = []
   const push = (op: number, n: number, from?: number) => {
     const last = ops[ops.length - 1]
@@ -25,7 +25,7 @@ export function encodeTreeDelta(body: Uint8Array, base: Uint8Array, mine = scanT
     else ops.push([op, n, from])
   }
   // Only what lies between the entries both share at either end is merged; the shared runs are copied.
-  const { head, mineTail, theirsTail } = sharedEnds(body, mine, base, theirs)
+  const { head, mineTail, theirsTail } = shared
   if (head > 0) push(COPY, head)
   let j = head
   for (let i = head; i < mineTail; i++) {

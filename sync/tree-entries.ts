@@ -73,7 +73,13 @@ export function sameEntry(a: Uint8Array, as: ScannedTree, i: number, b: Uint8Arr
  * a check: an entry of `a` in them is shared only if `b` has an entry starting at the same
  * distance from its end (an id's bytes could read as an entry's start in one of them).
  */
-export function sharedEnds(a: Uint8Array, as: ScannedTree, b: Uint8Array, bs: ScannedTree): { head: number; mineTail: number; theirsTail: number } {
+export interface SharedEnds {
+  readonly head: number
+  readonly mineTail: number
+  readonly theirsTail: number
+}
+
+export function sharedEnds(a: Uint8Array, as: ScannedTree, b: Uint8Array, bs: ScannedTree): SharedEnds {
   const shorter = Math.min(a.length, b.length)
   let p = 0
   while (p < shorter && a[p] === b[p]) p++

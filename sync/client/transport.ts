@@ -28,6 +28,29 @@ export interface FetchBody {
   readonly treeDeltas?: boolean
 }
 
+/** An object stream's reply, as a platform's own HTTP client gives it (see `setStreamPost`). */
+export interface StreamReply {
+  readonly status: number
+  readonly contentType: string
+  readonly chunks: AsyncIterable<Uint8Array>
+  /** The whole body (a refusal's JSON). */
+  text(): Promise<string>
+  cancel(): void
+}
+
+/** POSTs `body` (JSON) to `url`; a request that gets no answer is `RemoteUnavailableError`. */
+export type StreamPost = (url: string, body: string, headers: Record<string, string>) => Promise<StreamReply>
+
+let streamPost: StreamPost | undefined
+
+/**
+ * Object streams (fetch, objects) go through `post` rather than `fetch`, unless a transport is
+ * given its own `fetch`. The Node entry installs `node:http` (node-stream.ts).
+ */
+export function setStreamPost(post: StreamPost | undefined): void {
+  streamPost = post
+}
+
 export class SyncTransport {
   /** Requests sent (round trips), for callers that count them. */
   requests = 0
@@ -86,11 +109,9 @@ export class SyncTransport {
 
   /** The frames of an object stream, as many at a time as each chunk of the reply completes. */
   private async *stream(route: string, body: unknown): AsyncGenerator<Frame[]> {
-    const response = await this.send(route, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } })
-    const type = response.headers.get('content-type') ?? ''
+    const { type, chunks } = await this.post(route, JSON.stringify(body))
     if (!type.startsWith(OBJECT_STREAM_TYPE)) throw new SyncError('EBADREQUEST', `expected an object stream from ${this.base}${route}, got "${type}"`)
-    if (response.body === null) throw new TruncatedStreamError('the reply has no body')
-    for await (const frames of decodeFrameBatches(bodyChunks(response.body))) {
+    for await (const frames of decodeFrameBatches(chunks)) {
       const failed = frames.findIndex(frame => frame.kind === FrameKind.error)
       if (failed < 0) {
         yield frames
@@ -99,6 +120,28 @@ export class SyncTransport {
       if (failed > 0) yield frames.slice(0, failed)
       throw syncErrorFromWire((frames[failed] as { json: unknown }).json, 500)
     }
+  }
+
+  /** A POST whose reply is streamed: through the installed `StreamPost`, or else `fetch`. */
+  private async post(route: string, body: string): Promise<{ type: string; chunks: AsyncIterable<Uint8Array> }> {
+    const headers: Record<string, string> = { 'content-type': 'application/json' }
+    if (streamPost === undefined || this.options.fetch !== undefined) {
+      const response = await this.send(route, { method: 'POST', body, headers })
+      if (response.body === null) throw new TruncatedStreamError('the reply has no body')
+      return { type: response.headers.get('content-type') ?? '', chunks: bodyChunks(response.body) }
+    }
+    if (this.options.token !== undefined) headers.authorization = `Bearer ${this.options.token}`
+    this.requests++
+    const reply = await streamPost(this.base + route, body, headers)
+    if (reply.status < 200 || reply.status > 299) {
+      const text = await reply.text().catch(() => '')
+      let json: unknown
+      try {
+        json = JSON.parse(text)
+      } catch {}
+      throw syncErrorFromWire(json, reply.status)
+    }
+    return { type: reply.contentType, chunks: reply.chunks }
   }
 }
 

@@ -5,7 +5,7 @@
  * that differ are turned into hex ids: a history walk meets every version of every directory.
  */
 import { toHex } from '../../core/index.js'
-import { compareEntries, isGitlinkEntry, isTreeEntry, sameEntry, type ScannedTree, scanTree, sharedEnds } from '../tree-entries.js'
+import { compareEntries, isGitlinkEntry, isTreeEntry, sameEntry, type ScannedTree, scanTree, type SharedEnds, sharedEnds } from '../tree-entries.js'
 
 export interface ChangedEntry {
   readonly id: string
@@ -15,13 +15,13 @@ export interface ChangedEntry {
   readonly before?: string
 }
 
-/** `scans`: the two trees already scanned (the caller reuses them for a tree delta). */
-export function changedEntries(body: Uint8Array, reference: Uint8Array | undefined, scans?: { mine: ScannedTree; theirs?: ScannedTree }): ChangedEntry[] {
+/** `scans`: the two trees already scanned, and their shared ends (the caller reuses them for a tree delta). */
+export function changedEntries(body: Uint8Array, reference: Uint8Array | undefined, scans?: { mine: ScannedTree; theirs?: ScannedTree; shared?: SharedEnds }): ChangedEntry[] {
   const mine = scans?.mine ?? scanTree(body)
   const theirs = reference === undefined ? { starts: [], names: [], nuls: [] } : (scans?.theirs ?? scanTree(reference))
   const out: ChangedEntry[] = []
   // Only what lies between the entries both share at either end is merged.
-  const { head, mineTail, theirsTail } = reference === undefined ? { head: 0, mineTail: mine.starts.length, theirsTail: 0 } : sharedEnds(body, mine, reference, theirs)
+  const { head, mineTail, theirsTail } = reference === undefined ? { head: 0, mineTail: mine.starts.length, theirsTail: 0 } : (scans?.shared ?? sharedEnds(body, mine, reference, theirs))
   let j = head
   for (let i = head; i < mineTail; i++) {
     let c = 1
