@@ -90,42 +90,55 @@ export function applyTreeDeltaFramed(base: Uint8Array, baseEnds: readonly number
 }
 
 /**
- * Two passes over the delta: the first checks it and sizes the tree, the second copies straight
- * into the result (a clone rebuilds tens of thousands of trees: no list of parts, no scans).
+ * Two passes over the delta: the first checks it and sizes the tree (bytes and entries), the
+ * second copies straight into the result (a clone rebuilds tens of thousands of trees: no list
+ * of parts, no scans, no growing arrays).
  */
 function rebuild(base: Uint8Array, baseEnds: readonly number[], delta: Uint8Array, framed: boolean): { bytes: Uint8Array; ends: number[] } {
-  const view = new DataView(delta.buffer, delta.byteOffset, delta.byteLength)
   let size = 0
+  let count = 0
   let j = 0
   for (let at = 0; at < delta.length; ) {
     if (at + 5 > delta.length) throw new MalformedStreamError('a tree delta ends inside an operation')
     const op = delta[at]
-    const n = view.getUint32(at + 1)
+    const n = u32At(delta, at + 1)
     at += 5
     if (op === COPY || op === SKIP) {
       if (j + n > baseEnds.length) throw new MalformedStreamError('a tree delta reaches past its base')
-      if (op === COPY && n > 0) size += baseEnds[j + n - 1]! - (j === 0 ? 0 : baseEnds[j - 1]!)
+      if (op === COPY && n > 0) {
+        size += baseEnds[j + n - 1]! - (j === 0 ? 0 : baseEnds[j - 1]!)
+        count += n
+      }
       j += n
     } else if (op === INSERT) {
       if (at + n > delta.length) throw new MalformedStreamError('a tree delta inserts past its end')
+      // The inserted entries: each ends 20 bytes after its name's NUL.
+      for (let q = at, end = at + n; q < end; count++) {
+        while (q < end && delta[q] !== 0) q++
+        if (q + 21 > end) throw new MalformedStreamError('a tree with a truncated entry')
+        q += 21
+      }
       size += n
       at += n
     } else throw new MalformedStreamError(`a tree delta with operation 0x${op.toString(16)}`)
   }
   const header = framed ? `tree ${size}\0` : ''
-  const out = new Uint8Array(header.length + size)
-  for (let k = 0; k < header.length; k++) out[k] = header.charCodeAt(k)
-  const ends: number[] = []
-  let p = header.length
+  const h = header.length
+  // Every byte is written below.
+  const out = allocate(h + size)
+  for (let k = 0; k < h; k++) out[k] = header.charCodeAt(k)
+  const ends = new Array<number>(count)
+  let e = 0
+  let p = h
   j = 0
   for (let at = 0; at < delta.length; ) {
     const op = delta[at]
-    const n = view.getUint32(at + 1)
+    const n = u32At(delta, at + 1)
     at += 5
     if (op === COPY && n > 0) {
       const from = j === 0 ? 0 : baseEnds[j - 1]!
-      const shift = p - header.length - from
-      for (let k = j; k < j + n; k++) ends.push(baseEnds[k]! + shift)
+      const shift = p - h - from
+      for (let k = j; k < j + n; k++) ends[e++] = baseEnds[k]! + shift
       const to = baseEnds[j + n - 1]!
       out.set(base.subarray(from, to), p)
       p += to - from
@@ -133,12 +146,10 @@ function rebuild(base: Uint8Array, baseEnds: readonly number[], delta: Uint8Arra
     if (op === COPY || op === SKIP) j += n
     else {
       out.set(delta.subarray(at, at + n), p)
-      // The inserted entries' ends: after each name's NUL, 20 bytes of id.
       for (let q = p, end = p + n; q < end; ) {
-        while (q < end && out[q] !== 0) q++
-        if (q + 21 > end) throw new MalformedStreamError('a tree with a truncated entry')
+        while (out[q] !== 0) q++
         q += 21
-        ends.push(q - header.length)
+        ends[e++] = q - h
       }
       p += n
       at += n
@@ -146,3 +157,20 @@ function rebuild(base: Uint8Array, baseEnds: readonly number[], delta: Uint8Arra
   }
   return { bytes: out, ends }
 }
+
+function u32At(bytes: Uint8Array, at: number): number {
+  return ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0
+}
+
+/**
+ * Room for a rebuilt tree. In Node, in Buffer's shared pool (a tree is a few KiB; a plain
+ * Uint8Array view of it): a fresh Uint8Array's own memory was most of a rebuild's cost.
+ * Elsewhere, a plain Uint8Array.
+ */
+const allocate: (size: number) => Uint8Array =
+  typeof Buffer === 'function'
+    ? size => {
+        const pooled = Buffer.allocUnsafe(size)
+        return new Uint8Array(pooled.buffer, pooled.byteOffset, size)
+      }
+    : size => new Uint8Array(size)
