@@ -163,14 +163,23 @@ function u32At(bytes: Uint8Array, at: number): number {
 }
 
 /**
- * Room for a rebuilt tree. In Node, in Buffer's shared pool (a tree is a few KiB; a plain
- * Uint8Array view of it): a fresh Uint8Array's own memory was most of a rebuild's cost.
- * Elsewhere, a plain Uint8Array.
+ * Room for a rebuilt tree: in Node, a view of a shared 256 KiB slab (a tree is a few KiB, and a
+ * fresh Uint8Array's own memory was most of a rebuild's cost). In a browser, a Uint8Array of its
+ * own: IndexedDB stores a view's whole buffer.
  */
-const allocate: (size: number) => Uint8Array =
-  typeof Buffer === 'function'
-    ? size => {
-        const pooled = Buffer.allocUnsafe(size)
-        return new Uint8Array(pooled.buffer, pooled.byteOffset, size)
-      }
-    : size => new Uint8Array(size)
+const allocate: (size: number) => Uint8Array = typeof Buffer === 'function' ? fromSlab : size => new Uint8Array(size)
+
+const SLAB = 256 * 1024
+let slab = new Uint8Array(0)
+let slabAt = 0
+
+function fromSlab(size: number): Uint8Array {
+  if (size > SLAB / 8) return new Uint8Array(size)
+  if (slabAt + size > slab.length) {
+    slab = new Uint8Array(SLAB)
+    slabAt = 0
+  }
+  const out = slab.subarray(slabAt, slabAt + size)
+  slabAt += size
+  return out
+}
