@@ -1,11 +1,11 @@
-/** The package's Node entry: everything the browser entry has, with `node:crypto` hashing and object streams over `node:http`. */
+/** The package's Node entry: everything the browser entry has, with `node:crypto` hashing and requests to sync servers over `node:http`. */
 import { setDefaultHasher } from './core/hash.js'
 import { nodeHasher } from './node-hasher.js'
-import { setStreamPost } from './sync/client/transport.js'
-import { nodeStreamPost } from './sync/client/node-stream.js'
+import { setHttpRequest } from './sync/client/transport.js'
+import { nodeHttpRequest } from './sync/client/node-http.js'
 
 setDefaultHasher(nodeHasher)
-setStreamPost(nodeStreamPost)
+setHttpRequest(nodeHttpRequest)
 
 export * from './index.browser.js'
 export { nodeHasher } from './node-hasher.js'

@@ -28,27 +28,34 @@ export interface FetchBody {
   readonly treeDeltas?: boolean
 }
 
-/** An object stream's reply, as a platform's own HTTP client gives it (see `setStreamPost`). */
-export interface StreamReply {
+/** A reply as a platform's own HTTP client gives it (see `setHttpRequest`), its body streamed. */
+export interface HttpReply {
   readonly status: number
   readonly contentType: string
   readonly chunks: AsyncIterable<Uint8Array>
-  /** The whole body (a refusal's JSON). */
+  /** The whole body (JSON replies, refusals). */
   text(): Promise<string>
+  /** Drops the body unread. */
   cancel(): void
 }
 
-/** POSTs `body` (JSON) to `url`; a request that gets no answer is `RemoteUnavailableError`. */
-export type StreamPost = (url: string, body: string, headers: Record<string, string>) => Promise<StreamReply>
+/** One request (a POST's body is JSON); a request that gets no answer is `RemoteUnavailableError`. */
+export type HttpRequest = (method: 'GET' | 'POST', url: string, body: string | undefined, headers: Record<string, string>) => Promise<HttpReply>
 
-let streamPost: StreamPost | undefined
+let httpRequest: HttpRequest | undefined
 
 /**
- * Object streams (fetch, objects) go through `post` rather than `fetch`, unless a transport is
- * given its own `fetch`. The Node entry installs `node:http` (node-stream.ts).
+ * The ref list and object streams (fetch, objects), and the probe of a remote's kind, go through
+ * `request` rather than `fetch`, unless a transport is given its own `fetch`. The Node entry
+ * installs `node:http` (node-http.ts).
  */
-export function setStreamPost(post: StreamPost | undefined): void {
-  streamPost = post
+export function setHttpRequest(request: HttpRequest | undefined): void {
+  httpRequest = request
+}
+
+/** The installed request function, if any. */
+export function installedHttpRequest(): HttpRequest | undefined {
+  return httpRequest
 }
 
 export class SyncTransport {
@@ -67,6 +74,7 @@ export class SyncTransport {
 
   async refs(prefix?: string): Promise<RefsReply> {
     const query = prefix === undefined ? '' : `?prefix=${encodeURIComponent(prefix)}`
+    if (httpRequest !== undefined && this.options.fetch === undefined) return JSON.parse(await (await this.request('GET', `refs${query}`)).text()) as RefsReply
     const response = await this.send(`refs${query}`, { method: 'GET' })
     return (await response.json()) as RefsReply
   }
@@ -122,17 +130,23 @@ export class SyncTransport {
     }
   }
 
-  /** A POST whose reply is streamed: through the installed `StreamPost`, or else `fetch`. */
+  /** A POST whose reply is streamed: through the installed `HttpRequest`, or else `fetch`. */
   private async post(route: string, body: string): Promise<{ type: string; chunks: AsyncIterable<Uint8Array> }> {
-    const headers: Record<string, string> = { 'content-type': 'application/json' }
-    if (streamPost === undefined || this.options.fetch !== undefined) {
-      const response = await this.send(route, { method: 'POST', body, headers })
+    if (httpRequest === undefined || this.options.fetch !== undefined) {
+      const response = await this.send(route, { method: 'POST', body, headers: { 'content-type': 'application/json' } })
       if (response.body === null) throw new TruncatedStreamError('the reply has no body')
       return { type: response.headers.get('content-type') ?? '', chunks: bodyChunks(response.body) }
     }
+    const reply = await this.request('POST', route, body)
+    return { type: reply.contentType, chunks: reply.chunks }
+  }
+
+  /** A request through the installed `HttpRequest`; a refusal is rethrown as the server's typed error. */
+  private async request(method: 'GET' | 'POST', route: string, body?: string): Promise<HttpReply> {
+    const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' }
     if (this.options.token !== undefined) headers.authorization = `Bearer ${this.options.token}`
     this.requests++
-    const reply = await streamPost(this.base + route, body, headers)
+    const reply = await httpRequest!(method, this.base + route, body, headers)
     if (reply.status < 200 || reply.status > 299) {
       const text = await reply.text().catch(() => '')
       let json: unknown
@@ -141,7 +155,7 @@ export class SyncTransport {
       } catch {}
       throw syncErrorFromWire(json, reply.status)
     }
-    return { type: reply.contentType, chunks: reply.chunks }
+    return reply
   }
 }
 

@@ -1,18 +1,20 @@
 /**
- * Object streams over `node:http` (Node only; the Node entry, index.ts, installs it): a clone's
- * hundred megabytes read as the socket's own buffers, without `fetch`'s web-stream layer (a
- * promise and a queue per chunk, about a third of a second of CPU per 100 MB on loopback).
- * Requests that are not object streams still go through `fetch`.
+ * Requests to sync servers over `node:http` (Node only; the Node entry, index.ts, installs it):
+ * the ref list, the probe of a remote's kind, and object streams, whose hundred megabytes are
+ * read as the socket's own buffers, without `fetch`'s web-stream layer (a promise and a queue
+ * per chunk). A clone then never loads `fetch` (undici: ~0.1 s of CPU at its first request).
+ * Other requests (push, events, has) still go through `fetch`.
  */
 import http from 'node:http'
 import https from 'node:https'
 import { RemoteUnavailableError, TruncatedStreamError } from '../errors.js'
-import type { StreamPost, StreamReply } from './transport.js'
+import type { HttpReply, HttpRequest } from './transport.js'
 
-export const nodeStreamPost: StreamPost = (url, body, headers) =>
-  new Promise<StreamReply>((resolve, reject) => {
+export const nodeHttpRequest: HttpRequest = (method, url, body, headers) =>
+  new Promise<HttpReply>((resolve, reject) => {
     const target = new URL(url)
-    const request = (target.protocol === 'https:' ? https : http).request(target, { method: 'POST', headers: { ...headers, 'content-length': Buffer.byteLength(body) } }, response => {
+    const length = body === undefined ? {} : { 'content-length': Buffer.byteLength(body) }
+    const request = (target.protocol === 'https:' ? https : http).request(target, { method, headers: { ...headers, ...length } }, response => {
       resolve({
         status: response.statusCode ?? 0,
         contentType: String(response.headers['content-type'] ?? ''),

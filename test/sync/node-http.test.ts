@@ -1,5 +1,5 @@
 /**
- * Object streams over node:http (the Node entry's transport for fetch and objects): a body cut
+ * Requests to sync servers over node:http (the Node entry installs it: refs, object streams): a body cut
  * mid-frame is TruncatedStreamError, a refusal is the server's typed error, a server that does
  * not answer is RemoteUnavailableError — as over `fetch`.
  */
