@@ -1,8 +1,10 @@
 /**
- * The client side of sync/PROTOCOL.md over `fetch` (Node and browsers alike: no Node modules).
- * JSON calls, object streams read incrementally from the response body (a clone is never held
- * whole), the token as `Authorization: Bearer`, refusals rethrown as the server's typed errors,
- * and `RemoteUnavailableError` when the request gets no answer at all.
+ * The client side of sync/PROTOCOL.md over `fetch` (Node and browsers alike: no Node modules),
+ * or, for the ref list and object streams, over a platform's own HTTP client where one is
+ * installed (`setHttpRequest`: the Node entry installs `node:http`). JSON calls, object streams
+ * read incrementally from the response body (a clone is never held whole), the token as
+ * `Authorization: Bearer`, refusals rethrown as the server's typed errors, and
+ * `RemoteUnavailableError` when the request gets no answer at all.
  */
 import { decodeFrameBatches, type Frame, FrameKind, OBJECT_STREAM_TYPE } from '../frames.js'
 import { RemoteUnavailableError, syncErrorFromWire, SyncError, TruncatedStreamError } from '../errors.js'
