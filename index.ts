@@ -1,8 +1,11 @@
-/** The package's Node entry: everything the browser entry has, with `node:crypto` hashing. */
+/** The package's Node entry: everything the browser entry has, with `node:crypto` hashing and requests to sync servers over `node:http`. */
 import { setDefaultHasher } from './core/hash.js'
 import { nodeHasher } from './node-hasher.js'
+import { setHttpRequest } from './sync/client/transport.js'
+import { nodeHttpRequest } from './sync/client/node-http.js'
 
 setDefaultHasher(nodeHasher)
+setHttpRequest(nodeHttpRequest)
 
 export * from './index.browser.js'
 export { nodeHasher } from './node-hasher.js'

@@ -62,3 +62,49 @@ export function sameEntry(a: Uint8Array, as: ScannedTree, i: number, b: Uint8Arr
   for (let k = length - 1; k >= 0; k--) if (a[aStart + k] !== b[bStart + k]) return false // ids differ at the end first
   return true
 }
+
+/**
+ * The entries two versions of a directory share at both ends: `head` entries at the same index
+ * from the start, and the entries from `mineTail` (of `a`) and `theirsTail` (of `b`) to the end.
+ * Consecutive versions differ in an entry or two, so a comparison merges only what lies between,
+ * after two byte loops (no per-entry work over the shared runs).
+ *
+ * Equal leading bytes parse into the same entries at the same offsets. Equal trailing bytes need
+ * a check: an entry of `a` in them is shared only if `b` has an entry starting at the same
+ * distance from its end (an id's bytes could read as an entry's start in one of them).
+ */
+export interface SharedEnds {
+  readonly head: number
+  readonly mineTail: number
+  readonly theirsTail: number
+}
+
+export function sharedEnds(a: Uint8Array, as: ScannedTree, b: Uint8Array, bs: ScannedTree): SharedEnds {
+  const shorter = Math.min(a.length, b.length)
+  let p = 0
+  while (p < shorter && a[p] === b[p]) p++
+  // Entries that end within the equal prefix (their NUL + 20 id bytes are inside it).
+  let head = lowerBound(as.nuls, p - 20)
+  head = Math.min(head, bs.starts.length)
+  const shift = b.length - a.length
+  let q = 0
+  const room = shorter - (head === 0 ? 0 : as.nuls[head - 1] + 21)
+  while (q < room && a[a.length - 1 - q] === b[b.length - 1 - q]) q++
+  for (let i = lowerBound(as.starts, a.length - q); i < as.starts.length; i++) {
+    const j = lowerBound(bs.starts, as.starts[i] + shift)
+    if (j < bs.starts.length && bs.starts[j] === as.starts[i] + shift && bs.starts.length - j === as.starts.length - i) return { head, mineTail: i, theirsTail: j }
+  }
+  return { head, mineTail: as.starts.length, theirsTail: bs.starts.length }
+}
+
+/** The first index of sorted `values` whose value is ≥ `x`. */
+function lowerBound(values: readonly number[], x: number): number {
+  let lo = 0
+  let hi = values.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (values[mid] < x) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}

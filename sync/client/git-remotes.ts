@@ -15,6 +15,7 @@ import { InvalidArgumentError, type Repo } from '../../core/index.js'
 import type { FetchOptions, FetchResult } from './fetch.js'
 import type { PushOptions, PushOutcome } from './push.js'
 import type { Remote } from './remotes.js'
+import { installedHttpRequest } from './transport.js'
 
 type AnyRepo = Pick<Repo<unknown>, 'backend' | 'objects' | 'refMoved'>
 
@@ -37,7 +38,7 @@ export function gitRemoteClient(): GitRemoteClient {
 export type RemoteKind = 'git' | 'irmin'
 
 /** Whether `url` is a git server or `irmin serve` (see the module comment). */
-export async function detectRemoteKind(url: string, fetchImpl: typeof globalThis.fetch = globalThis.fetch): Promise<RemoteKind> {
+export async function detectRemoteKind(url: string, fetchImpl?: typeof globalThis.fetch): Promise<RemoteKind> {
   const parsed = new URL(url)
   if (/\.git\/?$/.test(parsed.pathname)) return 'git'
   const credentials = parsed.username || parsed.password ? `${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}` : undefined
@@ -45,9 +46,19 @@ export async function detectRemoteKind(url: string, fetchImpl: typeof globalThis
   parsed.password = ''
   try {
     const headers: Record<string, string> = credentials === undefined ? {} : { authorization: `Basic ${btoa(String.fromCharCode(...new TextEncoder().encode(credentials)))}` }
-    const response = await fetchImpl(`${parsed.toString().replace(/\/+$/, '')}/info/refs?service=git-upload-pack`, { headers })
-    await response.body?.cancel()
-    return (response.headers.get('content-type') ?? '').startsWith('application/x-git-upload-pack-advertisement') ? 'git' : 'irmin'
+    const probe = `${parsed.toString().replace(/\/+$/, '')}/info/refs?service=git-upload-pack`
+    const request = fetchImpl === undefined ? installedHttpRequest() : undefined
+    let type: string
+    if (request !== undefined) {
+      const reply = await request('GET', probe, undefined, headers)
+      reply.cancel()
+      type = reply.contentType
+    } else {
+      const response = await (fetchImpl ?? globalThis.fetch)(probe, { headers })
+      await response.body?.cancel()
+      type = response.headers.get('content-type') ?? ''
+    }
+    return type.startsWith('application/x-git-upload-pack-advertisement') ? 'git' : 'irmin'
   } catch {
     return 'irmin' // unreachable: the irminsule transport reports it
   }

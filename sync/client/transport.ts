@@ -1,8 +1,10 @@
 /**
- * The client side of sync/PROTOCOL.md over `fetch` (Node and browsers alike: no Node modules).
- * JSON calls, object streams read incrementally from the response body (a clone is never held
- * whole), the token as `Authorization: Bearer`, refusals rethrown as the server's typed errors,
- * and `RemoteUnavailableError` when the request gets no answer at all.
+ * The client side of sync/PROTOCOL.md over `fetch` (Node and browsers alike: no Node modules),
+ * or, for the ref list and object streams, over a platform's own HTTP client where one is
+ * installed (`setHttpRequest`: the Node entry installs `node:http`). JSON calls, object streams
+ * read incrementally from the response body (a clone is never held whole), the token as
+ * `Authorization: Bearer`, refusals rethrown as the server's typed errors, and
+ * `RemoteUnavailableError` when the request gets no answer at all.
  */
 import { decodeFrameBatches, type Frame, FrameKind, OBJECT_STREAM_TYPE } from '../frames.js'
 import { RemoteUnavailableError, syncErrorFromWire, SyncError, TruncatedStreamError } from '../errors.js'
@@ -28,6 +30,36 @@ export interface FetchBody {
   readonly treeDeltas?: boolean
 }
 
+/** A reply as a platform's own HTTP client gives it (see `setHttpRequest`), its body streamed. */
+export interface HttpReply {
+  readonly status: number
+  readonly contentType: string
+  readonly chunks: AsyncIterable<Uint8Array>
+  /** The whole body (JSON replies, refusals). */
+  text(): Promise<string>
+  /** Drops the body unread. */
+  cancel(): void
+}
+
+/** One request (a POST's body is JSON); a request that gets no answer is `RemoteUnavailableError`. */
+export type HttpRequest = (method: 'GET' | 'POST', url: string, body: string | undefined, headers: Record<string, string>) => Promise<HttpReply>
+
+let httpRequest: HttpRequest | undefined
+
+/**
+ * The ref list and object streams (fetch, objects), and the probe of a remote's kind, go through
+ * `request` rather than `fetch`, unless a transport is given its own `fetch`. The Node entry
+ * installs `node:http` (node-http.ts).
+ */
+export function setHttpRequest(request: HttpRequest | undefined): void {
+  httpRequest = request
+}
+
+/** The installed request function, if any. */
+export function installedHttpRequest(): HttpRequest | undefined {
+  return httpRequest
+}
+
 export class SyncTransport {
   /** Requests sent (round trips), for callers that count them. */
   requests = 0
@@ -44,6 +76,7 @@ export class SyncTransport {
 
   async refs(prefix?: string): Promise<RefsReply> {
     const query = prefix === undefined ? '' : `?prefix=${encodeURIComponent(prefix)}`
+    if (httpRequest !== undefined && this.options.fetch === undefined) return JSON.parse(await (await this.request('GET', `refs${query}`)).text()) as RefsReply
     const response = await this.send(`refs${query}`, { method: 'GET' })
     return (await response.json()) as RefsReply
   }
@@ -86,11 +119,9 @@ export class SyncTransport {
 
   /** The frames of an object stream, as many at a time as each chunk of the reply completes. */
   private async *stream(route: string, body: unknown): AsyncGenerator<Frame[]> {
-    const response = await this.send(route, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } })
-    const type = response.headers.get('content-type') ?? ''
+    const { type, chunks } = await this.post(route, JSON.stringify(body))
     if (!type.startsWith(OBJECT_STREAM_TYPE)) throw new SyncError('EBADREQUEST', `expected an object stream from ${this.base}${route}, got "${type}"`)
-    if (response.body === null) throw new TruncatedStreamError('the reply has no body')
-    for await (const frames of decodeFrameBatches(bodyChunks(response.body))) {
+    for await (const frames of decodeFrameBatches(chunks)) {
       const failed = frames.findIndex(frame => frame.kind === FrameKind.error)
       if (failed < 0) {
         yield frames
@@ -99,6 +130,34 @@ export class SyncTransport {
       if (failed > 0) yield frames.slice(0, failed)
       throw syncErrorFromWire((frames[failed] as { json: unknown }).json, 500)
     }
+  }
+
+  /** A POST whose reply is streamed: through the installed `HttpRequest`, or else `fetch`. */
+  private async post(route: string, body: string): Promise<{ type: string; chunks: AsyncIterable<Uint8Array> }> {
+    if (httpRequest === undefined || this.options.fetch !== undefined) {
+      const response = await this.send(route, { method: 'POST', body, headers: { 'content-type': 'application/json' } })
+      if (response.body === null) throw new TruncatedStreamError('the reply has no body')
+      return { type: response.headers.get('content-type') ?? '', chunks: bodyChunks(response.body) }
+    }
+    const reply = await this.request('POST', route, body)
+    return { type: reply.contentType, chunks: reply.chunks }
+  }
+
+  /** A request through the installed `HttpRequest`; a refusal is rethrown as the server's typed error. */
+  private async request(method: 'GET' | 'POST', route: string, body?: string): Promise<HttpReply> {
+    const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' }
+    if (this.options.token !== undefined) headers.authorization = `Bearer ${this.options.token}`
+    this.requests++
+    const reply = await httpRequest!(method, this.base + route, body, headers)
+    if (reply.status < 200 || reply.status > 299) {
+      const text = await reply.text().catch(() => '')
+      let json: unknown
+      try {
+        json = JSON.parse(text)
+      } catch {}
+      throw syncErrorFromWire(json, reply.status)
+    }
+    return reply
   }
 }
 

@@ -6,7 +6,7 @@
  * for. It is only a cache: what it did not read, the walk reads itself.
  */
 import type { Backend } from '../../core/index.js'
-import { type ScannedTree, scanTree } from '../tree-entries.js'
+import { type ScannedTree, scanTree, sharedEnds } from '../tree-entries.js'
 import { encodeTreeDelta } from '../tree-delta.js'
 import { type ChangedEntry, changedEntries } from './tree-changes.js'
 
@@ -75,9 +75,10 @@ export async function readAhead(backend: Backend, roots: ReadonlyArray<readonly 
       const base = before && bodyOf(before)
       const mine = scanOf(id, body)
       const theirs = base && scanOf(reference!, base)
-      const changed = changedEntries(body, base, { mine, theirs })
+      const shared = theirs && sharedEnds(body, mine, base!, theirs)
+      const changed = changedEntries(body, base, { mine, theirs, shared })
       const deltaMade = options.deltas && base !== undefined
-      const delta = deltaMade ? encodeTreeDelta(body, base, mine, theirs) : undefined
+      const delta = deltaMade ? encodeTreeDelta(body, base, mine, theirs, shared) : undefined
       // Kept only when it is the walk's own comparison (a reference not read is not "none").
       if (reference === undefined || before !== undefined) changes.set(id, { reference, changed, deltaMade, delta })
       for (const entry of changed) {

@@ -5,7 +5,7 @@
  * that differ are turned into hex ids: a history walk meets every version of every directory.
  */
 import { toHex } from '../../core/index.js'
-import { compareEntries, isGitlinkEntry, isTreeEntry, sameEntry, type ScannedTree, scanTree } from '../tree-entries.js'
+import { compareEntries, isGitlinkEntry, isTreeEntry, sameEntry, type ScannedTree, scanTree, type SharedEnds, sharedEnds } from '../tree-entries.js'
 
 export interface ChangedEntry {
   readonly id: string
@@ -15,16 +15,18 @@ export interface ChangedEntry {
   readonly before?: string
 }
 
-/** `scans`: the two trees already scanned (the caller reuses them for a tree delta). */
-export function changedEntries(body: Uint8Array, reference: Uint8Array | undefined, scans?: { mine: ScannedTree; theirs?: ScannedTree }): ChangedEntry[] {
+/** `scans`: the two trees already scanned, and their shared ends (the caller reuses them for a tree delta). */
+export function changedEntries(body: Uint8Array, reference: Uint8Array | undefined, scans?: { mine: ScannedTree; theirs?: ScannedTree; shared?: SharedEnds }): ChangedEntry[] {
   const mine = scans?.mine ?? scanTree(body)
   const theirs = reference === undefined ? { starts: [], names: [], nuls: [] } : (scans?.theirs ?? scanTree(reference))
   const out: ChangedEntry[] = []
-  let j = 0
-  for (let i = 0; i < mine.starts.length; i++) {
+  // Only what lies between the entries both share at either end is merged.
+  const { head, mineTail, theirsTail } = reference === undefined ? { head: 0, mineTail: mine.starts.length, theirsTail: 0 } : (scans?.shared ?? sharedEnds(body, mine, reference, theirs))
+  let j = head
+  for (let i = head; i < mineTail; i++) {
     let c = 1
-    while (j < theirs.starts.length && (c = compareEntries(body, mine, i, reference!, theirs, j)) > 0) j++
-    if (j >= theirs.starts.length) c = 1
+    while (j < theirsTail && (c = compareEntries(body, mine, i, reference!, theirs, j)) > 0) j++
+    if (j >= theirsTail) c = 1
     if (c === 0 && sameEntry(body, mine, i, reference!, theirs, j)) continue
     const start = mine.starts[i]
     const nul = mine.nuls[i]
