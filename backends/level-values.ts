@@ -169,7 +169,9 @@ export class LevelValues {
   async delete(ids: readonly string[], batch: ReturnType<Db['batch']>): Promise<void> {
     await this.locked(async () => {
       const touched = new Set<number>()
-      for (const id of ids) {
+      // With no log file and nothing pending, no id has a pointer: skip reading each one.
+      const logged = this.pending.size > 0 || this.log.fileNumbers().length > 0
+      for (const id of logged ? ids : []) {
         const value = this.current(id)
         this.pending.delete(id)
         const pointer = value === undefined ? undefined : decodePointer(value)

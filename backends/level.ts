@@ -178,7 +178,13 @@ export class LevelBackend implements Backend {
   }
 
   putObjects(objects: readonly ObjectEntry[]): Promise<void> {
-    return this.writeObjects(objects, SYNC) // durable on its own: see "Durability" above
+    try {
+      this.open()
+      checkObjects(objects, this.maxObjectSize)
+      return this.writeObjects(objects, SYNC) // durable on its own: see "Durability" above
+    } catch (error) {
+      return Promise.reject(error)
+    }
   }
 
   /**
@@ -219,9 +225,8 @@ export class LevelBackend implements Backend {
     await (this.db as unknown as { compactRange(start: string, end: string): Promise<void> }).compactRange('~~', '~~~')
   }
 
+  /** Objects the caller checked. */
   private async writeObjects(objects: readonly ObjectEntry[], options: object): Promise<void> {
-    this.open()
-    checkObjects(objects, this.maxObjectSize)
     if (objects.length === 0) return
     if (options === SYNC) return this.values.write(objects, 0, objects.length, values => this.objectBatch(objects, values).write(SYNC))
     // Unsynced, a large batch goes as many small ones: a batch's buffer past glibc's mmap

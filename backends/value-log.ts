@@ -204,9 +204,7 @@ export class ValueLog {
     if (file === undefined) return undefined
     const record = Buffer.allocUnsafe(RECORD_HEADER + pointer.length)
     const got = readSync(file.fd, record, 0, record.length, pointer.offset)
-    if (got !== record.length || record.readUInt32LE(0) !== pointer.length || toHex(record, 4, RECORD_HEADER) !== id) {
-      throw new CorruptObjectError(id, `its record in value log ${fileName(pointer.file)} at ${pointer.offset} is torn or not its own`)
-    }
+    checkRecord(id, pointer, record, 0, got)
     return record.subarray(RECORD_HEADER)
   }
 
@@ -243,9 +241,7 @@ export class ValueLog {
           const i = order[k]!
           const pointer = pointers[i]!
           const at = pointer.offset - start.offset
-          if (at + RECORD_HEADER + pointer.length > got || span.readUInt32LE(at) !== pointer.length || toHex(span, at + 4, at + RECORD_HEADER) !== ids[i]) {
-            throw new CorruptObjectError(ids[i]!, `its record in value log ${fileName(pointer.file)} at ${pointer.offset} is torn or not its own`)
-          }
+          checkRecord(ids[i]!, pointer, span, at, got)
           out[i] = span.slice(at + RECORD_HEADER, at + RECORD_HEADER + pointer.length)
         }
       }
@@ -280,6 +276,13 @@ export class ValueLog {
   close(): void {
     for (const file of this.files.values()) closeSync(file.fd)
     this.files.clear()
+  }
+}
+
+/** Throws unless `buffer` (of which `got` bytes were read) holds `id`'s whole record, as `pointer` says, at `at`. */
+function checkRecord(id: string, pointer: Pointer, buffer: Buffer, at: number, got: number): void {
+  if (at + RECORD_HEADER + pointer.length > got || buffer.readUInt32LE(at) !== pointer.length || toHex(buffer, at + 4, at + RECORD_HEADER) !== id) {
+    throw new CorruptObjectError(id, `its record in value log ${fileName(pointer.file)} at ${pointer.offset} is torn or not its own`)
   }
 }
 

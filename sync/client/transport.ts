@@ -76,7 +76,7 @@ export class SyncTransport {
 
   async refs(prefix?: string): Promise<RefsReply> {
     const query = prefix === undefined ? '' : `?prefix=${encodeURIComponent(prefix)}`
-    if (httpRequest !== undefined && this.options.fetch === undefined) return JSON.parse(await (await this.request('GET', `refs${query}`)).text()) as RefsReply
+    if (this.installed() !== undefined) return JSON.parse(await (await this.request('GET', `refs${query}`)).text()) as RefsReply
     const response = await this.send(`refs${query}`, { method: 'GET' })
     return (await response.json()) as RefsReply
   }
@@ -132,9 +132,14 @@ export class SyncTransport {
     }
   }
 
+  /** The installed `HttpRequest`, unless this transport was given its own `fetch` (which then serves every request). */
+  private installed(): HttpRequest | undefined {
+    return this.options.fetch === undefined ? httpRequest : undefined
+  }
+
   /** A POST whose reply is streamed: through the installed `HttpRequest`, or else `fetch`. */
   private async post(route: string, body: string): Promise<{ type: string; chunks: AsyncIterable<Uint8Array> }> {
-    if (httpRequest === undefined || this.options.fetch !== undefined) {
+    if (this.installed() === undefined) {
       const response = await this.send(route, { method: 'POST', body, headers: { 'content-type': 'application/json' } })
       if (response.body === null) throw new TruncatedStreamError('the reply has no body')
       return { type: response.headers.get('content-type') ?? '', chunks: bodyChunks(response.body) }
@@ -148,7 +153,7 @@ export class SyncTransport {
     const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' }
     if (this.options.token !== undefined) headers.authorization = `Bearer ${this.options.token}`
     this.requests++
-    const reply = await httpRequest!(method, this.base + route, body, headers)
+    const reply = await this.installed()!(method, this.base + route, body, headers)
     if (reply.status < 200 || reply.status > 299) {
       const text = await reply.text().catch(() => '')
       let json: unknown
