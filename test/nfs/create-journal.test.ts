@@ -3,7 +3,7 @@
  * replays it at start), and one a commit took in is never replayed — not even when the file was
  * removed or renamed since. A crash is simulated by copying the journal file while it is open.
  */
-import { copyFileSync, mkdtempSync } from 'node:fs'
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -39,6 +39,28 @@ describe('create journal', () => {
     await after.close()
     const head = await main.headId()
     await (await open(await CreateJournal.open(join(dir, 'crashed')))).close()
+    expect(await main.headId()).toBe(head)
+    await wt.close()
+  })
+
+  it('a damaged journal replays its records up to the damage, and a foreign file is started afresh', async () => {
+    const { main, dir, open } = await setup()
+    const wt = await open(await CreateJournal.open(join(dir, 'j')))
+    await wt.create(['first'], true, true)
+    await wt.create(['second'], true, true)
+    const bytes = readFileSync(join(dir, 'j'))
+    const second = bytes.indexOf('"second"')
+    expect(second).toBeGreaterThan(0)
+    bytes[second + 2] ^= 0xff // the second record's checksum no longer matches
+    writeFileSync(join(dir, 'damaged'), bytes)
+    const after = await open(await CreateJournal.open(join(dir, 'damaged')))
+    expect(await main.find(['first'])).toEqual(new Uint8Array(0))
+    expect(await main.find(['second'])).toBeUndefined()
+    await after.close()
+    // Not a journal at all (no magic): opened as a new, empty one; nothing replayed, nothing thrown.
+    writeFileSync(join(dir, 'foreign'), Buffer.alloc(5000, 'x'))
+    const head = await main.headId()
+    await (await open(await CreateJournal.open(join(dir, 'foreign')))).close()
     expect(await main.headId()).toBe(head)
     await wt.close()
   })
