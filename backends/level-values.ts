@@ -16,9 +16,10 @@
  */
 import type { AbstractSublevel } from 'abstract-level'
 import type { Level } from 'level'
-import type { ObjectEntry } from '../core/backend.js'
-import { CorruptObjectError } from '../core/errors.js'
-import { decodePointer, inlineValue, type Pointer, RECORD_HEADER, unescapeInline, type ValueLog } from './value-log.js'
+import { closeSync, unlinkSync } from 'node:fs'
+import type { ObjectEntry, ObjectSpool } from '../core/backend.js'
+import { CorruptObjectError, ObjectTooLargeError } from '../core/errors.js'
+import { decodePointer, inlineValue, type Pointer, RECORD_HEADER, SPOOL_BODY, unescapeInline, type ValueLog } from './value-log.js'
 
 type Db = Level<string, Uint8Array>
 type Sub<V> = AbstractSublevel<Db, string | Uint8Array, string, V>
@@ -138,6 +139,32 @@ export class LevelValues {
       done.then(forget, forget)
     }
     return done
+  }
+
+  /**
+   * A spool for one large blob (`Backend.openSpool`): adopted as a log file of its own, then its
+   * pointer handed to `index` (which writes it, with its size entry, synced), like an ordinary
+   * write's. Checks the object's size against `maxObjectSize` as `putObjects` does.
+   */
+  openSpool(maxObjectSize: number, index: (id: string, pointer: Uint8Array) => Promise<void>): ObjectSpool {
+    const { path, fd } = this.log.openSpool()
+    let open = true
+    return {
+      path,
+      fd,
+      bodyOffset: SPOOL_BODY,
+      adopt: async (id, header, bodyLength) => {
+        if (header.length + bodyLength > maxObjectSize) throw new ObjectTooLargeError(header.length + bodyLength, maxObjectSize)
+        if (this.current(id) !== undefined) return
+        await index(id, await this.log.adopt(path, fd, id, header, bodyLength))
+      },
+      discard: () => {
+        if (!open) return
+        open = false
+        closeSync(fd)
+        unlinkSync(path)
+      },
+    }
   }
 
   /** A bulk load: appends the objects at or above `bulkValueLogMin` (unsynced); returns the rest, to store inline. */

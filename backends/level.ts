@@ -31,7 +31,7 @@
 import { join } from 'node:path'
 import type { AbstractSublevel } from 'abstract-level'
 import type { Level } from 'level'
-import type { Backend, ObjectEntry, RefListener } from '../core/backend.js'
+import type { Backend, ObjectEntry, ObjectSpool, RefListener } from '../core/backend.js'
 import { RefListeners } from '../core/backend.js'
 import { ClosedError, StoreLockedError } from '../core/errors.js'
 import { type BackendLimits, checkCas, checkIds, checkObjects, checkPrefix, checkRefName, DEFAULT_MAX_OBJECT_SIZE } from './contract.js'
@@ -185,6 +185,16 @@ export class LevelBackend implements Backend {
     } catch (error) {
       return Promise.reject(error)
     }
+  }
+
+  async openSpool(): Promise<ObjectSpool> {
+    this.open()
+    return this.values.openSpool(this.maxObjectSize, (id, pointer) => {
+      const batch = this.db.batch()
+      batch.put(this.objectKey(id), pointer)
+      batch.put(this.sizeKey(id), String(storedLength(pointer)) as unknown as Uint8Array, UTF8)
+      return batch.write(SYNC)
+    })
   }
 
   /**

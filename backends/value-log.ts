@@ -12,11 +12,18 @@
  * end; a new file starts once the current one passes `maxFileBytes`. A record nothing points to
  * any more is dead space until its file is compacted (see level-log-compaction.ts).
  *
+ * A spool (`openSpool`, for `Backend.openSpool`) is a file `spool-*` here that a writer fills
+ * with one blob's body from `SPOOL_BODY` on; `adopt` writes the record header before the body,
+ * syncs it and links the file in as the next log file. The header's length depends on the
+ * body's (`"blob <len>\0"`), so the room before it is filled with a padding record: an id of
+ * zeros that no pointer names, which compaction passes over like any dead record. Spools a
+ * crash left are deleted at open.
+ *
  * Reads and appends are synchronous system calls on the calling thread: served from the page
  * cache they take microseconds, and no read can then be under way while a compacted file is
  * closed and unlinked.
  */
-import { closeSync, fdatasync, fstatSync, mkdirSync, openSync, readdirSync, readSync, unlinkSync, writevSync } from 'node:fs'
+import { closeSync, fdatasync, fstatSync, ftruncateSync, linkSync, mkdirSync, openSync, readdirSync, readSync, unlinkSync, writeSync, writevSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import type { ObjectEntry } from '../core/backend.js'
@@ -36,6 +43,9 @@ const MERGE_GAP = 1024
 const MAX_SPAN = 1 << 20
 /** Records per `writev` (two buffers each; Linux takes at most 1,024). */
 const RECORDS_PER_WRITE = 500
+/** Where a spool's body starts: room for a padding record header, a record header and `"blob <len>\0"`. */
+export const SPOOL_BODY = 64
+let spools = 0
 
 export interface Pointer {
   readonly file: number
@@ -104,6 +114,10 @@ export class ValueLog {
     mkdirSync(dir, { recursive: true })
     const log = new ValueLog(dir, maxFileBytes)
     for (const name of readdirSync(dir)) {
+      if (name.startsWith('spool-')) {
+        unlinkSync(join(dir, name)) // a spool a crash left: never adopted, or adopted under its log name
+        continue
+      }
       const match = /^(\d{6,})\.vlog$/.exec(name)
       if (!match) continue
       const file = Number(match[1])
@@ -171,6 +185,37 @@ export class ValueLog {
     return file
   }
 
+  /** A new spool file (see the header comment); its body goes at `SPOOL_BODY` onwards. */
+  openSpool(): { path: string; fd: number } {
+    const path = join(this.dir, `spool-${process.pid}-${++spools}`)
+    return { path, fd: openSync(path, 'wx+') }
+  }
+
+  /**
+   * Makes the spool at `path` (open as `fd`) the next log file, holding the object `id`: its
+   * header (`header` is the frame's) written before the body, the file cut to the record's end
+   * and synced, then linked in under its log name with the directory synced. The pointer.
+   */
+  async adopt(path: string, fd: number, id: string, header: Uint8Array, bodyLength: number): Promise<Uint8Array> {
+    const recordAt = SPOOL_BODY - RECORD_HEADER - header.length
+    if (recordAt < RECORD_HEADER) throw new RangeError(`a frame header of ${header.length} bytes does not fit before a spool's body`)
+    const prefix = Buffer.alloc(SPOOL_BODY)
+    prefix.writeUInt32LE(recordAt - RECORD_HEADER, 0) // the padding record: zero id, zero bytes
+    prefix.writeUInt32LE(header.length + bodyLength, recordAt)
+    writeHex(id, prefix, recordAt + 4)
+    prefix.set(header, recordAt + RECORD_HEADER)
+    if (writeSync(fd, prefix, 0, SPOOL_BODY, 0) !== SPOOL_BODY) throw new Error(`spool ${path}: short write`)
+    ftruncateSync(fd, SPOOL_BODY + bodyLength)
+    await datasync(fd)
+    const file = this.current + 1
+    linkSync(path, join(this.dir, fileName(file)))
+    this.current = file
+    this.files.set(file, { fd: openSync(join(this.dir, fileName(file)), 'r+'), size: SPOOL_BODY + bodyLength, unsynced: false })
+    this.newFile = true
+    await this.sync()
+    return encodePointer(file, recordAt, header.length + bodyLength)
+  }
+
   /** Ends the current file: the next append starts a new one (so the current one can be compacted). */
   rotate(): void {
     if ((this.files.get(this.current)?.size ?? 0) > 0) this.fileFor(Infinity)
@@ -180,7 +225,7 @@ export class ValueLog {
   async sync(): Promise<void> {
     const pending = [...this.files.values()].filter(file => file.unsynced)
     const newFile = this.newFile
-    if (pending.length === 0) return
+    if (pending.length === 0 && !newFile) return
     for (const file of pending) file.unsynced = false
     this.newFile = false
     try {

@@ -47,6 +47,13 @@ export interface Backend {
   putObjectsAndCasRef?(objects: readonly ObjectEntry[], name: string, expected: string | undefined, next: string | undefined): Promise<boolean>
 
   /**
+   * Optional, for backends that keep large objects in files (LevelDB's value log): a file that a
+   * writer fills with one blob's body piece by piece (an NFS upload) and the backend then takes
+   * as that object's stored record, so the bytes go to disk once and never through memory.
+   */
+  openSpool?(): Promise<ObjectSpool>
+
+  /**
    * Optional: objects read synchronously, for backends that can do so cheaply (memory; LevelDB
    * through classic-level; git). Long walks (history, LCA) then skip a promise per object. Only
    * the core calls it, with ids it parsed or checked: a backend need not check them again.
@@ -152,3 +159,20 @@ export class RefListeners {
     }
   }
 }
+
+/** A file being filled with one blob's body (see `Backend.openSpool`). */
+export interface ObjectSpool {
+  /** The file's path and open descriptor (Node); the body goes at `bodyOffset` onwards. */
+  readonly path: string
+  readonly fd: number
+  readonly bodyOffset: number
+  /**
+   * Makes the file's first `bodyLength` body bytes, framed by `header` (`"blob <len>\0"`), the
+   * stored object `id` (the caller hashed them); durable when it resolves. The file must not be
+   * written again afterwards: it is the stored record. Does nothing when `id` is stored already.
+   */
+  adopt(id: string, header: Uint8Array, bodyLength: number): Promise<void>
+  /** Closes the file and removes its name (the stored record, once adopted, stays). */
+  discard(): void
+}
+

@@ -32,6 +32,11 @@ export class Batch<T> {
     this.record({ op: 'setTree', path, tree })
   }
 
+  /** A file whose blob `id` is stored already (see `ObjectStore.adopt`). */
+  link(path: Path, id: string, mode?: string): void {
+    this.record(mode === undefined ? { op: 'link', path, id } : { op: 'link', path, id, mode })
+  }
+
   private record(op: TreeOp<T>): void {
     validatePath(op.path)
     this.ops.push(op)

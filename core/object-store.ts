@@ -3,7 +3,7 @@
  * (objects are immutable, so a cached parse is never stale); reads issued in the same turn of
  * the event loop go to the backend as one `getObjects` batch; writes go out as one batch.
  */
-import type { Backend, ObjectEntry } from './backend.js'
+import type { Backend, ObjectEntry, ObjectSpool } from './backend.js'
 import { GenerationalCache } from './cache.js'
 import { coordinatorOf, type GcCoordinator, type WriteTracking } from './gc-coordinator.js'
 import { CorruptObjectError, IrminError, MissingObjectError, WrongObjectTypeError } from './errors.js'
@@ -213,6 +213,15 @@ export class ObjectStore {
         for (const waiters of batch.values()) for (const waiter of waiters) waiter.reject(error)
       },
     )
+  }
+
+  /**
+   * Has the backend take a filled spool as the blob `id` (see `Backend.openSpool`); `tracking`
+   * (from `gc.beginWrite()`) keeps it from garbage collection until the ref naming it has moved.
+   */
+  async adopt(spool: ObjectSpool, id: string, header: Uint8Array, bodyLength: number, tracking: WriteTracking): Promise<void> {
+    this.gc.written(id, tracking.ids)
+    await this.gc.putting(() => spool.adopt(id, header, bodyLength))
   }
 
   /** Writes objects in one batch; durable when it resolves. */

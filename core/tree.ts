@@ -13,7 +13,8 @@ import type { Contents } from './contents.js'
 import { DIR, Dir, Entry, loadDir, markStored, type SealOutput } from './dir.js'
 import { diffDirs, type PendingChange } from './tree-diff.js'
 import { applyNode, ChangeNode } from './tree-update.js'
-import { InvalidArgumentError, InvalidPathError, NotFoundError } from './errors.js'
+import { InvalidArgumentError, InvalidObjectIdError, InvalidPathError, NotFoundError } from './errors.js'
+import { isObjectId } from './hex.js'
 import { BLOB, type ObjectStore, type ObjectWriter } from './object-store.js'
 import { frameObject } from './objects/frame.js'
 import { FILE_MODE, GITLINK_MODE } from './objects/git-tree.js'
@@ -23,6 +24,8 @@ export type TreeOp<T> =
   | { readonly op: 'set'; readonly path: Path; readonly value: T; readonly mode?: string }
   | { readonly op: 'remove'; readonly path: Path }
   | { readonly op: 'setTree'; readonly path: Path; readonly tree: Tree<T> }
+  /** A file whose blob is stored already (`ObjectStore.adopt`), by id. */
+  | { readonly op: 'link'; readonly path: Path; readonly id: string; readonly mode?: string }
 
 export interface Change<T> {
   readonly path: Path
@@ -253,6 +256,11 @@ export class Tree<T> {
         if (op.path.length === 0) throw new InvalidPathError(op.path, 'the root is a directory and cannot hold a value')
         const blob = frameObject('blob', this.contents.encode(op.value))
         return Entry.file(name, this.objects.hash(blob), blob, op.mode ?? FILE_MODE)
+      }
+      case 'link': {
+        if (op.path.length === 0) throw new InvalidPathError(op.path, 'the root is a directory and cannot hold a value')
+        if (!isObjectId(op.id)) throw new InvalidObjectIdError(op.id)
+        return Entry.file(name, op.id, undefined, op.mode ?? FILE_MODE)
       }
       case 'setTree': {
         const tree = op.tree

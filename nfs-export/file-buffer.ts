@@ -83,6 +83,9 @@ export class FileBuffer {
     return this.size <= CHUNK ? bytes.slice() : bytes
   }
 
+  /** Nothing to release: the bytes are memory. */
+  dispose(): void {}
+
   private zero(from: number, to: number): void {
     for (let at = from; at < to; ) {
       const start = at % CHUNK

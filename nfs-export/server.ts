@@ -85,6 +85,7 @@ export async function startNfsServer(options: NfsServerOptions): Promise<NfsServ
     journal,
     store,
     treeOf: id => repo.treeOf(id),
+    objects: repo.objects,
     readOnly,
     author: options.author ?? 'irmin nfs <nfs@localhost>',
     idleMs: options.idleMs ?? 1000,

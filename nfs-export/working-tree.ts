@@ -1,7 +1,7 @@
 /**
  * The file system an export serves: the branch's tree plus what NFS clients changed since the
  * last commit. Metadata changes (create, remove, rename, mkdir, symlink, mode) are applied to an
- * in-memory tree at once and recorded as operations; written bytes live in `FileBuffer`s. A
+ * in-memory tree at once and recorded as operations; written bytes live in `OpenFiles`. A
  * commit replays the operations and the written files onto the branch head in one
  * `store.batch`, so another writer's commits in between are merged, never lost; the message
  * says what changed. Every change runs under one lock, commits included. A create made durable
@@ -17,7 +17,11 @@ import { EmptyDirs } from './empty-dirs.js'
 import { commitMessage } from './commit-message.js'
 import type { CreateJournal } from './create-journal.js'
 import { replayable } from './journal-replay.js'
+import type { ObjectStore } from '../core/object-store.js'
+import type { WriteTracking } from '../core/gc-coordinator.js'
 import { FileBuffer } from './file-buffer.js'
+import { type OpenFile, OpenFiles } from './open-files.js'
+import { SpoolBuffer } from './spool-buffer.js'
 import { NFS3ERR_EXIST, NFS3ERR_FBIG, NFS3ERR_ISDIR, NFS3ERR_NOENT, NFS3ERR_NOTDIR, NFS3ERR_NOTEMPTY, NFS3ERR_ROFS, NFS3ERR_INVAL } from './nfs3-constants.js'
 
 export const FILE_MODE = '100644'
@@ -46,6 +50,10 @@ export interface WorkingTreeOptions {
   onCommit?: (id: string, changed: readonly (readonly string[])[]) => void
   /** Where a CREATE is made durable without a commit (none: each CREATE commits). */
   journal?: CreateJournal
+  /** The repo's objects: a large file goes to a spool where the backend has them (`Backend.openSpool`). */
+  objects?: ObjectStore
+  /** Files written past this size go to a spool (default `SPOOL_MIN`, 4 MiB). */
+  spoolMin?: number
 }
 
 /** Clean write buffers at least this large stay after a commit (see `rebase`). */
@@ -65,7 +73,7 @@ export class WorkingTree {
   private baseId: string | undefined
   private pending: TreeOp<Uint8Array>[] = []
   private changes: string[] = []
-  private readonly files = new Map<string, FileBuffer>()
+  private readonly files: OpenFiles
   private readonly emptyDirs = new EmptyDirs()
   private readonly sizes = new Map<string, number>()
   private lock: Promise<unknown> = Promise.resolve()
@@ -75,7 +83,10 @@ export class WorkingTree {
   /** Changes whenever acknowledged but uncommitted data may have been lost (WRITE/COMMIT verifier). */
   verifier = randomVerifier()
 
-  private constructor(private readonly options: WorkingTreeOptions) {}
+  private constructor(private readonly options: WorkingTreeOptions) {
+    const backend = options.objects?.backend
+    this.files = new OpenFiles(backend?.openSpool?.bind(backend), options.spoolMin)
+  }
 
   static async open(options: WorkingTreeOptions): Promise<WorkingTree> {
     const wt = new WorkingTree(options)
@@ -153,7 +164,7 @@ export class WorkingTree {
   write(path: string[], offset: number, data: Uint8Array): Promise<void> {
     if (offset + data.length > this.options.maxFileSize) return Promise.reject(tooBig(path, offset + data.length, this.options.maxFileSize))
     return this.change(async () => {
-      const buffer = await this.buffer(path)
+      const buffer = await this.files.writable(key(path), await this.buffer(path), offset + data.length)
       buffer.write(offset, data)
       // Memory is bounded: past the budget of uncommitted bytes, commit before answering.
       this.unstableBytes += data.length
@@ -164,7 +175,7 @@ export class WorkingTree {
   setSize(path: string[], size: number): Promise<void> {
     if (size > this.options.maxFileSize) return Promise.reject(tooBig(path, size, this.options.maxFileSize))
     return this.change(async () => {
-      const buffer = await this.buffer(path)
+      const buffer = await this.files.writable(key(path), await this.buffer(path), size)
       if (buffer.size !== size) buffer.truncate(size)
     })
   }
@@ -192,8 +203,11 @@ export class WorkingTree {
       if (node) {
         if (exclusive) fail(NFS3ERR_EXIST, key(path))
         if (node.kind === 'dir') fail(NFS3ERR_ISDIR, key(path))
-        const buffer = await this.buffer(path)
-        buffer.truncate(0)
+        if (node.kind === 'symlink') fail(NFS3ERR_INVAL, `${key(path)} is a symbolic link`)
+        // Emptied without reading what it held.
+        const emptied = new FileBuffer(new Uint8Array(0), this.files.get(key(path))?.mode ?? node.mode)
+        emptied.dirty = true
+        this.files.set(key(path), emptied)
         return
       }
       await this.parentMustBeDir(path)
@@ -300,6 +314,7 @@ export class WorkingTree {
   async close(): Promise<void> {
     if (this.idle) clearTimeout(this.idle)
     await this.flush()
+    this.files.close()
     await this.options.journal?.close()
   }
 
@@ -331,14 +346,7 @@ export class WorkingTree {
 
   /** After an idle commit: clean buffers stay (reads of a file just written need no blob read) up to a budget. */
   private dropCleanBuffers(): void {
-    let kept = 0
-    for (const buffer of this.files.values()) if (!buffer.dirty) kept += buffer.size
-    for (const [k, buffer] of this.files) {
-      if (kept <= CLEAN_BUFFER_BUDGET) return
-      if (buffer.dirty) continue
-      this.files.delete(k)
-      kept -= buffer.size
-    }
+    this.files.dropClean(CLEAN_BUFFER_BUDGET)
   }
 
   private async apply(op: TreeOp<Uint8Array>, what: string): Promise<void> {
@@ -348,7 +356,7 @@ export class WorkingTree {
   }
 
   /** The write buffer of a regular file, made from its committed bytes on first write. */
-  private async buffer(path: string[]): Promise<FileBuffer> {
+  private async buffer(path: string[]): Promise<OpenFile> {
     const k = key(path)
     const existing = this.files.get(k)
     if (existing) return existing
@@ -381,12 +389,7 @@ export class WorkingTree {
     const f = key(from)
     const t = key(to)
     const moved = (k: string) => (k === f ? t : k.startsWith(`${f}/`) ? t + k.slice(f.length) : undefined)
-    for (const [k, buffer] of [...this.files]) {
-      const next = moved(k)
-      if (next === undefined) continue
-      this.files.delete(k)
-      this.files.set(next, buffer)
-    }
+    this.files.move(moved)
     this.emptyDirs.move(moved)
   }
 
@@ -394,12 +397,25 @@ export class WorkingTree {
     if (this.idle) clearTimeout(this.idle)
     const ops = [...this.pending]
     const changes = [...this.changes]
-    const written: Array<[string, FileBuffer]> = []
-    for (const [k, buffer] of this.files) {
-      if (!buffer.dirty) continue
-      written.push([k, buffer])
-      ops.push({ op: 'set', path: k.split('/'), value: buffer.contents(), mode: buffer.mode })
-      if (!changes.some(c => c.endsWith(` ${k}`) && c.startsWith('chmod'))) changes.push(`write ${k} (${buffer.size} bytes)`)
+    const written: Array<[string, OpenFile]> = []
+    // Keeps spooled blobs, stored before the commit names them, from garbage collection.
+    let tracking: WriteTracking | undefined
+    const objects = this.options.objects
+    try {
+      for (const [k, buffer] of this.files.entries()) {
+        if (!buffer.dirty) continue
+        written.push([k, buffer])
+        if (buffer instanceof SpoolBuffer) {
+          tracking ??= objects!.gc.beginWrite()
+          ops.push({ op: 'link', path: k.split('/'), id: await buffer.store(objects!, tracking), mode: buffer.mode })
+        } else {
+          ops.push({ op: 'set', path: k.split('/'), value: buffer.contents(), mode: buffer.mode })
+        }
+        if (!changes.some(c => c.endsWith(` ${k}`) && c.startsWith('chmod'))) changes.push(`write ${k} (${buffer.size} bytes)`)
+      }
+    } catch (error) {
+      tracking?.release() // nothing is lost: every buffer is still dirty
+      throw error
     }
     if (ops.length === 0) return
     for (const [, buffer] of written) buffer.dirty = false
@@ -409,6 +425,7 @@ export class WorkingTree {
           for (const op of ops) {
             if (op.op === 'set') tx.set(op.path, op.value, op.mode)
             else if (op.op === 'remove') tx.remove(op.path)
+            else if (op.op === 'link') tx.link(op.path, op.id, op.mode)
             else tx.setTree(op.path, op.tree)
           }
         },
@@ -436,6 +453,8 @@ export class WorkingTree {
         await this.rebase(await this.options.store.headId())
       }
       throw error
+    } finally {
+      tracking?.release()
     }
   }
 
@@ -444,13 +463,14 @@ export class WorkingTree {
     this.baseId = head
     let tree = headTree ?? (await this.options.store.tree())
     if (this.pending.length > 0) tree = await tree.update(this.pending)
-    for (const [k, buffer] of [...this.files]) {
+    for (const [k, buffer] of this.files.list()) {
       const path = k.split('/')
       // A clean buffer may be older than what another writer committed; a dirty one is kept (and
       // re-creates its file should another writer have removed it: it is newer).
       if (!buffer.dirty) {
-        // Kept only to spare a large file a copy of its blob per later WRITE; small ones go.
-        if (!own || buffer.size < KEEP_BUFFER_SIZE) this.files.delete(k)
+        // Kept only to spare a large file a copy of its blob per later WRITE; small ones go. A
+        // spool holds no memory: it stays, so reads and the next write skip reading the blob.
+        if (!own || (buffer.size < KEEP_BUFFER_SIZE && !(buffer instanceof SpoolBuffer))) this.files.delete(k)
       } else if ((await tree.kind(path)) !== 'file') tree = await tree.set(path, new Uint8Array(0), buffer.mode)
     }
     this.tree = tree

@@ -27,7 +27,12 @@ describe('NFS writes with other writers and GC', () => {
     await repo.branch('main').set(['seed'], enc('seed'))
     const server = await startNfsServer({ repo, port: 0, mountPort: 0, idleMs: 50 })
     try {
-      const files = Array.from({ length: 6 }, (_, i) => ({ name: `nfs-${i}.bin`, data: randomBytes(300_000 + i * 70_000) }))
+      // Files past 4 MiB go to spools that become stored records (spool-buffer.ts).
+      const files = [
+        ...Array.from({ length: 6 }, (_, i) => ({ name: `nfs-${i}.bin`, data: randomBytes(300_000 + i * 70_000) })),
+        { name: 'spooled-a.bin', data: randomBytes(5 << 20) },
+        { name: 'spooled-b.bin', data: randomBytes((6 << 20) + 4321) },
+      ]
       const nfsWrites = (async () => {
         for (const f of files) {
           const local = join(dir, f.name)
@@ -43,7 +48,7 @@ describe('NFS writes with other writers and GC', () => {
         }
       })()
       const collector = (async () => {
-        for (let i = 0; i < 6; i++) {
+        for (let i = 0; i < 10; i++) {
           await repo.gc()
           await new Promise(resolve => setTimeout(resolve, 20))
         }
@@ -51,7 +56,8 @@ describe('NFS writes with other writers and GC', () => {
       await Promise.all([nfsWrites, otherWriter, collector])
       await server.flush()
       const main = repo.branch('main')
-      for (const f of files) expect(Buffer.from(await main.get([f.name])).equals(f.data), f.name).toBe(true)
+      const last = new Map(files.map(f => [f.name, f.data]))
+      for (const [name, data] of last) expect(Buffer.from(await main.get([name])).equals(data), name).toBe(true)
       expect(await main.list(['other'])).toHaveLength(40)
       await repo.gc()
       const listing = await tool('nfs-ls', [nfsUrl(server.port, server.mountPort, '/other')])
@@ -71,7 +77,7 @@ describe('NFS writes with other writers and GC', () => {
     const server = startIrmin(['--root', root, 'nfs', '--port', '0', '--mount-port', '0'])
     const line = await server.waitForLine(l => l.startsWith('irmin nfs:'))
     const url = line.slice(line.indexOf('nfs://'))
-    const data = randomBytes(3 * 1024 * 1024)
+    const data = randomBytes(5 * 1024 * 1024) // spooled (past 4 MiB)
     const local = join(dir, 'cli-upload.bin')
     writeFileSync(local, data)
     const up = await tool('nfs-cp', [local, url.replace('/export?', '/export/sub-upload.bin?')])
