@@ -192,9 +192,13 @@ export function buildGitCommit(tree: string, parents: readonly string[], options
   return { tree, parents, author, committer, extraHeaders: [], message }
 }
 
+/** The last identity parsed: a writer commits as the same author again and again. */
+let lastIdentity: { text: string; parsed: { name: string; email: string } } | undefined
+
 function signature(identity: string, timestamp: number, timezone: string): Signature {
   if (typeof identity !== 'string') throw new InvalidCommitInfoError('author and committer are strings "Name <email>"')
-  return { ...parseIdentity(identity), timestamp, timezone }
+  if (lastIdentity?.text !== identity) lastIdentity = { text: identity, parsed: parseIdentity(identity) }
+  return { ...lastIdentity.parsed, timestamp, timezone }
 }
 
 function toSeconds(date: Date | number): number {

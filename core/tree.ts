@@ -17,7 +17,7 @@ import { InvalidArgumentError, InvalidObjectIdError, InvalidPathError, NotFoundE
 import { isObjectId } from './hex.js'
 import { BLOB, type ObjectStore, type ObjectWriter } from './object-store.js'
 import { frameObject } from './objects/frame.js'
-import { FILE_MODE, GITLINK_MODE } from './objects/git-tree.js'
+import { FILE_MODE, GITLINK_MODE, TREE_MODE } from './objects/git-tree.js'
 import { formatPath, type Path, validatePath } from './path.js'
 
 export type TreeOp<T> =
@@ -167,6 +167,16 @@ export class Tree<T> {
     const entry = await this.entryAt(path)
     if (entry === undefined) return undefined
     return `${entry.mode} ${entry.id ?? (entry.dir ? entry.dir.seal(this.objects) : '')}`
+  }
+
+  /**
+   * @internal The mode of the entry at `path` and its id — undefined for a directory changed in
+   * memory: unlike `entryKey`, this never serialises and hashes a changed directory.
+   */
+  async modeAndId(path: Path): Promise<{ mode: string; id: string | undefined } | undefined> {
+    if (path.length === 0) return { mode: TREE_MODE, id: this.rootDir ? undefined : this.rootId }
+    const entry = await this.entryAt(path)
+    return entry && { mode: entry.mode, id: entry.id }
   }
 
   /** The blob id of the value at `path`, or undefined. */

@@ -97,7 +97,9 @@ export class CommitTimes {
   private async step(times: Times, before: CommitInfo, commit: CommitInfo, dir: string[]): Promise<Times> {
     const [a, b] = await Promise.all([this.repo.treeOf(before.tree).findTree(dir), this.repo.treeOf(commit.tree).findTree(dir)])
     if (a?.hash() === b?.hash()) return times
-    const next = new Map(times.dates)
+    // In place: the cache keeps only the newest head's times, and copying a big directory's
+    // dates per own commit cost O(n) per file saved.
+    const next = times.dates
     const date = commit.date.getTime()
     // A directory of n entries costs O(n) to diff; our own commit says which names it touched.
     const names = this.touched(commit.id, dir) ?? (await (a ?? this.repo.emptyTree()).diff(b ?? this.repo.emptyTree())).map(change => change.path[0])

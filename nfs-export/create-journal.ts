@@ -16,7 +16,7 @@
 import { closeSync, constants, fdatasyncSync, fsyncSync, openSync, writeSync } from 'node:fs'
 import { type FileHandle, open } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import { createHash } from 'node:crypto'
+import { sha1 } from './sha1.js'
 
 export interface CreateRecord {
   /** The head the create was made on (undefined: a branch with no commits). */
@@ -131,10 +131,10 @@ function header(generation: bigint): Uint8Array {
 }
 
 function checksum(generation: bigint, payload: Uint8Array): number {
-  const g = new Uint8Array(8)
-  new DataView(g.buffer).setBigUint64(0, generation)
-  const digest = createHash('sha1').update(g).update(payload).digest()
-  return digest.readUInt32BE(0)
+  const input = new Uint8Array(8 + payload.length)
+  new DataView(input.buffer).setBigUint64(0, generation)
+  input.set(payload, 8)
+  return sha1(input).readUInt32BE(0)
 }
 
 function readRecords(bytes: Uint8Array, generation: bigint): CreateRecord[] {

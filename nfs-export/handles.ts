@@ -13,8 +13,7 @@
  * 8-byte id. Anything else is BADHANDLE. Finding the node of an id takes the in-memory index of
  * ids seen so far, or else a walk of the tree (see `WorkingTree.locate`).
  */
-import * as crypto from 'node:crypto'
-import { createHash } from 'node:crypto'
+import { sha1 } from './sha1.js'
 import type { XdrWriter } from './xdr.js'
 
 export const ROOT_ID = 1n
@@ -44,7 +43,7 @@ export class Handles {
   }
 
   static tagOf(exportName: string): Uint8Array {
-    return createHash('sha1').update(exportName).digest().subarray(0, 4)
+    return sha1(exportName).subarray(0, 4)
   }
 
   encode(id: bigint): Uint8Array {
@@ -130,11 +129,7 @@ export class Handles {
   }
 }
 
-/** Node's one-shot digest (20.12 on): half the cost of a `createHash` object per child named. */
-const oneShot = (crypto as { hash?: (algorithm: string, data: string) => string }).hash
-
 function derive(parent: bigint, name: string): bigint {
-  const input = `${parent.toString(16)}/${name}`
-  const id = oneShot ? BigInt(`0x${oneShot('sha1', input).slice(0, 16)}`) : new DataView(createHash('sha1').update(input).digest().buffer).getBigUint64(0)
+  const id = sha1(`${parent.toString(16)}/${name}`).readBigUInt64BE(0)
   return id <= ROOT_ID ? id + 2n : id
 }

@@ -122,10 +122,11 @@ export class WorkingTree {
   async stat(path: string[]): Promise<Node | undefined> {
     if (path.length === 0) return { kind: 'dir', mode: DIR_MODE, size: 4096 }
     const tree = this.tree
-    const entry = await tree.entryKey(path)
+    const entry = await tree.modeAndId(path)
     if (entry === undefined) return this.emptyDirs.has(key(path)) ? { kind: 'dir', mode: DIR_MODE, size: 4096 } : undefined
-    const [mode, id] = entry.split(' ')
+    const { mode } = entry
     if (mode === DIR_MODE) return { kind: 'dir', mode, size: 4096 }
+    const id = entry.id!
     const buffer = this.files.get(key(path))
     if (buffer) return { kind: 'file', mode: buffer.mode, size: buffer.size }
     let size = this.sizes.get(id)
@@ -312,7 +313,7 @@ export class WorkingTree {
 
   /** Commits what is pending, stops the idle timer and closes the journal. */
   async close(): Promise<void> {
-    if (this.idle) clearTimeout(this.idle)
+    this.stopIdle()
     await this.flush()
     this.files.close()
     await this.options.journal?.close()
@@ -333,7 +334,11 @@ export class WorkingTree {
   }
 
   private scheduleIdle(): void {
-    if (this.idle) clearTimeout(this.idle)
+    // One timer, pushed back by each change (a new timer per request cost more than its work).
+    if (this.idle) {
+      this.idle.refresh()
+      return
+    }
     this.idle = setTimeout(() => {
       this.idle = undefined
       this.flush().then(
@@ -342,6 +347,11 @@ export class WorkingTree {
       )
     }, this.options.idleMs)
     this.idle.unref?.()
+  }
+
+  private stopIdle(): void {
+    if (this.idle) clearTimeout(this.idle)
+    this.idle = undefined
   }
 
   /** After an idle commit: clean buffers stay (reads of a file just written need no blob read) up to a budget. */
@@ -394,7 +404,7 @@ export class WorkingTree {
   }
 
   private async commit(): Promise<void> {
-    if (this.idle) clearTimeout(this.idle)
+    this.stopIdle()
     const ops = [...this.pending]
     const changes = [...this.changes]
     const written: Array<[string, OpenFile]> = []
