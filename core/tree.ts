@@ -179,6 +179,16 @@ export class Tree<T> {
     return entry && { mode: entry.mode, id: entry.id }
   }
 
+  /** @internal `modeAndId` of each of `names` in the directory at `path` (a directory read once). */
+  async modesAndIds(path: Path, names: readonly string[]): Promise<Array<{ mode: string; id: string | undefined } | undefined>> {
+    validatePath(path)
+    const dir = await this.dirAt(path)
+    return names.map(name => {
+      const entry = dir?.get(name)
+      return entry && { mode: entry.mode, id: entry.id }
+    })
+  }
+
   /** The blob id of the value at `path`, or undefined. */
   async findId(path: Path): Promise<string | undefined> {
     const entry = await this.entryAt(path)

@@ -53,7 +53,17 @@ export class CommitTimes {
 
   /** The date (ms) of the commit that last changed `dir/name` (a name in `head`), as of `head`. */
   async of(head: string | undefined, dir: string[], name: string): Promise<number | undefined> {
-    if (head === undefined) return undefined
+    return (await this.in(head, dir))(name)
+  }
+
+  /** `of` for the names of one directory: the history is read once, each name's date looked up. */
+  async in(head: string | undefined, dir: string[]): Promise<(name: string) => number | undefined> {
+    if (head === undefined) return () => undefined
+    const found = await this.timesAt(head, dir)
+    return name => found.dates.get(name) ?? (found.dir?.get(name) !== undefined ? found.rest : undefined)
+  }
+
+  private timesAt(head: string, dir: string[]): Promise<Times> {
     const key = dir.join('/')
     const known = this.cache.get(key)
     let times: Promise<Times>
@@ -67,8 +77,7 @@ export class CommitTimes {
       times.catch(() => this.cache.delete(key))
       if (this.cache.size > CACHED_DIRECTORIES) this.cache.delete(this.cache.keys().next().value!)
     }
-    const found = await times
-    return found.dates.get(name) ?? (found.dir?.get(name) !== undefined ? found.rest : undefined)
+    return times
   }
 
   /**

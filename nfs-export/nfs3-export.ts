@@ -109,6 +109,20 @@ export class NfsExport {
     return node && this.dated({ id: this.handles.childId(dir.id, name), path, node })
   }
 
+  /** `child` of each of `names` in `dir`, looked up together (a READDIRPLUS page). */
+  async children(dir: Resolved, names: readonly string[]): Promise<Array<Resolved | undefined>> {
+    const [nodes, dateOf] = await Promise.all([this.wt.statMany(dir.path, names), this.commitTimes.in(this.wt.headId, dir.path)])
+    return names.map((name, i) => {
+      const node = nodes[i]
+      if (node === undefined) return undefined
+      const r: Resolved = { id: this.handles.childId(dir.id, name), path: [...dir.path, name], node }
+      if (this.times.has(r.id)) return r // changed here: its own times win
+      const committed = dateOf(name)
+      if (committed !== undefined) r.committed = committed
+      return r
+    })
+  }
+
   /** Adds the date of the commit that last changed the node (the root: the served commit's). */
   async dated(r: Resolved): Promise<Resolved> {
     if (this.times.has(r.id)) return r // changed here: its own times win
@@ -169,7 +183,7 @@ export class NfsExport {
       if (start >= listing.names.length) return undefined
       let loading = listing.chunks.get(chunk)
       if (loading === undefined) {
-        loading = Promise.all(listing.names.slice(start, start + PREFETCH).map(name => this.wt.stat([...path, name]))).catch(() => undefined)
+        loading = this.wt.statMany(path, listing.names.slice(start, start + PREFETCH)).catch(() => undefined)
         listing.chunks.set(chunk, loading)
       }
       return loading

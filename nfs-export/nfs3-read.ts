@@ -174,7 +174,7 @@ async function readdir(x: NfsExport, args: XdrReader, plus: boolean) {
       size += entrySize
       dirSize += 24 + padded
     }
-    const children = await Promise.all(chosen.map(i => x.child(dir, names[i])))
+    const children = await x.children(dir, chosen.map(i => names[i]))
     const entries: Array<{ r: Resolved; cookie: bigint }> = []
     children.forEach((child, k) => child && entries.push({ r: child, cookie: BigInt(chosen[k] + 1) }))
     if (entries.length === 0 && index < names.length) throw new NfsStatusError(NFS3ERR_TOOSMALL, 'count too small for one entry')

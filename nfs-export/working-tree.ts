@@ -28,6 +28,7 @@ export const FILE_MODE = '100644'
 export const EXEC_MODE = '100755'
 export const LINK_MODE = '120000'
 const DIR_MODE = '40000'
+const DIR_NODE: Node = Object.freeze({ kind: 'dir', mode: DIR_MODE, size: 4096 })
 
 export interface Node {
   kind: 'file' | 'dir' | 'symlink'
@@ -120,22 +121,41 @@ export class WorkingTree {
   }
 
   async stat(path: string[]): Promise<Node | undefined> {
-    if (path.length === 0) return { kind: 'dir', mode: DIR_MODE, size: 4096 }
+    if (path.length === 0) return DIR_NODE
     const tree = this.tree
-    const entry = await tree.modeAndId(path)
-    if (entry === undefined) return this.emptyDirs.has(key(path)) ? { kind: 'dir', mode: DIR_MODE, size: 4096 } : undefined
+    return this.nodeOf(tree, path, await tree.modeAndId(path))
+  }
+
+  /** `stat` of each of `names` in the directory `dir`: the directory is read once, the sizes of files in one batch. */
+  async statMany(dir: string[], names: readonly string[]): Promise<Array<Node | undefined>> {
+    const tree = this.tree
+    const entries = await tree.modesAndIds(dir, names)
+    return Promise.all(names.map((name, i) => this.nodeOf(tree, [...dir, name], entries[i])))
+  }
+
+  private nodeOf(tree: Tree<Uint8Array>, path: string[], entry: { mode: string; id: string | undefined } | undefined): Node | undefined | Promise<Node> {
+    if (entry === undefined) return this.emptyDirs.has(key(path)) ? DIR_NODE : undefined
     const { mode } = entry
-    if (mode === DIR_MODE) return { kind: 'dir', mode, size: 4096 }
-    const id = entry.id!
+    if (mode === DIR_MODE) return DIR_NODE
     const buffer = this.files.get(key(path))
     if (buffer) return { kind: 'file', mode: buffer.mode, size: buffer.size }
-    let size = this.sizes.get(id)
-    if (size === undefined) {
-      size = (await tree.get(path)).length
-      if (this.sizes.size > 100_000) this.sizes.clear()
-      this.sizes.set(id, size)
-    }
-    return { kind: mode === LINK_MODE ? 'symlink' : 'file', mode, size }
+    const kind = mode === LINK_MODE ? 'symlink' : 'file'
+    const size = this.sizes.get(entry.id!)
+    if (size !== undefined) return { kind, mode, size }
+    return this.sizeOf(tree, path, entry.id!).then(size => ({ kind, mode, size }))
+  }
+
+  /**
+   * A file's size, from its stored bytes: the framed object's length less its header, without
+   * checking or caching the blob (a listing of 10,000 files would evict what readers use); a read
+   * of the bytes checks them. Sizes are kept by blob id.
+   */
+  private async sizeOf(tree: Tree<Uint8Array>, path: string[], id: string): Promise<number> {
+    const framed = await this.options.objects?.readRaw(id)
+    const size = framed ? framed.length - framed.indexOf(0) - 1 : (await tree.get(path)).length
+    if (this.sizes.size > 100_000) this.sizes.clear()
+    this.sizes.set(id, size)
+    return size
   }
 
   /** The names in a directory, sorted, with the in-memory empty directories among them. */
