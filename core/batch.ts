@@ -37,6 +37,11 @@ export class Batch<T> {
     this.record(mode === undefined ? { op: 'link', path, id } : { op: 'link', path, id, mode })
   }
 
+  /** Any of the above as a `TreeOp` (what `Tree.update` takes): replays recorded changes. */
+  apply(op: TreeOp<T>): void {
+    this.record(op)
+  }
+
   private record(op: TreeOp<T>): void {
     validatePath(op.path)
     this.ops.push(op)

@@ -9,7 +9,8 @@ import { NfsStatusError } from './errors.js'
 import { CommitTimes } from './commit-times.js'
 import { Handles, ROOT_ID } from './handles.js'
 import { NF3DIR, NF3LNK, NF3REG, NFS3ERR_BADHANDLE, NFS3ERR_INVAL, NFS3ERR_NAMETOOLONG, NFS3ERR_NOTDIR, NFS3ERR_STALE, NFS3_MAXNAMLEN } from './nfs3-constants.js'
-import { EXEC_MODE, type Node, type WorkingTree } from './working-tree.js'
+import { EXEC_MODE, type Node } from './tree-view.js'
+import type { WorkingTree } from './working-tree.js'
 import type { XdrWriter } from './xdr.js'
 
 export interface Resolved {

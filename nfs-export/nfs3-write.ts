@@ -18,7 +18,7 @@ import { checkName, type NfsExport, type Resolved } from './nfs3-export.js'
 import { guarded, ok, readHandle, readName, writeWcc } from './nfs3-procs.js'
 import type { Procedure, ProcedureResult } from './rpc-server.js'
 import type { XdrReader } from './xdr.js'
-import { EXEC_MODE, FILE_MODE } from './working-tree.js'
+import { EXEC_MODE, FILE_MODE } from './tree-view.js'
 
 interface Sattr {
   mode?: number

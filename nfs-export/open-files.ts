@@ -4,6 +4,9 @@
  * through here, so a spool is always closed and its name removed.
  */
 import type { ObjectSpool } from '../core/backend.js'
+import type { WriteTracking } from '../core/gc-coordinator.js'
+import type { ObjectStore } from '../core/object-store.js'
+import type { TreeOp } from '../core/tree.js'
 import { FileBuffer } from './file-buffer.js'
 import { SpoolBuffer } from './spool-buffer.js'
 
@@ -33,6 +36,25 @@ export class OpenFiles {
   delete(k: string): void {
     this.files.get(k)?.dispose()
     this.files.delete(k)
+  }
+
+  /**
+   * The tree operations that put each dirty buffer's bytes in a commit. A spool's blob is stored
+   * first, under the write tracking `track` makes (once), which keeps it from garbage collection
+   * until the commit names it.
+   */
+  async dirtyOps(objects: ObjectStore | undefined, track: () => WriteTracking): Promise<Array<{ k: string; buffer: OpenFile; op: TreeOp<Uint8Array> }>> {
+    const out: Array<{ k: string; buffer: OpenFile; op: TreeOp<Uint8Array> }> = []
+    for (const [k, buffer] of this.files) {
+      if (!buffer.dirty) continue
+      const path = k.split('/')
+      const op: TreeOp<Uint8Array> =
+        buffer instanceof SpoolBuffer
+          ? { op: 'link', path, id: await buffer.store(objects!, track()), mode: buffer.mode }
+          : { op: 'set', path, value: buffer.contents(), mode: buffer.mode }
+      out.push({ k, buffer, op })
+    }
+    return out
   }
 
   entries(): IterableIterator<[string, OpenFile]> {

@@ -6,35 +6,22 @@
  * `store.batch`, so another writer's commits in between are merged, never lost; the message
  * says what changed. Every change runs under one lock, commits included. A create made durable
  * by the journal (create-journal.ts) rather than a commit is replayed by `open` after a crash.
- *
- * Git stores no empty directories: those live in `EmptyDirs`.
+ * What it reads is `TreeView`'s.
  */
 import { StaleTreeError } from '../core/errors.js'
 import type { Store } from '../core/store.js'
-import { compareNames, type Tree, type TreeOp } from '../core/tree.js'
+import type { Tree, TreeOp } from '../core/tree.js'
 import { NfsStatusError } from './errors.js'
-import { EmptyDirs } from './empty-dirs.js'
 import { commitMessage } from './commit-message.js'
 import type { CreateJournal } from './create-journal.js'
 import { replayable } from './journal-replay.js'
 import type { ObjectStore } from '../core/object-store.js'
 import type { WriteTracking } from '../core/gc-coordinator.js'
 import { FileBuffer } from './file-buffer.js'
-import { type OpenFile, OpenFiles } from './open-files.js'
+import type { OpenFile } from './open-files.js'
 import { SpoolBuffer } from './spool-buffer.js'
+import { EXEC_MODE, FILE_MODE, key, LINK_MODE, TreeView } from './tree-view.js'
 import { NFS3ERR_EXIST, NFS3ERR_FBIG, NFS3ERR_ISDIR, NFS3ERR_NOENT, NFS3ERR_NOTDIR, NFS3ERR_NOTEMPTY, NFS3ERR_ROFS, NFS3ERR_INVAL } from './nfs3-constants.js'
-
-export const FILE_MODE = '100644'
-export const EXEC_MODE = '100755'
-export const LINK_MODE = '120000'
-const DIR_MODE = '40000'
-const DIR_NODE: Node = Object.freeze({ kind: 'dir', mode: DIR_MODE, size: 4096 })
-
-export interface Node {
-  kind: 'file' | 'dir' | 'symlink'
-  mode: string
-  size: number
-}
 
 export interface WorkingTreeOptions {
   store: Store<Uint8Array>
@@ -64,19 +51,14 @@ const UNSTABLE_BUDGET = 512 << 20
 /** How many bytes of clean buffers stay after an idle commit (the oldest go first). */
 const CLEAN_BUFFER_BUDGET = 256 << 20
 
-const key = (path: readonly string[]) => path.join('/')
 const fail = (status: number, why: string): never => {
   throw new NfsStatusError(status, why)
 }
 
-export class WorkingTree {
-  private tree!: Tree<Uint8Array>
+export class WorkingTree extends TreeView {
   private baseId: string | undefined
   private pending: TreeOp<Uint8Array>[] = []
   private changes: string[] = []
-  private readonly files: OpenFiles
-  private readonly emptyDirs = new EmptyDirs()
-  private readonly sizes = new Map<string, number>()
   private lock: Promise<unknown> = Promise.resolve()
   private idle: ReturnType<typeof setTimeout> | undefined
   /** Bytes written since the last commit. */
@@ -85,8 +67,7 @@ export class WorkingTree {
   verifier = randomVerifier()
 
   private constructor(private readonly options: WorkingTreeOptions) {
-    const backend = options.objects?.backend
-    this.files = new OpenFiles(backend?.openSpool?.bind(backend), options.spoolMin)
+    super(options.objects, options.spoolMin)
   }
 
   static async open(options: WorkingTreeOptions): Promise<WorkingTree> {
@@ -113,69 +94,6 @@ export class WorkingTree {
 
   get readOnly(): boolean {
     return this.options.readOnly
-  }
-
-  /** The id of the tree as it is now, for directory cookie verifiers. */
-  async versionOf(path: string[]): Promise<string> {
-    return `${(await this.tree.entryKey(path)) ?? ''}|${this.emptyDirs.version}`
-  }
-
-  async stat(path: string[]): Promise<Node | undefined> {
-    if (path.length === 0) return DIR_NODE
-    const tree = this.tree
-    return this.nodeOf(tree, path, await tree.modeAndId(path))
-  }
-
-  /** `stat` of each of `names` in the directory `dir`: the directory is read once, the sizes of files in one batch. */
-  async statMany(dir: string[], names: readonly string[]): Promise<Array<Node | undefined>> {
-    const tree = this.tree
-    const entries = await tree.modesAndIds(dir, names)
-    return Promise.all(names.map((name, i) => this.nodeOf(tree, [...dir, name], entries[i])))
-  }
-
-  private nodeOf(tree: Tree<Uint8Array>, path: string[], entry: { mode: string; id: string | undefined } | undefined): Node | undefined | Promise<Node> {
-    if (entry === undefined) return this.emptyDirs.has(key(path)) ? DIR_NODE : undefined
-    const { mode } = entry
-    if (mode === DIR_MODE) return DIR_NODE
-    const buffer = this.files.get(key(path))
-    if (buffer) return { kind: 'file', mode: buffer.mode, size: buffer.size }
-    const kind = mode === LINK_MODE ? 'symlink' : 'file'
-    const size = this.sizes.get(entry.id!)
-    if (size !== undefined) return { kind, mode, size }
-    return this.sizeOf(tree, path, entry.id!).then(size => ({ kind, mode, size }))
-  }
-
-  /**
-   * A file's size, from its stored bytes: the framed object's length less its header, without
-   * checking or caching the blob (a listing of 10,000 files would evict what readers use); a read
-   * of the bytes checks them. Sizes are kept by blob id.
-   */
-  private async sizeOf(tree: Tree<Uint8Array>, path: string[], id: string): Promise<number> {
-    const framed = await this.options.objects?.readRaw(id)
-    const size = framed ? framed.length - framed.indexOf(0) - 1 : (await tree.get(path)).length
-    if (this.sizes.size > 100_000) this.sizes.clear()
-    this.sizes.set(id, size)
-    return size
-  }
-
-  /** The names in a directory, sorted, with the in-memory empty directories among them. */
-  async list(path: string[]): Promise<string[]> {
-    const names = await this.tree.list(path)
-    const extra = this.emptyDirs.childrenOf(key(path))
-    return extra.length === 0 ? names : [...new Set([...names, ...extra])].sort(compareNames)
-  }
-
-  async read(path: string[], offset: number, count: number): Promise<{ data: Uint8Array; eof: boolean }> {
-    const buffer = this.files.get(key(path))
-    if (buffer) return { data: buffer.read(offset, count), eof: offset + count >= buffer.size }
-    const bytes = await this.tree.get(path)
-    const start = Math.min(offset, bytes.length)
-    const end = Math.min(bytes.length, offset + count)
-    return { data: bytes.subarray(start, end), eof: end >= bytes.length }
-  }
-
-  async readlink(path: string[]): Promise<string> {
-    return new TextDecoder().decode(await this.tree.get(path))
   }
 
   get maxFileSize(): number {
@@ -427,37 +345,25 @@ export class WorkingTree {
     this.stopIdle()
     const ops = [...this.pending]
     const changes = [...this.changes]
-    const written: Array<[string, OpenFile]> = []
     // Keeps spooled blobs, stored before the commit names them, from garbage collection.
     let tracking: WriteTracking | undefined
-    const objects = this.options.objects
+    let written: Array<{ k: string; buffer: OpenFile; op: TreeOp<Uint8Array> }>
     try {
-      for (const [k, buffer] of this.files.entries()) {
-        if (!buffer.dirty) continue
-        written.push([k, buffer])
-        if (buffer instanceof SpoolBuffer) {
-          tracking ??= objects!.gc.beginWrite()
-          ops.push({ op: 'link', path: k.split('/'), id: await buffer.store(objects!, tracking), mode: buffer.mode })
-        } else {
-          ops.push({ op: 'set', path: k.split('/'), value: buffer.contents(), mode: buffer.mode })
-        }
-        if (!changes.some(c => c.endsWith(` ${k}`) && c.startsWith('chmod'))) changes.push(`write ${k} (${buffer.size} bytes)`)
-      }
+      written = await this.files.dirtyOps(this.options.objects, () => (tracking ??= this.options.objects!.gc.beginWrite()))
     } catch (error) {
       tracking?.release() // nothing is lost: every buffer is still dirty
       throw error
     }
+    for (const { k, buffer, op } of written) {
+      ops.push(op)
+      if (!changes.some(c => c.endsWith(` ${k}`) && c.startsWith('chmod'))) changes.push(`write ${k} (${buffer.size} bytes)`)
+    }
     if (ops.length === 0) return
-    for (const [, buffer] of written) buffer.dirty = false
+    for (const { buffer } of written) buffer.dirty = false
     try {
       const head = await this.options.store.batch(
         tx => {
-          for (const op of ops) {
-            if (op.op === 'set') tx.set(op.path, op.value, op.mode)
-            else if (op.op === 'remove') tx.remove(op.path)
-            else if (op.op === 'link') tx.link(op.path, op.id, op.mode)
-            else tx.setTree(op.path, op.tree)
-          }
+          for (const op of ops) tx.apply(op)
         },
         { message: commitMessage(changes), author: this.options.author },
       )
@@ -473,7 +379,7 @@ export class WorkingTree {
     } catch (error) {
       // Nothing was committed: keep everything for the next attempt, and tell clients (via the
       // verifier) that what they were told is unstable may have to be sent again.
-      for (const [, buffer] of written) buffer.dirty = true
+      for (const { buffer } of written) buffer.dirty = true
       this.verifier = randomVerifier()
       if (error instanceof StaleTreeError) {
         // A moved directory that a collection removed meanwhile (another writer deleted it):
