@@ -65,11 +65,13 @@ export class GitHttp {
     if (v2) headers['git-protocol'] = 'version=2'
     const init: RequestInit & { duplex?: 'half' } =
       body instanceof Uint8Array ? { method: 'POST', headers, body: body as BodyInit } : { method: 'POST', headers, body: toReadableStream(body), duplex: 'half' }
-    const response = await this.request(`${this.url}/${service}`, init)
+    // upload-pack only reads: a whole body sent again asks the same question.
+    const response = await this.request(`${this.url}/${service}`, init, service === 'git-upload-pack' && body instanceof Uint8Array)
     return this.body(response)
   }
 
-  private async request(url: string, init: RequestInit): Promise<Response> {
+  /** `again`: the request may be sent twice (a GET is; a POST says). */
+  private async request(url: string, init: RequestInit, again = init.method !== 'POST'): Promise<Response> {
     this.requests++
     const headers = new Headers(init.headers)
     if (this.authorization) headers.set('authorization', this.authorization)
@@ -77,8 +79,9 @@ export class GitHttp {
     try {
       response = await fetch(url, { ...init, headers })
     } catch (error) {
-      // A kept-alive connection the server has closed meanwhile: a GET is safe to send again.
-      if (init.method === 'POST') throw new GitTransferError(this.url, describe(error))
+      // A kept-alive connection the server closed meanwhile (its idle timeout on a busy machine):
+      // what is safe to send again goes once more.
+      if (!again) throw new GitTransferError(this.url, describe(error))
       try {
         response = await fetch(url, { ...init, headers })
       } catch (again) {
