@@ -221,13 +221,32 @@ export class ValueLog {
     if ((this.files.get(this.current)?.size ?? 0) > 0) this.fileFor(Infinity)
   }
 
-  /** Makes every append so far durable (a new file's directory entry included). */
+  /**
+   * Makes every append so far durable (a new file's directory entry included). A sync started
+   * earlier and still under way took some appends as its own (they no longer count as unsynced):
+   * this one waits for it too, so it never resolves before they are on disk.
+   */
   async sync(): Promise<void> {
+    const earlier = [...this.syncing]
     const pending = [...this.files.values()].filter(file => file.unsynced)
     const newFile = this.newFile
-    if (pending.length === 0 && !newFile) return
+    if (pending.length === 0 && !newFile) {
+      await Promise.all(earlier)
+      return
+    }
     for (const file of pending) file.unsynced = false
     this.newFile = false
+    const mine = this.syncFiles(pending, newFile)
+    this.syncing.add(mine)
+    const forget = () => this.syncing.delete(mine)
+    mine.then(forget, forget)
+    await Promise.all([...earlier, mine])
+  }
+
+  /** Syncs under way (see `sync`). */
+  private readonly syncing = new Set<Promise<void>>()
+
+  private async syncFiles(pending: readonly LogFile[], newFile: boolean): Promise<void> {
     try {
       await Promise.all(pending.map(file => datasync(file.fd)))
       if (newFile) await syncDirectory(this.dir)

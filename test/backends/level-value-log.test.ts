@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { type Backend, openLevelBackend } from '../../index.js'
 import type { LevelBackendOptions } from '../../backends/level.js'
 import { blobObject } from '../../backends/conformance.js'
+import { ValueLog } from '../../backends/value-log.js'
 import { runConformance } from '../helpers/conformance.js'
 import { VALUE_LOG_EVERYWHERE } from '../helpers/gc-backends.js'
 import { removeDir, tempDir } from '../helpers/git.js'
@@ -67,7 +68,8 @@ describe('LevelDB value log', () => {
   it('behaves as a Map under random writes, bulk loads, deletions, compactions, concurrency and reopens', async () => {
     // Sizes around the thresholds: some inline, some in the log, on both write paths.
     const sizeOf = (n: number) => [40, 300, 1000, 5000][n % 4]!
-    const options: LevelBackendOptions = { valueLogMin: 1000, bulkValueLogMin: 300, valueLogFileBytes: 16 * 1024, compactDeadBytes: 1 }
+    // A bulk load's pointers are indexed in the background every few objects, beside the rest.
+    const options: LevelBackendOptions = { valueLogMin: 1000, bulkValueLogMin: 300, valueLogFileBytes: 16 * 1024, compactDeadBytes: 1, bulkIndexBytes: 4000 }
     await fc.assert(
       fc.asyncProperty(fc.array(op, { minLength: 5, maxLength: 30 }), async ops => {
         const location = freshDir()
@@ -96,7 +98,8 @@ describe('LevelDB value log', () => {
             } else {
               // Disjoint sets, so the model's outcome does not depend on the order.
               const deleted = step.del.filter(n => !step.put.includes(n))
-              await Promise.all([put(step.put, false), del(deleted), backend.getObjects(step.put.map(n => objectOf(n)[0]))])
+              const bulk = step.put.filter(n => n % 2 === 0)
+              await Promise.all([put(step.put.filter(n => n % 2 === 1), false), put(bulk, true), del(deleted), backend.getObjects(step.put.map(n => objectOf(n)[0]))])
             }
             const ids = Array.from({ length: 60 }, (_, n) => objectOf(n)[0])
             const got = await backend.getObjects(ids)
@@ -137,6 +140,19 @@ describe('LevelDB value log', () => {
     const got = await backend.getObjects(objects.map(([id]) => id))
     got.forEach((bytes, n) => expect(bytes === undefined ? undefined : Buffer.from(bytes).toString()).toBe(n % 4 === 0 ? Buffer.from(objects[n]![1]).toString() : undefined))
     await backend.close()
+  })
+
+  it('a sync called while another is under way resolves only after it (the earlier one took the appends as its own)', async () => {
+    const dir = tempDir('irmin-vlog-sync-')
+    dirs.push(dir)
+    const log = ValueLog.open(dir, 1 << 20)
+    log.append([blob(1, 1000), blob(2, 1000)])
+    const order: string[] = []
+    const first = log.sync().then(() => order.push('first'))
+    const second = log.sync().then(() => order.push('second'))
+    await Promise.all([first, second])
+    expect(order).toEqual(['first', 'second'])
+    log.close()
   })
 
   it('a torn value log reads as a corrupt object, not as other bytes', async () => {
