@@ -155,6 +155,22 @@ describe('LevelDB value log', () => {
     log.close()
   })
 
+  it('objects read keep their bytes when later reads reuse the read buffer (single, spans, large)', async () => {
+    const location = freshDir()
+    const backend = await openLevelBackend(location, { valueLogMin: 0 })
+    const objects = [...Array.from({ length: 300 }, (_, n) => blob(n, 100 + n * 37)), blob(1000, 200_000), blob(1001, 40_000)]
+    await backend.putObjects(objects)
+    const ids = objects.map(([id]) => id)
+    const first = await backend.getObjects(ids)
+    const singles = ids.slice(0, 3).map(id => backend.getObjectsSync!([id])[0])
+    // Other objects read since, in other orders, through the same buffer.
+    await backend.getObjects([...ids].reverse())
+    backend.getObjectsSync!(ids.slice(100, 104))
+    first.forEach((bytes, i) => expect(Buffer.from(bytes!).equals(objects[i]![1])).toBe(true))
+    singles.forEach((bytes, i) => expect(Buffer.from(bytes!).equals(objects[i]![1])).toBe(true))
+    await backend.close()
+  })
+
   it('a torn value log reads as a corrupt object, not as other bytes', async () => {
     const location = freshDir()
     let backend = await openLevelBackend(location, { valueLogMin: 0 })
