@@ -6,8 +6,11 @@
  * - An ordinary write appends its large objects, fdatasyncs the log, and only then writes the
  *   pointers: LevelDB never holds a durable pointer to bytes that are not.
  * - A bulk load (`putObjectsDeferred`) appends unsynced and keeps the pointers in memory
- *   (`pending`, read like the index) until `indexPending`, after the log's sync, writes them. So
- *   a power cut can leave unreferenced records in the log, never a pointer to lost bytes.
+ *   (`pending`, read like the index) until they are indexed: every `bulkIndexBytes` of appends
+ *   in the background (the log synced, then those pointers written, sorted by key, unsynced),
+ *   and the rest at `indexPending`. So the pointers of a clone reach LevelDB while it is still
+ *   receiving, not all at its end, and a power cut can leave unreferenced records in the log,
+ *   never a pointer to lost bytes.
  * - A deletion counts the bytes its records held as dead, per file (persisted in sublevel `v`).
  *   A file at least half dead, by at least `compactDeadBytes`, is compacted in the background:
  *   its live records are copied to the current file, the copies synced, the pointers moved in
@@ -35,7 +38,12 @@ export interface ValuePolicy {
   readonly bulkValueLogMin: number
   /** A file is compacted once this many of its bytes, and at least half, are dead. */
   readonly compactDeadBytes: number
+  /** A bulk load's pointers are indexed in the background after each this many bytes of appends. */
+  readonly bulkIndexBytes: number
 }
+
+/** Writes pointers into LevelDB, with their size entries, unsynced. */
+export type StorePointers = (entries: ReadonlyArray<readonly [string, Uint8Array]>) => Promise<void>
 
 export class LevelValues {
   /** Pointers of bulk-loaded objects not yet in LevelDB: read before the index. */
@@ -47,6 +55,12 @@ export class LevelValues {
   private lock: Promise<unknown> = Promise.resolve()
   private compaction: Promise<void> = Promise.resolve()
   private readonly queued = new Set<number>()
+  /** Bulk-loaded ids appended since the last background indexing was scheduled, and their bytes. */
+  private unindexed: string[] = []
+  private unindexedBytes = 0
+  /** The background indexings, one after another; the first failure is kept for `indexPending`. */
+  private indexing: Promise<void> = Promise.resolve()
+  private indexFailure: { error: unknown } | undefined
 
   private constructor(
     private readonly db: Db,
@@ -54,10 +68,11 @@ export class LevelValues {
     private readonly deadLevel: Sub<string>,
     readonly log: ValueLog,
     private readonly policy: ValuePolicy,
+    private readonly store: StorePointers,
   ) {}
 
-  static async open(db: Db, objects: Sub<Uint8Array>, deadLevel: Sub<string>, log: ValueLog, policy: ValuePolicy): Promise<LevelValues> {
-    const values = new LevelValues(db, objects, deadLevel, log, policy)
+  static async open(db: Db, objects: Sub<Uint8Array>, deadLevel: Sub<string>, log: ValueLog, policy: ValuePolicy, store: StorePointers): Promise<LevelValues> {
+    const values = new LevelValues(db, objects, deadLevel, log, policy, store)
     for await (const [file, bytes] of deadLevel.iterator()) {
       if (log.has(Number(file))) values.dead.set(Number(file), Number(bytes))
     }
@@ -72,13 +87,13 @@ export class LevelValues {
     return this.pending.get(id) ?? this.objects.getSync(id)
   }
 
-  /** The value `stored` holds, or a bulk load's pending pointer: what a read found for `id`. */
-  stored(id: string, stored: Uint8Array | undefined): Uint8Array | undefined {
-    return this.pending.size === 0 ? stored : (this.pending.get(id) ?? stored)
-  }
-
   hasPending(id: string): boolean {
     return this.pending.size > 0 && this.pending.has(id)
+  }
+
+  /** A bulk load's pointer for `id` not yet in LevelDB. Read before LevelDB is: indexing moves it there and then forgets it. */
+  pendingValue(id: string): Uint8Array | undefined {
+    return this.pending.size === 0 ? undefined : this.pending.get(id)
   }
 
   /** Bulk-loaded objects whose pointers are not in LevelDB yet, with their sizes. */
@@ -167,25 +182,65 @@ export class LevelValues {
     }
   }
 
-  /** A bulk load: appends the objects at or above `bulkValueLogMin` (unsynced); returns the rest, to store inline. */
+  /**
+   * A bulk load: appends the objects at or above `bulkValueLogMin` (unsynced); returns the rest, to
+   * store inline. Past `bulkIndexBytes` of appends, their pointers are indexed in the background.
+   */
   writeBulk(objects: readonly ObjectEntry[]): ObjectEntry[] {
     const inline: ObjectEntry[] = []
     const logged: ObjectEntry[] = []
     for (const entry of objects) (entry[1].length >= this.policy.bulkValueLogMin ? logged : inline).push(entry)
     const pointers = this.log.append(logged)
-    logged.forEach(([id], i) => this.pending.set(id, pointers[i]!))
+    logged.forEach(([id, bytes], i) => {
+      this.pending.set(id, pointers[i]!)
+      this.unindexed.push(id)
+      this.unindexedBytes += RECORD_HEADER + bytes.length
+    })
+    if (this.unindexedBytes >= this.policy.bulkIndexBytes) {
+      const ids = this.unindexed
+      this.unindexed = []
+      this.unindexedBytes = 0
+      this.indexing = this.indexing.then(() => this.index(ids)).catch(error => void (this.indexFailure ??= { error }))
+    }
     return inline
   }
 
   /**
-   * After `log.sync()`: hands the pending pointers to `store` (which writes them with their size
-   * entries) under the lock, then forgets those that did not change meanwhile.
+   * Makes every bulk-loaded pointer durable-to-be: waits for the background indexings, then
+   * indexes what is still pending. Throws a background indexing's failure (a failed log sync
+   * must fail the load: the kernel may have dropped the pages it could not write).
    */
-  async indexPending(store: (entries: Array<[string, Uint8Array]>) => Promise<void>): Promise<void> {
+  async indexPending(): Promise<void> {
+    this.unindexed = []
+    this.unindexedBytes = 0
+    await this.indexing
+    const failure = this.indexFailure
+    this.indexFailure = undefined
+    if (failure !== undefined) throw failure.error
+    await this.index(undefined)
+  }
+
+  /**
+   * Under the lock (so no deletion or compaction move runs between): the pending pointers of
+   * `ids` (all of them when undefined) as they are now, the log synced (every record they name
+   * was appended before), then written by `store`, sorted by key, and forgotten unless changed
+   * meanwhile.
+   */
+  private async index(ids: readonly string[] | undefined): Promise<void> {
     if (this.pending.size === 0) return
     await this.locked(async () => {
-      const entries = [...this.pending]
-      await store(entries)
+      const entries: Array<[string, Uint8Array]> = []
+      if (ids === undefined) entries.push(...this.pending)
+      else {
+        for (const id of ids) {
+          const pointer = this.pending.get(id)
+          if (pointer !== undefined) entries.push([id, pointer])
+        }
+      }
+      if (entries.length === 0) return
+      entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+      await this.log.sync()
+      await this.store(entries)
       for (const [id, pointer] of entries) if (this.pending.get(id) === pointer) this.pending.delete(id)
     })
   }
@@ -212,9 +267,9 @@ export class LevelValues {
     this.compactWhereDue()
   }
 
-  /** Resolves once no compaction is queued or running. */
-  settled(): Promise<void> {
-    return this.compaction
+  /** Resolves once no compaction or background indexing is queued or running. */
+  async settled(): Promise<void> {
+    await Promise.all([this.compaction, this.indexing])
   }
 
   private compactWhereDue(): void {

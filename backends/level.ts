@@ -70,6 +70,8 @@ export interface LevelBackendOptions extends BackendLimits {
   valueLogFileBytes?: number
   /** A value log file is compacted once this many of its bytes, and at least half, are dead (default 8 MiB). */
   compactDeadBytes?: number
+  /** A bulk load's pointers are written to LevelDB in the background after each this many bytes of value log appends (default 16 MiB). */
+  bulkIndexBytes?: number
 }
 
 export class LevelBackend implements Backend {
@@ -142,11 +144,13 @@ export class LevelBackend implements Backend {
     const refs = new RefTable()
     for await (const [name, id] of refsLevel.iterator()) refs.set(name, id)
     const log = ValueLog.open(join(location, 'values'), options.valueLogFileBytes ?? 256 * 1024 * 1024)
-    const values = await LevelValues.open(db, objects, db.sublevel<string, string>('v', { valueEncoding: 'utf8' }), log, {
+    const policy = {
       valueLogMin: options.valueLogMin ?? 64 * 1024,
       bulkValueLogMin: options.bulkValueLogMin ?? 256,
       compactDeadBytes: options.compactDeadBytes ?? 8 * 1024 * 1024,
-    })
+      bulkIndexBytes: options.bulkIndexBytes ?? 16 * 1024 * 1024,
+    }
+    const values = await LevelValues.open(db, objects, db.sublevel<string, string>('v', { valueEncoding: 'utf8' }), log, policy, entries => storePointers(db, objects, sizes, entries))
     return new LevelBackend(db, objects, sizes, refsLevel, refs, values, options.maxObjectSize ?? DEFAULT_MAX_OBJECT_SIZE, location, key)
   }
 
@@ -162,8 +166,10 @@ export class LevelBackend implements Backend {
     // OS's cache takes microseconds, while a hop through the thread pool and back costs ~40 µs.
     // Larger batches go to the thread pool so a long read never stalls the event loop.
     if (ids.length <= SYNC_READ_MAX && this.syncReads) return ids.map(id => this.values.bytes(id, this.values.current(id)))
+    // Pending pointers first: one indexed while LevelDB reads would be in neither place after.
+    const pending = ids.map(id => this.values.pendingValue(id))
     const stored = await this.objects.getMany(ids as string[])
-    return this.values.bytesMany(ids, ids.map((id, i) => this.values.stored(id, stored[i])))
+    return this.values.bytesMany(ids, ids.map((_, i) => pending[i] ?? stored[i]))
   }
 
   /** Defined only where classic-level can read synchronously (not in browsers). */
@@ -173,8 +179,9 @@ export class LevelBackend implements Backend {
     this.open()
     checkIds(ids)
     if (ids.length === 0) return []
+    const pending = ids.map(id => this.values.hasPending(id)) // before LevelDB, as in getObjects
     const present = await this.objects.hasMany(ids as string[])
-    return present.map((has, i) => has || this.values.hasPending(ids[i]!))
+    return present.map((has, i) => has || pending[i]!)
   }
 
   putObjects(objects: readonly ObjectEntry[]): Promise<void> {
@@ -222,16 +229,7 @@ export class LevelBackend implements Backend {
   async syncObjects(): Promise<void> {
     this.open()
     await this.values.log.sync()
-    await this.values.indexPending(async entries => {
-      for (let start = 0; start < entries.length; start += 4096) {
-        const batch = this.db.batch()
-        for (const [id, pointer] of entries.slice(start, start + 4096)) {
-          batch.put(this.objectKey(id), pointer)
-          batch.put(this.sizeKey(id), String(storedLength(pointer)) as unknown as Uint8Array, UTF8)
-        }
-        await batch.write()
-      }
-    })
+    await this.values.indexPending()
     await (this.db as unknown as { compactRange(start: string, end: string): Promise<void> }).compactRange('~~', '~~~')
   }
 
@@ -396,6 +394,18 @@ export class LevelBackend implements Backend {
     await this.db.close()
     this.values.log.close()
     openHere.delete(this.key)
+  }
+}
+
+/** A bulk load's pointers and their size entries, in unsynced batches (made durable by `syncObjects`). */
+async function storePointers(db: Db, objects: Sub<Uint8Array>, sizes: Sub<string>, entries: ReadonlyArray<readonly [string, Uint8Array]>): Promise<void> {
+  for (let start = 0; start < entries.length; start += 4096) {
+    const batch = db.batch()
+    for (const [id, pointer] of entries.slice(start, start + 4096)) {
+      batch.put(objects.prefixKey(id, 'utf8'), pointer)
+      batch.put(sizes.prefixKey(id, 'utf8'), String(storedLength(pointer)) as unknown as Uint8Array, UTF8)
+    }
+    await batch.write()
   }
 }
 

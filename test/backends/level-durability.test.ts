@@ -16,7 +16,7 @@ import { Level } from 'level'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Contents, openLevelBackend, Repo } from '../../index.js'
 import { frameObject, getDefaultHasher } from '../../core/index.js'
-import { decodePointer, ValueLog } from '../../backends/value-log.js'
+import { decodePointer, RECORD_HEADER, ValueLog } from '../../backends/value-log.js'
 import { removeDir, tempDir } from '../helpers/git.js'
 
 interface LevelWrite {
@@ -24,9 +24,13 @@ interface LevelWrite {
   sync: boolean
   /** A chained batch's put of a value-log pointer (recorded as the batch is built). */
   pointer?: true
+  /** For a pointer: whether the record it names lay, when it was put, within what a finished log sync had made durable. */
+  synced?: boolean
 }
 
 const writes: LevelWrite[] = []
+/** Per log file, the bytes that finished log syncs made durable (what the file held when each sync was called). */
+const durable = new Map<number, number>()
 const restore: Array<() => void> = []
 
 /** Wraps `object[method]` to record each call's `sync` option, the options being argument `optionsAt`. */
@@ -54,14 +58,17 @@ beforeAll(async () => {
   const chained = chainedBatch as { _put(key: unknown, value: unknown, options: unknown): unknown }
   const put = chained._put
   chained._put = function (this: unknown, key: unknown, value: unknown, options: unknown) {
-    if (value instanceof Uint8Array && decodePointer(value) !== undefined) writes.push({ kind: 'put', sync: false, pointer: true })
+    const pointer = value instanceof Uint8Array ? decodePointer(value) : undefined
+    if (pointer !== undefined) writes.push({ kind: 'put', sync: false, pointer: true, synced: pointer.offset + RECORD_HEADER + pointer.length <= (durable.get(pointer.file) ?? 0) })
     return put.call(this, key, value, options)
   }
   restore.push(() => (chained._put = put))
   const sync = ValueLog.prototype.sync
-  ValueLog.prototype.sync = function (this: ValueLog) {
+  ValueLog.prototype.sync = async function (this: ValueLog) {
     writes.push({ kind: 'log sync', sync: true })
-    return sync.call(this)
+    const extents = this.fileNumbers().map(file => [file, this.fileSize(file)] as const)
+    await sync.call(this)
+    for (const [file, size] of extents) durable.set(file, Math.max(durable.get(file) ?? 0, size))
   }
   restore.push(() => (ValueLog.prototype.sync = sync))
 })
@@ -124,6 +131,39 @@ describe('LevelDB power-cut durability', () => {
     const got = await backend.getObjects(objects.map(([id]) => id))
     got.forEach((bytes, i) => expect(new Uint8Array(bytes!)).toEqual(objects[i]![1]))
     await backend.close()
+  })
+
+  it('a bulk load larger than bulkIndexBytes has its pointers written while it runs, each only once the log is synced past its record', async () => {
+    const location = join(dir, 'bulk-background')
+    const backend = await openLevelBackend(location, { writeBufferSize: 64 * 1024, bulkIndexBytes: 16 * 1024 })
+    const hasher = getDefaultHasher()
+    const objects = Array.from({ length: 2000 }, (_, i) => {
+      const framed = frameObject('blob', new TextEncoder().encode(`${i}:`.padEnd(300 + (i % 7) * 100, 'w')))
+      return [hasher.sha1Hex(framed), framed] as const
+    })
+    writes.length = 0
+    durable.clear()
+    // Batches written back to back, as a clone's writer hands them over, each read back while indexing runs.
+    for (let start = 0; start < objects.length; start += 50) {
+      const batch = objects.slice(start, start + 50)
+      await backend.putObjectsDeferred(batch)
+      const back = await backend.getObjects(objects.slice(0, start + 50).map(([id]) => id))
+      back.forEach((bytes, i) => expect(Buffer.from(bytes!).equals(objects[i]![1])).toBe(true))
+      expect((await backend.hasObjects(batch.map(([id]) => id))).every(Boolean)).toBe(true)
+    }
+    await new Promise(resolve => setTimeout(resolve, 50))
+    const beforeSync = writes.filter(write => write.pointer).length
+    expect(beforeSync).toBeGreaterThan(0)
+    await backend.syncObjects()
+    const pointers = writes.filter(write => write.pointer)
+    expect(pointers.length).toBeGreaterThanOrEqual(objects.length)
+    expect(pointers.filter(write => !write.synced)).toEqual([])
+    expect(writes.filter(write => write.kind !== 'log sync' && write.sync)).toEqual([])
+    await backend.close()
+    const reopened = await openLevelBackend(location)
+    const got = await reopened.getObjects(objects.map(([id]) => id))
+    got.forEach((bytes, i) => expect(Buffer.from(bytes!).equals(objects[i]![1])).toBe(true))
+    await reopened.close()
   })
 
   it('a large object is synced in the value log before the synced batch that points to it', async () => {
