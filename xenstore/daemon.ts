@@ -287,7 +287,7 @@ export class XenstoreDaemon {
   }
 
   private apply(effects: Effects): void {
-    for (const [domid, delta] of effects.owners) this.entries.set(domid, (this.entries.get(domid) ?? 0) + delta)
+    if (effects.owners) for (const [domid, delta] of effects.owners) this.entries.set(domid, (this.entries.get(domid) ?? 0) + delta)
     this.fire(effects.events)
   }
 
