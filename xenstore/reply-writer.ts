@@ -17,16 +17,13 @@ export interface ReplySink {
 /** A slab holds many replies; one reply is at most 16 + 4096 bytes, and always fits an empty slab. */
 const SLAB_SIZE = 64 * 1024
 
-interface Region {
-  readonly sink: ReplySink
-  readonly start: number
-}
-
 export class ReplyWriter {
   private slab = Buffer.allocUnsafeSlow(SLAB_SIZE)
   private used = 0
-  /** Each connection's bytes waiting in the slab, in the order they began (each region contiguous). */
-  private readonly pending: Region[] = []
+  /** The connections with bytes waiting in the slab, in the order their bytes begin (each one's contiguous)… */
+  private readonly sinks: ReplySink[] = []
+  /** …and where each one's bytes begin (two arrays: no object made per reply). */
+  private readonly starts: number[] = []
   private flushQueued = false
   /** While set (the server reads a socket), flushing waits for `endBatch`. */
   private batching = false
@@ -35,13 +32,16 @@ export class ReplyWriter {
   message(sink: ReplySink, type: number, reqId: number, txId: number, payload: Uint8Array | string): void {
     const length = payload.length
     const size = HEADER_SIZE + length
-    const last = this.pending[this.pending.length - 1]
+    const { sinks } = this
     // A connection's bytes stay contiguous: after another's, send what waits first.
-    if (last !== undefined && last.sink !== sink && this.pending.some(region => region.sink === sink)) this.flush()
+    if (sinks.length > 0 && sinks[sinks.length - 1] !== sink && sinks.includes(sink)) this.flush()
     if (this.used + size > this.slab.length) this.flush()
     const out = this.slab
     let at = this.used
-    if (this.pending.length === 0 || this.pending[this.pending.length - 1]!.sink !== sink) this.pending.push({ sink, start: at })
+    if (sinks.length === 0 || sinks[sinks.length - 1] !== sink) {
+      sinks.push(sink)
+      this.starts.push(at)
+    }
     out.writeUInt32LE(type, at)
     out.writeUInt32LE(reqId, at + 4)
     out.writeUInt32LE(txId, at + 8)
@@ -69,13 +69,15 @@ export class ReplyWriter {
   /** Writes every connection's waiting bytes. */
   flush(): void {
     this.flushQueued = false
-    if (this.pending.length === 0) return
+    const { sinks, starts } = this
+    if (sinks.length === 0) return
     let kept = false
-    for (let i = 0; i < this.pending.length; i++) {
-      const end = i + 1 < this.pending.length ? this.pending[i + 1]!.start : this.used
-      if (this.pending[i]!.sink.write(this.slab.subarray(this.pending[i]!.start, end))) kept = true
+    for (let i = 0; i < sinks.length; i++) {
+      const end = i + 1 < sinks.length ? starts[i + 1]! : this.used
+      if (sinks[i]!.write(this.slab.subarray(starts[i]!, end))) kept = true
     }
-    this.pending.length = 0
+    sinks.length = 0
+    starts.length = 0
     this.used = 0
     if (kept) this.slab = Buffer.allocUnsafeSlow(SLAB_SIZE)
   }
