@@ -4,8 +4,8 @@
  * else. What it reaches is what Node's socket handling alone allows a Node daemon on this
  * machine, to read irminsule's figures against (bench/suites/xenstore.ts runs it beside the others).
  * It reads and writes as the daemon does (xenstore/server.ts): each connection reads into one
- * reused buffer (net's `onread`, on the accepted socket's handle), the replies to one read leave
- * in one write.
+ * reused buffer (net's `onread`, on the accepted socket's handle), the replies to one read are
+ * encoded into one reused buffer (xenstore/reply-writer.ts) and leave in one write.
  */
 import { createServer, Socket } from 'node:net'
 
@@ -15,28 +15,32 @@ const TX = Buffer.from('1\0', 'latin1')
 
 export function serveFloor(socket: string): Promise<() => Promise<void>> {
   const input = Buffer.allocUnsafe(64 * 1024)
+  let output = Buffer.allocUnsafeSlow(64 * 1024)
   const server = createServer({ pauseOnConnect: true }, accepted => {
     let pending: Buffer | undefined
     const answer = (length: number) => {
       let buffer = input.subarray(0, length)
       if (pending) buffer = Buffer.concat([pending, buffer])
-      const replies: Buffer[] = []
       let offset = 0
+      let used = 0
       while (buffer.length - offset >= 16) {
         const len = buffer.readUInt32LE(offset + 12)
         if (buffer.length - offset < 16 + len) break
         const type = buffer.readUInt32LE(offset)
         const body = type === 2 ? VALUE : type === 6 ? TX : OK
-        const reply = Buffer.allocUnsafeSlow(16 + body.length)
-        buffer.copy(reply, 0, offset, offset + 12)
-        reply.writeUInt32LE(body.length, 12)
-        body.copy(reply, 16)
-        replies.push(reply)
+        if (used + 16 + body.length > output.length) output = Buffer.concat([output.subarray(0, used), Buffer.allocUnsafeSlow(output.length)])
+        buffer.copy(output, used, offset, offset + 12)
+        output.writeUInt32LE(body.length, used + 12)
+        body.copy(output, used + 16)
+        used += 16 + body.length
         offset += 16 + len
       }
       pending = offset < buffer.length ? Buffer.from(buffer.subarray(offset)) : undefined
-      if (replies.length === 1) conn.write(replies[0]!)
-      else if (replies.length > 1) conn.write(Buffer.concat(replies))
+      if (used === 0) return
+      // Behind unsent bytes, a copy; the reused buffer is replaced when the socket keeps it.
+      const queued = conn.writableLength > 0
+      conn.write(queued ? Buffer.from(output.subarray(0, used)) : output.subarray(0, used))
+      if (!queued && conn.writableLength > 0) output = Buffer.allocUnsafeSlow(output.length)
     }
     const handle = (accepted as unknown as { _handle: unknown })._handle
     const conn = new Socket({ handle, onread: { buffer: input, callback: answer } } as never)

@@ -82,6 +82,7 @@ export class XenstoreDaemon {
   private nextSession = 1
   private readonly ready: Session[] = []
   private running: Promise<void> | undefined
+  private reading: NodeAccess | undefined
   /** Requests `serveNow` answered in this turn of the event loop. */
   private servedThisTurn = 0
   readonly limits: Limits
@@ -229,9 +230,10 @@ export class XenstoreDaemon {
     return waiting
   }
 
-  /** What requests outside a transaction read. */
+  /** What requests outside a transaction read (one per state of the Xenstore: reading notes nothing outside a transaction). */
   get reader(): NodeAccess {
-    return new NodeAccess(this.root)
+    if (this.reading?.root !== this.root) this.reading = new NodeAccess(this.root)
+    return this.reading
   }
 
   /**
@@ -274,12 +276,14 @@ export class XenstoreDaemon {
     const { access, base } = open
     if (access.changedReads(base, this.root, this.objects)) throw new XenstoreError('EAGAIN', `transaction ${open.id}: something it read changed`)
     // As C xenstored: one event per node the transaction changed (a subtree match wins over an exact one).
-    const events = new Map<string, NodeEvent>()
-    for (const event of open.effects.events) {
-      const seen = events.get(event.name)
-      if (!seen || (seen.exact && !event.exact)) events.set(event.name, { ...event, perms: [...(seen?.perms ?? []), ...event.perms] })
+    if (open.effects.events.length > 1) {
+      const events = new Map<string, NodeEvent>()
+      for (const event of open.effects.events) {
+        const seen = events.get(event.name)
+        if (!seen || (seen.exact && !event.exact)) events.set(event.name, { ...event, perms: [...(seen?.perms ?? []), ...event.perms] })
+      }
+      open.effects.events.splice(0, open.effects.events.length, ...events.values())
     }
-    open.effects.events.splice(0, open.effects.events.length, ...events.values())
     if (!access.changed) return this.apply(open.effects)
     const root = this.root === base ? access.root : access.replayOn(this.root)
     const shown = open.ops.length > 20 ? [...open.ops.slice(0, 20), `… ${open.ops.length - 20} more`] : open.ops
@@ -287,7 +291,7 @@ export class XenstoreDaemon {
   }
 
   private apply(effects: Effects): void {
-    for (const [domid, delta] of effects.owners) this.entries.set(domid, (this.entries.get(domid) ?? 0) + delta)
+    if (effects.owners) for (const [domid, delta] of effects.owners) this.entries.set(domid, (this.entries.get(domid) ?? 0) + delta)
     this.fire(effects.events)
   }
 

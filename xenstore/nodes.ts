@@ -29,16 +29,22 @@ export interface NodeEvent {
 
 export class Effects {
   readonly events: NodeEvent[] = []
-  /** Entries gained (or lost) per owning domain. */
-  readonly owners = new Map<number, number>()
+  /** Entries gained (or lost) per owning domain; made on the first count (a WRITE of an existing node makes none). */
+  owners: Map<number, number> | undefined
 
   count(domid: number, delta: number): void {
+    this.owners ??= new Map()
     this.owners.set(domid, (this.owners.get(domid) ?? 0) + delta)
+  }
+
+  /** Entries gained (or lost) by `domid` so far. */
+  gained(domid: number): number {
+    return this.owners?.get(domid) ?? 0
   }
 
   merge(other: Effects): void {
     this.events.push(...other.events)
-    for (const [domid, delta] of other.owners) this.count(domid, delta)
+    if (other.owners) for (const [domid, delta] of other.owners) this.count(domid, delta)
   }
 }
 
@@ -143,7 +149,7 @@ function create(access: NodeAccess, caller: Caller, path: XsPath, limits: Limits
   const stored = latin1Bytes(formatPerms(perms))
   const owner = ownerOf(perms)
   const fresh = path.steps.length - ancestor.depth
-  if (!isPrivileged(caller) && limits.entries(caller.domid) + (effects.owners.get(caller.domid) ?? 0) + fresh > limits.maxEntries) {
+  if (!isPrivileged(caller) && limits.entries(caller.domid) + effects.gained(caller.domid) + fresh > limits.maxEntries) {
     fail('ENOSPC', `domain ${caller.domid} would own more than ${limits.maxEntries} entries`)
   }
   // A new node has an empty value: setting its perms creates it.

@@ -8,10 +8,9 @@ import { childrenOf, getPerms, makeNode, readValue, removeNode, setPerms, writeN
 import { canonicalize, domainPath, type XsPath } from './paths.js'
 import { formatPerms, isPrivileged, parsePerms, READ } from './perms.js'
 import type { OpenTransaction, Session } from './session.js'
-import { type Message, PAYLOAD_MAX, splitStrings, strings, TYPE_NAMES, XS } from './wire.js'
+import { latin1Text, type Message, PAYLOAD_MAX, splitStrings, strings, TYPE_NAMES, XS } from './wire.js'
 
 const OK = strings('OK')
-const latin1 = new TextDecoder('latin1')
 
 /** Answers `message`; a promise only when the answer waits for the store (a write-through backend). */
 export function handleRequest(daemon: XenstoreDaemon, session: Session, message: Message): void | Promise<void> {
@@ -43,8 +42,12 @@ function args(message: Message, count: number): string[] {
   return parts
 }
 
+const PLAIN = { allowSpecial: false }
+const SPECIAL = { allowSpecial: true }
+
 function path(daemon: XenstoreDaemon, session: Session, given: string | undefined, allowSpecial = false): XsPath {
-  return canonicalize(given, session.domid, { allowSpecial, pathMax: isPrivileged(session) ? undefined : daemon.quotas.pathMax })
+  if (isPrivileged(session)) return canonicalize(given, session.domid, allowSpecial ? SPECIAL : PLAIN)
+  return canonicalize(given, session.domid, { allowSpecial, pathMax: daemon.quotas.pathMax })
 }
 
 function domid(text: string | undefined): number {
@@ -101,8 +104,8 @@ function dispatch(daemon: XenstoreDaemon, session: Session, message: Message, op
     case XS.WRITE: {
       const nul = message.payload.indexOf(0)
       if (nul < 0) fail('EINVAL', 'WRITE needs a NUL after the path')
-      const at = path(daemon, session, latin1.decode(message.payload.subarray(0, nul)))
-      const value = new Uint8Array(message.payload.subarray(nul + 1)) // its own bytes, not a slice of a shared pool (FrameReader)
+      const at = path(daemon, session, latin1Text(message.payload, 0, nul))
+      const value = Uint8Array.prototype.slice.call(message.payload, nul + 1) // its own bytes, not a slice of a shared pool (FrameReader)
       return ok(session, message, daemon.change(session, open, `WRITE ${at.name}`, (access, effects) => writeNode(access, session, at, value, limits, effects)))
     }
     case XS.MKDIR: {

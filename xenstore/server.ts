@@ -14,6 +14,7 @@ import { connect, createServer, type Server, Socket } from 'node:net'
 import { join } from 'node:path'
 import { XenstoreDaemon, type DaemonOptions } from './daemon.js'
 import { SocketInUseError } from './errors.js'
+import { ReplyWriter, type ReplySink } from './reply-writer.js'
 import { FrameReader } from './wire.js'
 
 export const OUTPUT_MAX = 16 * 1024 * 1024
@@ -29,6 +30,8 @@ export class XenstoreServer {
   private readonly sockets = new Set<Socket>()
   /** What every connection reads into (the frames are copied out at once: see `readInto`). */
   private readonly input = Buffer.allocUnsafe(64 * 1024)
+  /** What every connection's replies are encoded into (see reply-writer.ts). */
+  private readonly replies = new ReplyWriter()
 
   private constructor(
     private readonly options: ServerOptions,
@@ -78,11 +81,20 @@ export class XenstoreServer {
   private accept(domid: number, accepted: Socket): void {
     const reader = new FrameReader()
     let socket = accepted
-    const session = this.daemon.connect(domid, {
-      send: bytes => {
-        socket.write(bytes)
+    const sink: ReplySink = {
+      write: bytes => {
+        if (socket.destroyed) return false
+        // Behind bytes the socket could not send yet, these wait too: as a copy, so that a client
+        // slow to read keeps a few bytes each time rather than whole slabs.
+        const queued = socket.writableLength > 0
+        socket.write(queued ? Buffer.from(bytes) : bytes)
         if (socket.writableLength > OUTPUT_MAX) socket.destroy()
+        return !queued && socket.writableLength > 0
       },
+    }
+    const { replies } = this
+    const session = this.daemon.connect(domid, {
+      send: (type, reqId, txId, payload) => replies.message(sink, type, reqId, txId, payload),
       close: () => socket.destroy(),
     })
     const received = (chunk: Uint8Array): void => {
@@ -94,10 +106,12 @@ export class XenstoreServer {
         return
       }
       // The replies to the requests of one read leave in one write.
-      const batch = messages.length > 1
-      if (batch) socket.cork()
-      for (const message of messages) if (!this.daemon.receive(session, message)) socket.pause()
-      if (batch) socket.uncork()
+      replies.startBatch()
+      try {
+        for (const message of messages) if (!this.daemon.receive(session, message)) socket.pause()
+      } finally {
+        replies.endBatch()
+      }
     }
     socket = readInto(accepted, this.input, received)
     this.sockets.add(socket)

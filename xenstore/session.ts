@@ -8,7 +8,7 @@ import type { XNode } from './node-tree.js'
 import type { Effects } from './nodes.js'
 import { domainPath } from './paths.js'
 import type { Caller } from './perms.js'
-import { encodeMessage, type Message, strings, XS } from './wire.js'
+import { type Message, strings, XS } from './wire.js'
 
 export interface Watch {
   /** The canonical path (or special name) watched. */
@@ -30,7 +30,8 @@ export interface OpenTransaction {
 }
 
 export interface Transport {
-  send(bytes: Uint8Array): void
+  /** Sends one message (the transport encodes it: the server into its pooled buffer, reply-writer.ts). */
+  send(type: number, reqId: number, txId: number, payload: Uint8Array | string): void
   close(): void
 }
 
@@ -52,7 +53,7 @@ export class Session implements Caller {
   ) {}
 
   reply(request: Message, type: number, payload: Uint8Array | string): void {
-    this.send(encodeMessage(type, request.reqId, request.txId, payload))
+    if (!this.closed) this.transport.send(type, request.reqId, request.txId, payload)
   }
 
   error(request: Message, code: string): void {
@@ -63,11 +64,7 @@ export class Session implements Caller {
   event(watch: Watch, name: string): void {
     const home = `${domainPath(this.domid)}/`
     const shown = watch.relative && name.startsWith(home) ? name.slice(home.length) : name
-    this.send(encodeMessage(XS.WATCH_EVENT, 0, 0, strings(shown, watch.token)))
-  }
-
-  send(bytes: Uint8Array): void {
-    if (!this.closed) this.transport.send(bytes)
+    if (!this.closed) this.transport.send(XS.WATCH_EVENT, 0, 0, strings(shown, watch.token))
   }
 
   close(): void {

@@ -13,7 +13,7 @@ let dom0: XsClient
 const ok = { error: undefined, text: 'OK\0' }
 
 beforeAll(async () => {
-  daemon = await startDaemon({ quotas: { entries: 20, watches: 3, transactions: 2 } })
+  daemon = await startDaemon({ quotas: { entries: 20, watches: 3, transactions: 2, pathMax: 100 } })
   dom0 = await XsClient.connect(daemon.socket)
 })
 afterAll(async () => {
@@ -57,6 +57,9 @@ describe('nodes', () => {
   test('errors by errno name', async () => {
     expect((await dom0.read('/n/none')).error).toBe('ENOENT')
     for (const bad of ['/n/a b', '/n//a', '/n/a/', 'n/\u00e9', '']) expect((await dom0.read(bad)).error).toBe('EINVAL')
+    expect((await dom0.read('@releaseDomain')).error).toBe('EINVAL')
+    // A normal node of that name is not the special one, whichever was asked for first.
+    expect((await dom0.read('/local/domain/0/@releaseDomain')).error).toBe('ENOENT')
     expect((await dom0.read('@releaseDomain')).error).toBe('EINVAL')
     expect((await dom0.request(XS.READ, '/n/a')).error).toBe('EINVAL') // no NUL
     expect((await dom0.request(XS.WRITE, '/n/a')).error).toBe('EINVAL')
@@ -182,6 +185,12 @@ describe('permissions and domains', () => {
     const q = await guest(7)
     expect((await q.write('big', 'x'.repeat(2049))).error).toBe('ENOSPC')
     expect((await q.write('p'.repeat(2049), '')).error).toBe('EINVAL') // path quota below the home
+    // A path dom0 used (which has no such quota) still counts against the guest's.
+    const long = 'q'.repeat(120)
+    expect(await dom0.write(`/local/domain/7/${long}`, '')).toMatchObject(ok)
+    expect((await q.read(long)).error).toBe('EINVAL')
+    expect((await q.read(`/local/domain/7/${long}`)).error).toBe('EINVAL')
+    expect(await dom0.rm(`/local/domain/7/${long}`)).toMatchObject(ok)
     expect((await q.setPerms('/local/domain/7', ['n7', 'r1', 'r2', 'r3', 'r4', 'r5'])).error).toBe('ENOSPC')
     let created = 0
     for (let i = 0; i < 30; i++) if ((await q.write(`e${i}`, '')).error === undefined) created++
