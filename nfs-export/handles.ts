@@ -67,11 +67,12 @@ export class Handles {
 
   /** The id of `name` in the directory `parent`, noted in the index. */
   childId(parent: bigint, name: string): bigint {
-    const key = `${parent}:${name}`
-    let id = this.overrides.get(key)
+    // No renames yet (the usual case): no key to build for the tables.
+    const key = this.overrides.size === 0 && this.claimed.size === 0 ? undefined : `${parent}:${name}`
+    let id = key === undefined ? undefined : this.overrides.get(key)
     if (id === undefined) {
       id = derive(parent, name)
-      for (let k = 1; this.claimed.has(id) && this.claimed.get(id) !== key; k++) id = derive(parent, `${name}\0${k}`)
+      for (let k = 1; key !== undefined && this.claimed.has(id) && this.claimed.get(id) !== key; k++) id = derive(parent, `${name}\0${k}`)
     }
     this.places.set(id, { parent, name })
     return id
