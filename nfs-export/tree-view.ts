@@ -74,11 +74,16 @@ export abstract class TreeView {
    * checking or caching the blob (a listing of 10,000 files would evict what readers use); a read
    * of the bytes checks them. Sizes are kept by blob id.
    */
+  /** Notes the size of blob `id` (a file just committed from a buffer that then goes). */
+  protected knownSize(id: string, size: number): void {
+    if (this.sizes.size > 100_000) this.sizes.clear()
+    this.sizes.set(id, size)
+  }
+
   private async sizeOf(tree: Tree<Uint8Array>, path: string[], id: string): Promise<number> {
     const framed = await this.objects?.readRaw(id)
     const size = framed ? framed.length - framed.indexOf(0) - 1 : (await tree.get(path)).length
-    if (this.sizes.size > 100_000) this.sizes.clear()
-    this.sizes.set(id, size)
+    this.knownSize(id, size)
     return size
   }
 

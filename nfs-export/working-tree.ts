@@ -374,7 +374,8 @@ export class WorkingTree extends TreeView {
       if (this.options.journal?.hasRecords) this.options.journal.reset()
       // Straight on top of what we had, the commit's tree is the new view: no need to read the head.
       const direct = head !== undefined && head.parents.length === 1 && head.parents[0] === this.baseId
-      await this.rebase(head?.id ?? (await this.options.store.headId()), true, direct ? this.options.treeOf(head.tree) : undefined)
+      const committed = new Set(written.map(w => w.buffer))
+      await this.rebase(head?.id ?? (await this.options.store.headId()), true, direct ? this.options.treeOf(head.tree) : undefined, committed)
       if (direct) this.options.onCommit?.(head.id, ops.map(op => op.path))
     } catch (error) {
       // Nothing was committed: keep everything for the next attempt, and tell clients (via the
@@ -394,8 +395,11 @@ export class WorkingTree extends TreeView {
     }
   }
 
-  /** Rebuilds the view on `head`: its tree, then what is still pending. `own`: the head is our commit. */
-  private async rebase(head: string | undefined, own = false, headTree?: Tree<Uint8Array>): Promise<void> {
+  /**
+   * Rebuilds the view on `head`: its tree, then what is still pending. `own`: the head is our
+   * commit, which took in the bytes of the buffers in `committed`.
+   */
+  private async rebase(head: string | undefined, own = false, headTree?: Tree<Uint8Array>, committed?: ReadonlySet<OpenFile>): Promise<void> {
     this.baseId = head
     let tree = headTree ?? (await this.options.store.tree())
     if (this.pending.length > 0) tree = await tree.update(this.pending)
@@ -406,7 +410,12 @@ export class WorkingTree extends TreeView {
       if (!buffer.dirty) {
         // Kept only to spare a large file a copy of its blob per later WRITE; small ones go. A
         // spool holds no memory: it stays, so reads and the next write skip reading the blob.
-        if (!own || (buffer.size < KEEP_BUFFER_SIZE && !(buffer instanceof SpoolBuffer))) this.files.delete(k)
+        if (!own || (buffer.size < KEEP_BUFFER_SIZE && !(buffer instanceof SpoolBuffer))) {
+          // Its size stays known: the reply to the COMMIT that dropped it stats the file.
+          const id = committed?.has(buffer) ? (await tree.modeAndId(path))?.id : undefined
+          if (id !== undefined) this.knownSize(id, buffer.size)
+          this.files.delete(k)
+        }
       } else if ((await tree.kind(path)) !== 'file') tree = await tree.set(path, new Uint8Array(0), buffer.mode)
     }
     this.tree = tree
