@@ -55,6 +55,8 @@ export async function ensurePeers(): Promise<void> {
 
 export interface ReferenceDaemon {
   readonly socket: string
+  /** The daemon's process (the reference daemons' start script execs them, keeping its pid). */
+  readonly pid: number
   stop(): Promise<void>
 }
 
@@ -75,6 +77,7 @@ export async function spawnDaemon(program: string, args: string[], socket: strin
   }
   return {
     socket,
+    pid: child.pid!,
     stop: async () => {
       if (child.exitCode !== null) return
       const exited = new Promise(resolve => child.once('exit', resolve))

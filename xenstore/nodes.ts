@@ -81,14 +81,23 @@ export function permsOf(reader: NodeAccess, steps: readonly string[], depth = st
  * domain learns nothing about where it may not look), as C xenstored answers.
  */
 export function checkedNode(reader: NodeAccess, caller: Caller, path: XsPath, need: number): Perm[] {
+  const found = lookupNode(reader, caller, path, need)
+  if (found === 'ENOENT') return fail('ENOENT', `no node ${path.name}`)
+  if (found === 'EACCES') return fail('EACCES', `no access to ${path.name}`)
+  return found
+}
+
+/**
+ * `checkedNode`'s answer without throwing: WRITE, MKDIR and RM meet missing nodes all the time,
+ * and an error object (its stack captured) costs more than the rest of such a request.
+ */
+function lookupNode(reader: NodeAccess, caller: Caller, path: XsPath, need: number): Perm[] | 'ENOENT' | 'EACCES' {
   const perms = permsOf(reader, path.steps)
   if (perms === undefined) {
     const ancestor = nearestAncestor(reader, path.steps)
-    if ((accessFor(caller, ancestor.perms) & need) !== need) return fail('EACCES', `no access to ${path.name}`)
-    return fail('ENOENT', `no node ${path.name}`)
+    return (accessFor(caller, ancestor.perms) & need) !== need ? 'EACCES' : 'ENOENT'
   }
-  if ((accessFor(caller, perms) & need) !== need) return fail('EACCES', `no access to ${path.name}`)
-  return perms
+  return (accessFor(caller, perms) & need) !== need ? 'EACCES' : perms
 }
 
 function nearestAncestor(reader: NodeAccess, steps: readonly string[]): { depth: number; perms: Perm[] } {
@@ -133,12 +142,9 @@ export function makeNode(access: NodeAccess, caller: Caller, path: XsPath, limit
 
 /** The node's perms when it exists, undefined when it may be created; throws otherwise. */
 function existingOrCreatable(reader: NodeAccess, caller: Caller, path: XsPath, need: number): Perm[] | undefined {
-  try {
-    return checkedNode(reader, caller, path, need)
-  } catch (error) {
-    if ((error as { code?: string }).code === 'ENOENT') return undefined
-    throw error
-  }
+  const found = lookupNode(reader, caller, path, need)
+  if (found === 'EACCES') return fail('EACCES', `no access to ${path.name}`)
+  return found === 'ENOENT' ? undefined : found
 }
 
 /** Creates the node and its missing parents, each inheriting its parent's perms; unprivileged callers own what they create. */
@@ -160,13 +166,11 @@ function create(access: NodeAccess, caller: Caller, path: XsPath, limits: Limits
 
 /** RM: removes the node and everything below it; a missing node whose parent exists is fine. */
 export function removeNode(access: NodeAccess, caller: Caller, path: XsPath, effects: Effects): void {
-  let perms: Perm[]
-  try {
-    perms = checkedNode(access, caller, path, WRITE)
-  } catch (error) {
-    if ((error as { code?: string }).code !== 'ENOENT') throw error
+  const perms = lookupNode(access, caller, path, WRITE)
+  if (perms === 'EACCES') return fail('EACCES', `no access to ${path.name}`)
+  if (perms === 'ENOENT') {
     if (path.steps.length > 0 && permsOf(access, path.steps, path.steps.length - 1) !== undefined) return
-    throw error
+    return fail('ENOENT', `no node ${path.name}`)
   }
   if (path.steps.length === 0) fail('EINVAL', 'cannot remove /')
   const subtree = access.subtree(path.steps)

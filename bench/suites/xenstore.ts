@@ -7,8 +7,10 @@
  * Ours runs on LevelDB with its write-behind (README, "Xenstore daemon": durability).
  * A fourth server, the Node floor (bench/xenstore-floor.ts), answers every request at once and
  * does nothing else: what any daemon written for Node can reach on this machine, in this run.
+ * Beside ops/s, each row notes the daemon's CPU per operation (all its threads, from /proc; the
+ * median over rounds), which swings far less than ops/s on a shared machine.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -24,6 +26,14 @@ const SECONDS = Number(process.env.XS_BENCH_SECONDS ?? 2)
 const ROUNDS = Number(process.env.XS_BENCH_ROUNDS ?? 3)
 const LOAD = new URL('../xenstore-load.ts', import.meta.url).href
 const FLOOR = fileURLToPath(new URL('../xenstore-floor.ts', import.meta.url))
+
+/** CPU time a process has used, all threads, in µs (Linux: /proc/PID/stat, in clock ticks of 10 ms). */
+function cpuMicros(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  return (Number(fields[11]) + Number(fields[12])) * 10_000
+}
+
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
 
 /** The compiled `irmin` (built first when older than the sources), as users run it. */
 async function startOurs(dir: string): Promise<ReferenceDaemon> {
@@ -56,15 +66,19 @@ export async function run(report: Report): Promise<void> {
       const eagains: Record<string, number> = {}
       const best: Record<string, LoadResult> = {}
       const eagainTotal: Record<string, number> = {}
+      const cpu: Record<string, number[]> = {}
       for (let round = 0; round < ROUNDS; round++) {
         for (const [name, daemon] of Object.entries(daemons)) {
+          const before = cpuMicros(daemon.pid)
           const result = await isolated<LoadResult>(LOAD, 'measureLoad', daemon.socket, load, conns, SECONDS)
+          const perOp = (cpu[name] ??= [])
+          perOp.push((cpuMicros(daemon.pid) - before) / Math.max(1, result.ops))
           if (!best[name] || result.opsPerSecond > best[name].opsPerSecond) best[name] = result
           eagainTotal[name] = (eagainTotal[name] ?? 0) + result.eagain
         }
       }
       for (const [name, result] of Object.entries(best)) {
-        const note = `best of ${ROUNDS}; ${eagainTotal[name]} EAGAIN in all rounds${result.errors > 0 ? `, ${result.errors} errors` : ''}`
+        const note = `best of ${ROUNDS}; daemon CPU ${median(cpu[name]!).toFixed(1)} µs/op (median); ${eagainTotal[name]} EAGAIN in all rounds${result.errors > 0 ? `, ${result.errors} errors` : ''}`
         rows[name] = report.add({ suite: SUITE, name: `${load}, ${conns} conn${conns > 1 ? 's' : ''}, ${name}`, value: result.opsPerSecond, unit, better: 'higher', note })
         eagains[name] = eagainTotal[name]!
       }
