@@ -229,13 +229,10 @@ export class LevelValues {
   private async index(ids: readonly string[] | undefined): Promise<void> {
     if (this.pending.size === 0) return
     await this.locked(async () => {
-      const entries: Array<[string, Uint8Array]> = []
-      if (ids === undefined) entries.push(...this.pending)
-      else {
-        for (const id of ids) {
-          const pointer = this.pending.get(id)
-          if (pointer !== undefined) entries.push([id, pointer])
-        }
+      const entries: Array<[string, Uint8Array]> = ids === undefined ? [...this.pending] : []
+      for (const id of ids ?? []) {
+        const pointer = this.pending.get(id)
+        if (pointer !== undefined) entries.push([id, pointer])
       }
       if (entries.length === 0) return
       entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
