@@ -14,8 +14,8 @@ export function ok(body: (w: XdrWriter) => void, size?: number): ProcedureResult
 }
 
 /** A success whose results end with opaque `tail` (written by `body` up to its length). */
-export function okWithTail(body: (w: XdrWriter) => void, tail: Uint8Array): ProcedureResult {
-  return { write: w => body(w.u32(NFS3_OK)), tail }
+export function okWithTail(body: (w: XdrWriter) => void, tail: Uint8Array, sent?: () => void): ProcedureResult {
+  return { write: w => body(w.u32(NFS3_OK)), tail, sent }
 }
 
 /**

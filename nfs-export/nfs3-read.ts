@@ -11,7 +11,16 @@ import type { XdrReader } from './xdr.js'
 
 const NFS3ERR_TOOSMALL = 10005
 
+/** READ buffers kept for reuse (per export). */
+const READ_BUFFERS = 4
+
 export function readProcedures(x: NfsExport): Array<[number, Procedure]> {
+  /**
+   * Buffers READ replies lend their data from until sent: a spooled file is read into one, not
+   * into fresh memory (its page faults cost more than the copy: a 100 MB read spent 260 of its
+   * 330 ms in read(2)).
+   */
+  const readBuffers: Buffer[] = []
   return [
     [NFSPROC3.NULL, () => ({ write: () => {} })],
     [
@@ -79,11 +88,20 @@ export function readProcedures(x: NfsExport): Array<[number, Procedure]> {
         return guarded(1, async () => {
           const r = await x.resolve(fh)
           if (r.node.kind === 'dir') throw new NfsStatusError(NFS3ERR_ISDIR, r.path.join('/'))
-          const { data, eof } = await x.wt.read(r.path, Number(offset), count)
-          return okWithTail(w => {
-            x.writePostOp(w, r)
-            w.u32(data.length).bool(eof).u32(data.length)
-          }, data)
+          const scratch = readBuffers.pop() ?? Buffer.allocUnsafeSlow(MAX_IO)
+          const giveBack = () => void (readBuffers.length < READ_BUFFERS && readBuffers.push(scratch))
+          const { data, eof } = await x.wt.read(r.path, Number(offset), count, scratch).catch(error => {
+            giveBack()
+            throw error
+          })
+          return okWithTail(
+            w => {
+              x.writePostOp(w, r)
+              w.u32(data.length).bool(eof).u32(data.length)
+            },
+            data,
+            giveBack,
+          )
         })
       },
     ],

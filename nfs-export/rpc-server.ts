@@ -19,6 +19,8 @@ export interface ProcedureResult {
   size?: number
   /** Opaque data that ends the results, sent without a copy (`write` writes its length last). */
   tail?: Uint8Array
+  /** Called once the reply is handed to the socket (or will never be): `tail` may be lent from a pool. */
+  sent?: () => void
 }
 
 export interface RpcProgram {
@@ -100,10 +102,11 @@ function serveConnection(accepted: Socket, programs: RpcProgram[], options: RpcS
     // Back-pressure: while replies are queued in the socket, stop reading more calls.
     while (queue.length > 0 && !socket.destroyed) {
       const record = queue.shift()!
-      const reply = await answer(record, programs, options)
+      const { reply, sent } = await answer(record, programs, options)
       // Procedures keep nothing of their call's bytes past their answer (a WRITE copies its data).
       decoder.release(record)
-      if (reply && !socket.destroyed && !writeAll(socket, reply)) {
+      if (!reply || socket.destroyed) sent?.()
+      else if (!writeAll(socket, reply, sent)) {
         socket.pause()
         await new Promise<void>(resolve => socket.once('drain', resolve))
         socket.resume()
@@ -113,38 +116,46 @@ function serveConnection(accepted: Socket, programs: RpcProgram[], options: RpcS
   }
 }
 
-/** Writes a reply (one buffer or pieces, corked into one send); false when the socket is full. */
-function writeAll(socket: Socket, reply: Uint8Array | Uint8Array[]): boolean {
-  if (!Array.isArray(reply)) return socket.write(reply)
+/**
+ * Writes a reply (one buffer or pieces, corked into one send); false when the socket is full.
+ * `sent` runs once the socket has handed the last piece to the kernel, or failed to.
+ */
+function writeAll(socket: Socket, reply: Uint8Array | Uint8Array[], sent?: () => void): boolean {
+  if (!Array.isArray(reply)) return socket.write(reply, sent)
   socket.cork()
   let ok = true
-  for (const piece of reply) ok = socket.write(piece) && ok
+  reply.forEach((piece, i) => (ok = socket.write(piece, i === reply.length - 1 ? sent : undefined) && ok))
   socket.uncork()
   return ok
 }
 
-async function answer(record: Uint8Array, programs: RpcProgram[], options: RpcServerOptions): Promise<Uint8Array | Uint8Array[] | undefined> {
+interface Answer {
+  reply?: Uint8Array | Uint8Array[]
+  sent?: () => void
+}
+
+async function answer(record: Uint8Array, programs: RpcProgram[], options: RpcServerOptions): Promise<Answer> {
   const call = decodeCall(record)
-  if (call === undefined) return undefined
-  if (!('prog' in call)) return call.reply
+  if (call === undefined) return {}
+  if (!('prog' in call)) return { reply: call.reply }
   const { xid } = call
   const sameProg = programs.filter(p => p.prog === call.prog)
-  if (sameProg.length === 0) return acceptedReply(xid, PROG_UNAVAIL)
+  if (sameProg.length === 0) return { reply: acceptedReply(xid, PROG_UNAVAIL) }
   const program = sameProg.find(p => p.vers === call.vers)
   if (!program) {
     const versions = sameProg.map(p => p.vers)
-    return acceptedReply(xid, PROG_MISMATCH, w => w.u32(Math.min(...versions)).u32(Math.max(...versions)))
+    return { reply: acceptedReply(xid, PROG_MISMATCH, w => w.u32(Math.min(...versions)).u32(Math.max(...versions))) }
   }
   const procedure = program.procs.get(call.proc)
-  if (!procedure) return acceptedReply(xid, PROC_UNAVAIL)
+  if (!procedure) return { reply: acceptedReply(xid, PROC_UNAVAIL) }
   try {
     const result = await procedure(call)
-    if (result.tail) return acceptedReplyWithTail(xid, w => result.write(w), result.tail)
-    return acceptedReply(xid, SUCCESS, w => result.write(w), result.size)
+    if (result.tail) return { reply: acceptedReplyWithTail(xid, w => result.write(w), result.tail), sent: result.sent }
+    return { reply: acceptedReply(xid, SUCCESS, w => result.write(w), result.size), sent: result.sent }
   } catch (error) {
-    if (error instanceof GarbageArgsError) return acceptedReply(xid, GARBAGE_ARGS)
+    if (error instanceof GarbageArgsError) return { reply: acceptedReply(xid, GARBAGE_ARGS) }
     options.onError?.(error)
-    return acceptedReply(xid, SYSTEM_ERR)
+    return { reply: acceptedReply(xid, SYSTEM_ERR) }
   }
 }
 

@@ -7,6 +7,7 @@ import type { ObjectStore } from '../core/object-store.js'
 import { compareNames, type Tree } from '../core/tree.js'
 import { EmptyDirs } from './empty-dirs.js'
 import { OpenFiles } from './open-files.js'
+import { SpoolBuffer } from './spool-buffer.js'
 
 export const FILE_MODE = '100644'
 export const EXEC_MODE = '100755'
@@ -94,9 +95,10 @@ export abstract class TreeView {
     return extra.length === 0 ? names : [...new Set([...names, ...extra])].sort(compareNames)
   }
 
-  async read(path: string[], offset: number, count: number): Promise<{ data: Uint8Array; eof: boolean }> {
+  /** `count` bytes of a file from `offset`; a spooled file's are read into `into` when given. */
+  async read(path: string[], offset: number, count: number, into?: Uint8Array): Promise<{ data: Uint8Array; eof: boolean }> {
     const buffer = this.files.get(key(path))
-    if (buffer) return { data: buffer.read(offset, count), eof: offset + count >= buffer.size }
+    if (buffer) return { data: buffer instanceof SpoolBuffer ? buffer.read(offset, count, into) : buffer.read(offset, count), eof: offset + count >= buffer.size }
     const bytes = await this.tree.get(path)
     const start = Math.min(offset, bytes.length)
     const end = Math.min(bytes.length, offset + count)

@@ -74,6 +74,13 @@ describe('NFSv3 export with libnfs clients', () => {
     const down = await tool('nfs-cp', [url('/src/upload.bin'), back])
     expect(down.status).toBe(0)
     expect(readFileSync(back).equals(data)).toBe(true)
+    // Six readers at once of the spooled file: each READ reply lends its data from a pool of
+    // four buffers, which must not be reused before the reply is sent.
+    const readers = await Promise.all([1, 2, 3, 4, 5, 6].map(n => tool('nfs-cp', [url('/src/upload.bin'), join(dir, `download-${n}.bin`)])))
+    for (const [n, r] of readers.entries()) {
+      expect(r.status).toBe(0)
+      expect(readFileSync(join(dir, `download-${n + 1}.bin`)).equals(data), `reader ${n + 1}`).toBe(true)
+    }
     await server.flush()
     const stored = await repo.branch('main').get(['src', 'upload.bin'])
     expect(Buffer.from(stored).equals(data)).toBe(true)
