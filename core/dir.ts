@@ -227,6 +227,14 @@ export class Dir {
     return new Entry(name, mode === '040000' ? TREE_MODE : mode, toHex(body, end - 20, end), undefined, undefined, undefined)
   }
 
+  /** Every entry's name, in git order; a flat directory's straight from its bytes (no `Entry` each). */
+  names(): string[] {
+    if (this.changes !== undefined) return this.entries().map(e => e.name)
+    const out = new Array<string>(this.size)
+    for (let i = 0; i < this.size; i++) out[i] = this.nameAt(i)
+    return out
+  }
+
   /** Every entry, in git order. */
   entries(): Entry[] {
     if (this.changes === undefined) {

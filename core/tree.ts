@@ -208,10 +208,11 @@ export class Tree<T> {
     validatePath(path)
     const dir = await this.dirAt(path)
     if (!dir) return []
-    const entries = dir.entries()
     // A listing is usually followed by reads of the children: a lazy backend fetches them at once.
     const backend = this.objects.backend
-    if (backend.prefetch) backend.prefetch(entries.filter(e => e.id !== undefined && !e.isGitlink).map(e => e.id!))
+    if (!backend.prefetch) return dir.names().sort(compareNames)
+    const entries = dir.entries()
+    backend.prefetch(entries.filter(e => e.id !== undefined && !e.isGitlink).map(e => e.id!))
     return entries.map(e => e.name).sort(compareNames)
   }
 
