@@ -18,7 +18,8 @@
  * alike once pg used a named (prepared) statement. pg also takes plain Buffer arrays as bytea[]
  * (porsager's needs each array's type oid) and has a plain `Client` for LISTEN, so pg it is.
  */
-import pg from 'pg'
+import type pg from 'pg'
+import { loadPg } from './driver.js'
 import type { Backend, Deletions, ObjectEntry, RefListener, Retained } from '../../core/backend.js'
 import { ClosedError, ReadOnlyError } from '../../core/errors.js'
 import { type BackendLimits, checkCas, checkIds, checkObjects, checkPrefix, checkRefName, DEFAULT_MAX_OBJECT_SIZE } from '../contract.js'
@@ -73,9 +74,10 @@ export class PostgresBackend implements Backend {
   static async open(url: string, options: PostgresBackendOptions = {}): Promise<PostgresBackend> {
     const shown = redactUrl(url)
     const schema = options.schema ?? 'irmin'
+    const { Pool } = await loadPg()
     let pool: pg.Pool
     try {
-      pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 8, connectionTimeoutMillis: 10_000 })
+      pool = new Pool({ connectionString: url, max: options.poolSize ?? 8, connectionTimeoutMillis: 10_000 })
     } catch (error) {
       throw describeDatabaseError(error, shown, 'connect')
     }

@@ -10,7 +10,8 @@
  * reported. A hot standby cannot LISTEN: there the refs are polled (`POLL_MS`).
  */
 import { randomBytes } from 'node:crypto'
-import pg from 'pg'
+import type pg from 'pg'
+import { loadPg } from './driver.js'
 import { RefListeners, type RefListener } from '../../core/backend.js'
 
 const POLL_MS = 200
@@ -61,7 +62,8 @@ export class RefWatch {
   }
 
   private async listen(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.url })
+    const { Client } = await loadPg()
+    const client = new Client({ connectionString: this.url })
     client.on('notification', message => {
       const [name, id, origin] = (message.payload ?? '').split(' ')
       if (origin === this.origin || !name) return
