@@ -17,7 +17,7 @@ import { latin1Bytes, type Message } from './wire.js'
 import { NodeAccess } from './access.js'
 import { Committer } from './committer.js'
 import { NodeObjects } from './node-objects.js'
-import { walkNodes, XNode } from './node-tree.js'
+import { treeOrder, walkNodes, XNode } from './node-tree.js'
 import { Effects, type Limits, type NodeEvent, PERMS, permsFrom, VALUE, watchMatches } from './nodes.js'
 import { accessFor, type Caller, formatPerms, isPrivileged, OWNER, ownerOf, type Perm, READ, WRITE } from './perms.js'
 import { handleRequest } from './requests.js'
@@ -337,13 +337,16 @@ const NO_PERMS = ROOT_PERMS
 
 /** A stored tree as nodes (their ids those of the store: already written). */
 async function loadNode(tree: Tree<Uint8Array>): Promise<XNode> {
-  const children = new Map<string, XNode>()
-  for (const name of await tree.list([])) {
+  const names: string[] = []
+  const kids: XNode[] = []
+  for (const name of [...(await tree.list([]))].sort(treeOrder)) {
     if (name.startsWith('.')) continue
     const child = await tree.findTree([name])
-    if (child !== undefined) children.set(name, await loadNode(child))
+    if (child === undefined) continue
+    names.push(name)
+    kids.push(await loadNode(child))
   }
-  const node = new XNode((await tree.find([VALUE])) ?? new Uint8Array(0), (await tree.find([PERMS])) ?? NO_PERMS, children)
+  const node = new XNode((await tree.find([VALUE])) ?? new Uint8Array(0), (await tree.find([PERMS])) ?? NO_PERMS, names, kids)
   node.id = tree.hash()
   node.stored = true
   return node
