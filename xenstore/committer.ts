@@ -159,9 +159,9 @@ function authorOf(group: readonly Pending[]): string {
 
 /** `WRITE /a (dom3)`, or for a group `2 changes: WRITE /a (dom3); RM /b (dom0)`. */
 function messageOf(group: readonly Pending[]): string {
-  let message = group.length === 1 ? '' : `${group.length} changes: `
-  for (let i = 0; i < group.length; i++) message += `${i === 0 ? '' : '; '}${group[i]!.label} (dom${group[i]!.domid})`
-  return message
+  const named = group.map(change => `${change.label} (dom${change.domid})`)
+  // One join, not a string grown by `+=`: that makes a rope of twice as many pieces, flattened again to encode it.
+  return group.length === 1 ? named[0]! : `${group.length} changes: ${named.join('; ')}`
 }
 const encoder = new TextEncoder()
 
