@@ -50,7 +50,7 @@ export class NodeAccess {
   /** The children's names, in git's order (none for a missing node). */
   list(steps: readonly string[]): readonly string[] {
     this.note(steps, 'list')
-    return nodeAt(this.root, steps)?.names() ?? []
+    return nodeAt(this.root, steps)?.names ?? []
   }
 
   /** The whole subtree: everything in it counts as read. */
@@ -134,8 +134,8 @@ function answersDiffer({ steps, kind }: Read, base: XNode, head: XNode, objects:
   if (kind === 'value') return !sameBytes(a.value, b.value)
   if (kind === 'perms') return !sameBytes(a.perms, b.perms)
   if (kind === 'list') {
-    const x = a.names()
-    const y = b.names()
+    const x = a.names
+    const y = b.names
     return x.length !== y.length || x.some((name, i) => name !== y[i])
   }
   return objects.treeId(a) !== objects.treeId(b)

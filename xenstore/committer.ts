@@ -26,10 +26,13 @@ import type { Repo } from '../core/repo.js'
 import type { NodeObjects } from './node-objects.js'
 import type { XNode } from './node-tree.js'
 
+/** A change to commit: its message and author are made only for the commit that names it (most are grouped). */
 interface Pending {
   readonly root: XNode
-  readonly message: string
-  readonly author: string
+  /** What it did, e.g. `WRITE /a`. */
+  readonly label: string
+  /** The domain that did it. */
+  readonly domid: number
 }
 
 export const COMMITS_PER_SECOND = 250
@@ -56,10 +59,10 @@ export class Committer {
     private headTree: string | undefined,
   ) {}
 
-  /** Queues the commit of a change that made `root`. */
-  add(root: XNode, message: string, author: string): void {
+  /** Queues the commit of a change that made `root`: `label` (e.g. `WRITE /a`), done by `domid`. */
+  add(root: XNode, label: string, domid: number): void {
     if (this.failure !== undefined) throw this.failure
-    this.queue.push({ root, message, author })
+    this.queue.push({ root, label, domid })
   }
 
   get pending(): boolean {
@@ -115,9 +118,7 @@ export class Committer {
       this.headRoot = last.root
       if (tree === this.headTree) continue
       this.headTree = tree
-      const author = group.every(change => change.author === last.author) ? last.author : GROUP_AUTHOR
-      const message = group.length === 1 ? last.message : `${group.length} changes: ${group.map(change => change.message).join('; ')}`
-      const bytes = commitBytes(tree, this.head, author, seconds, message)
+      const bytes = commitBytes(tree, this.head, authorOf(group), seconds, messageOf(group))
       this.head = repo.objects.hash(bytes)
       emit(this.head, bytes)
     }
@@ -144,8 +145,24 @@ export class Committer {
   }
 }
 
+/** The author of the commits of `domid`'s changes. */
+export const domainAuthor = (domid: number): string => `dom${domid} <dom${domid}@xenstore>`
+
 /** The author of a commit grouping changes of several domains (each is named in the message). */
 const GROUP_AUTHOR = 'xenstored <xenstored@xenstore>'
+
+function authorOf(group: readonly Pending[]): string {
+  const { domid } = group[0]!
+  for (const change of group) if (change.domid !== domid) return GROUP_AUTHOR
+  return domainAuthor(domid)
+}
+
+/** `WRITE /a (dom3)`, or for a group `2 changes: WRITE /a (dom3); RM /b (dom0)`. */
+function messageOf(group: readonly Pending[]): string {
+  const named = group.map(change => `${change.label} (dom${change.domid})`)
+  // One join, not a string grown by `+=`: that makes a rope of twice as many pieces, flattened again to encode it.
+  return group.length === 1 ? named[0]! : `${group.length} changes: ${named.join('; ')}`
+}
 const encoder = new TextEncoder()
 
 /** The commit object, as the store's `serializeCommit` writes it (author and committer alike, UTC). */

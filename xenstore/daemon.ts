@@ -15,9 +15,9 @@ import type { Repo } from '../core/repo.js'
 import type { Tree } from '../core/tree.js'
 import { latin1Bytes, type Message } from './wire.js'
 import { NodeAccess } from './access.js'
-import { Committer } from './committer.js'
+import { Committer, domainAuthor } from './committer.js'
 import { NodeObjects } from './node-objects.js'
-import { walkNodes, XNode } from './node-tree.js'
+import { treeOrder, walkNodes, XNode } from './node-tree.js'
 import { Effects, type Limits, type NodeEvent, PERMS, permsFrom, VALUE, watchMatches } from './nodes.js'
 import { accessFor, type Caller, formatPerms, isPrivileged, OWNER, ownerOf, type Perm, READ, WRITE } from './perms.js'
 import { handleRequest } from './requests.js'
@@ -65,7 +65,6 @@ export const QUEUE_HIGH = 256
 /** Requests served between two looks at the sockets. */
 const YIELD_EVERY = 32
 
-const AUTHOR = (domid: number) => `dom${domid} <dom${domid}@xenstore>`
 const SPECIAL_DEFAULT: Perm[] = [{ kind: 'n', domid: 0 }]
 const ROOT_PERMS = latin1Bytes(formatPerms(SPECIAL_DEFAULT))
 
@@ -118,7 +117,7 @@ export class XenstoreDaemon {
             b.set([...steps, VALUE], new Uint8Array(0))
           }
         },
-        { message: 'xenstored: create the root', author: AUTHOR(0) },
+        { message: 'xenstored: create the root', author: domainAuthor(0) },
       )
     }
     const objects = new NodeObjects(bytes => repo.objects.hash(bytes))
@@ -252,13 +251,13 @@ export class XenstoreDaemon {
     }
     const access = new NodeAccess(this.root)
     fn(access, effects)
-    return this.changed(access.root, `${label} (dom${session.domid})`, session.domid, effects)
+    return this.changed(access.root, label, session.domid, effects)
   }
 
-  /** The Xenstore is now `root` (committed as `message` when it differs); then `effects` apply. */
-  private changed(root: XNode, message: string, domid: number, effects: Effects): void | Promise<void> {
+  /** The Xenstore is now `root` (committed as `label` of `domid` when it differs); then `effects` apply. */
+  private changed(root: XNode, label: string, domid: number, effects: Effects): void | Promise<void> {
     if (root !== this.root) {
-      this.committer!.add(root, message, AUTHOR(domid))
+      this.committer!.add(root, label, domid)
       this.root = root
       if (!this.writeBehind) return this.committer!.drain().then(() => this.apply(effects))
     }
@@ -287,7 +286,7 @@ export class XenstoreDaemon {
     if (!access.changed) return this.apply(open.effects)
     const root = this.root === base ? access.root : access.replayOn(this.root)
     const shown = open.ops.length > 20 ? [...open.ops.slice(0, 20), `… ${open.ops.length - 20} more`] : open.ops
-    return this.changed(root, `transaction ${open.id}: ${shown.join('; ') || 'no change'} (dom${session.domid})`, session.domid, open.effects)
+    return this.changed(root, `transaction ${open.id}: ${shown.join('; ') || 'no change'}`, session.domid, open.effects)
   }
 
   private apply(effects: Effects): void {
@@ -337,13 +336,16 @@ const NO_PERMS = ROOT_PERMS
 
 /** A stored tree as nodes (their ids those of the store: already written). */
 async function loadNode(tree: Tree<Uint8Array>): Promise<XNode> {
-  const children = new Map<string, XNode>()
-  for (const name of await tree.list([])) {
+  const names: string[] = []
+  const kids: XNode[] = []
+  for (const name of [...(await tree.list([]))].sort(treeOrder)) {
     if (name.startsWith('.')) continue
     const child = await tree.findTree([name])
-    if (child !== undefined) children.set(name, await loadNode(child))
+    if (child === undefined) continue
+    names.push(name)
+    kids.push(await loadNode(child))
   }
-  const node = new XNode((await tree.find([VALUE])) ?? new Uint8Array(0), (await tree.find([PERMS])) ?? NO_PERMS, children)
+  const node = new XNode((await tree.find([VALUE])) ?? new Uint8Array(0), (await tree.find([PERMS])) ?? NO_PERMS, names, kids)
   node.id = tree.hash()
   node.stored = true
   return node

@@ -44,11 +44,11 @@ export class NodeObjects {
   }
 
   private build(node: XNode, emit: Emit | undefined, before?: XNode): string {
-    const names = node.names()
+    const { names, kids } = node
     const childIds: string[] = []
-    for (const name of names) {
-      const child = node.children.get(name)!
-      childIds.push(emit ? this.store(child, emit, before?.children.get(name)) : this.treeId(child))
+    for (let i = 0; i < names.length; i++) {
+      const child = kids[i]!
+      childIds.push(emit ? this.store(child, emit, before?.child(names[i]!)) : this.treeId(child))
     }
     const value = this.blob(node.value)
     const perms = this.blob(node.perms)

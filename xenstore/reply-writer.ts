@@ -16,14 +16,21 @@ export interface ReplySink {
 
 /** A slab holds many replies; one reply is at most 16 + 4096 bytes, and always fits an empty slab. */
 const SLAB_SIZE = 64 * 1024
+const NO_SINK: ReplySink = { write: () => false }
 
 export class ReplyWriter {
   private slab = Buffer.allocUnsafeSlow(SLAB_SIZE)
   private used = 0
   /** The connections with bytes waiting in the slab, in the order their bytes begin (each one's contiguous)… */
   private readonly sinks: ReplySink[] = []
-  /** …and where each one's bytes begin (two arrays: no object made per reply). */
+  /** …and where each one's bytes begin (two arrays: no object made per reply)… */
   private readonly starts: number[] = []
+  /**
+   * …the first `waiting` of them: the arrays keep their length between flushes, as emptying an
+   * array frees its backing store and the next reply would allocate it again (a third of the
+   * memory a reply took).
+   */
+  private waiting = 0
   private flushQueued = false
   /** While set (the server reads a socket), flushing waits for `endBatch`. */
   private batching = false
@@ -34,13 +41,14 @@ export class ReplyWriter {
     const size = HEADER_SIZE + length
     const { sinks } = this
     // A connection's bytes stay contiguous: after another's, send what waits first.
-    if (sinks.length > 0 && sinks[sinks.length - 1] !== sink && sinks.includes(sink)) this.flush()
+    if (this.waiting > 0 && sinks[this.waiting - 1] !== sink && this.isWaiting(sink)) this.flush()
     if (this.used + size > this.slab.length) this.flush()
     const out = this.slab
     let at = this.used
-    if (sinks.length === 0 || sinks[sinks.length - 1] !== sink) {
-      sinks.push(sink)
-      this.starts.push(at)
+    if (this.waiting === 0 || sinks[this.waiting - 1] !== sink) {
+      sinks[this.waiting] = sink
+      this.starts[this.waiting] = at
+      this.waiting++
     }
     out.writeUInt32LE(type, at)
     out.writeUInt32LE(reqId, at + 4)
@@ -69,16 +77,21 @@ export class ReplyWriter {
   /** Writes every connection's waiting bytes. */
   flush(): void {
     this.flushQueued = false
-    const { sinks, starts } = this
-    if (sinks.length === 0) return
+    const { sinks, starts, waiting } = this
+    if (waiting === 0) return
     let kept = false
-    for (let i = 0; i < sinks.length; i++) {
-      const end = i + 1 < sinks.length ? starts[i + 1]! : this.used
+    for (let i = 0; i < waiting; i++) {
+      const end = i + 1 < waiting ? starts[i + 1]! : this.used
       if (sinks[i]!.write(this.slab.subarray(starts[i]!, end))) kept = true
+      sinks[i] = NO_SINK // not kept alive by the slot
     }
-    sinks.length = 0
-    starts.length = 0
+    this.waiting = 0
     this.used = 0
     if (kept) this.slab = Buffer.allocUnsafeSlow(SLAB_SIZE)
+  }
+
+  private isWaiting(sink: ReplySink): boolean {
+    for (let i = 0; i < this.waiting; i++) if (this.sinks[i] === sink) return true
+    return false
   }
 }

@@ -112,8 +112,11 @@ export function latin1Bytes(text: string): Uint8Array {
 export class FrameReader {
   /** The start of a frame not whole yet (a copy). */
   private partial: Uint8Array | undefined
+  /** What `push` returns, reused: a new array per read would be a third of the memory a request takes. */
+  private readonly messages: Message[] = []
 
-  push(chunk: Uint8Array): Message[] {
+  /** The whole messages read so far; the array is the reader's, valid until the next push. */
+  push(chunk: Uint8Array): readonly Message[] {
     let buffer = chunk
     if (this.partial !== undefined) {
       buffer = new Uint8Array(this.partial.length + chunk.length)
@@ -121,21 +124,23 @@ export class FrameReader {
       buffer.set(chunk, this.partial.length)
       this.partial = undefined
     }
-    const out: Message[] = []
+    const out = this.messages
+    let count = 0
     let offset = 0
     while (buffer.length - offset >= HEADER_SIZE) {
       const len = getUint32(buffer, offset + 12)
       if (len > PAYLOAD_MAX) throw new XenstoreProtocolError(`payload of ${len} bytes announced (at most ${PAYLOAD_MAX})`)
       if (buffer.length - offset < HEADER_SIZE + len) break
-      out.push({
+      out[count++] = {
         type: getUint32(buffer, offset),
         reqId: getUint32(buffer, offset + 4),
         txId: getUint32(buffer, offset + 8),
         payload: copy(buffer, offset + HEADER_SIZE, offset + HEADER_SIZE + len),
-      })
+      }
       offset += HEADER_SIZE + len
     }
     if (offset < buffer.length) this.partial = copy(buffer, offset, buffer.length)
+    if (out.length !== count) out.length = count
     return out
   }
 
