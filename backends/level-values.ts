@@ -7,7 +7,7 @@
  *   pointers: LevelDB never holds a durable pointer to bytes that are not.
  * - A bulk load (`putObjectsDeferred`) appends unsynced and keeps the pointers in memory
  *   (`pending`, read like the index) until they are indexed: every `bulkIndexBytes` of appends
- *   in the background (the log synced, then those pointers written, sorted by key, unsynced),
+ *   in the background (the log synced, then those pointers written, unsynced),
  *   and the rest at `indexPending`. So the pointers of a clone reach LevelDB while it is still
  *   receiving, not all at its end, and a power cut can leave unreferenced records in the log,
  *   never a pointer to lost bytes.
@@ -223,8 +223,9 @@ export class LevelValues {
   /**
    * Under the lock (so no deletion or compaction move runs between): the pending pointers of
    * `ids` (all of them when undefined) as they are now, the log synced (every record they name
-   * was appended before), then written by `store`, sorted by key, and forgotten unless changed
-   * meanwhile.
+   * was appended before), then written by `store` (in arrival order: sorting them first cost a
+   * clone ~0.1 s of CPU and LevelDB inserts a batch key by key either way), and forgotten unless
+   * changed meanwhile.
    */
   private async index(ids: readonly string[] | undefined): Promise<void> {
     if (this.pending.size === 0) return
@@ -235,7 +236,6 @@ export class LevelValues {
         if (pointer !== undefined) entries.push([id, pointer])
       }
       if (entries.length === 0) return
-      entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
       await this.log.sync()
       await this.store(entries)
       for (const [id, pointer] of entries) if (this.pending.get(id) === pointer) this.pending.delete(id)

@@ -100,9 +100,10 @@ export function unescapeInline(value: Uint8Array): Uint8Array {
   return value.length > 0 && value[0] === ESCAPE_MARK ? value.subarray(1) : value
 }
 
-/** The object's byte count, from a stored value (pointer or inline). */
+/** The object's byte count, from a stored value (pointer or inline); read in place (a clone asks it of every pointer it indexes). */
 export function storedLength(value: Uint8Array): number {
-  return decodePointer(value)?.length ?? unescapeInline(value).length
+  if (value.length === POINTER_BYTES && value[0] === POINTER_MARK) return (value[11]! | (value[12]! << 8) | (value[13]! << 16) | (value[14]! << 24)) >>> 0
+  return value.length > 0 && value[0] === ESCAPE_MARK ? value.length - 1 : value.length
 }
 
 const fileName = (file: number) => `${String(file).padStart(6, '0')}.vlog`

@@ -16,6 +16,7 @@ import { changedEntries } from './tree-changes.js'
 import { encodeTreeDelta } from '../tree-delta.js'
 import { bodyOf, type ReadAhead, readAhead } from './read-ahead.js'
 import { RecentMap } from '../recent-map.js'
+import { type CachedCommit, commitCache } from './commit-cache.js'
 
 export interface FetchRequest {
   readonly wants: readonly string[]
@@ -46,7 +47,7 @@ export interface FrameSink {
 
 interface CommitNode {
   readonly id: string
-  readonly parents: string[]
+  readonly parents: readonly string[]
   readonly tree: string
   readonly framed: Uint8Array
   shallow: boolean
@@ -60,6 +61,7 @@ export async function walkFetch(repo: Repo<Uint8Array>, request: FetchRequest, s
 
 class FetchWalk {
   private readonly reader: ObjectReader
+  private readonly commits: RecentMap<string, CachedCommit>
   /** Ids sent in this stream. */
   private readonly sent = new Set<string>()
   /** Commits the client has (reachable from its haves, on this server), with their trees. */
@@ -73,6 +75,7 @@ class FetchWalk {
     private readonly sink: FrameSink,
   ) {
     this.reader = new ObjectReader(repo.backend)
+    this.commits = commitCache(repo.backend)
     this.repo = repo
   }
 
@@ -87,11 +90,13 @@ class FetchWalk {
     const kind = this.request.filter.kind
     // Without a path filter, each run of commits' trees and blobs are read while the run before is sent.
     const aheadOf = kind === 'none' || kind === 'blob:none' ? this.readAheadOf(commits, kind === 'none' && !this.sink.blobIds) : undefined
-    let next = aheadOf?.(0)
-    for (let start = 0; start < commits.length; start += RUN) {
+    const runs = runsOf(commits.length)
+    let next = runs.length > 0 ? aheadOf?.(...runs[0]!) : undefined
+    for (let r = 0; r < runs.length; r++) {
+      const [start, end] = runs[r]!
       this.ahead = next === undefined ? undefined : await next
-      next = start + RUN < commits.length ? aheadOf?.(start + RUN) : undefined
-      for (const commit of commits.slice(start, start + RUN)) {
+      next = r + 1 < runs.length ? aheadOf?.(...runs[r + 1]!) : undefined
+      for (const commit of commits.slice(start, end)) {
         if (this.sink.gone) return
         if (kind !== 'tree:0') {
           const reference = commit.parents.map(p => this.treeKnownOf(p)).find(t => t !== undefined)
@@ -113,13 +118,13 @@ class FetchWalk {
   private ahead: ReadAhead | undefined
 
   /**
-   * Reads ahead the run of commits starting at `start`: their root trees against the trees the
+   * Reads ahead the run of commits `start` to `end`: their root trees against the trees the
    * walk will compare them with (a had parent's, or a parent's sent before them).
    */
-  private readAheadOf(commits: readonly CommitNode[], blobs: boolean): (start: number) => Promise<ReadAhead> {
+  private readAheadOf(commits: readonly CommitNode[], blobs: boolean): (start: number, end: number) => Promise<ReadAhead> {
     const order = new Map(commits.map((c, i) => [c.id, i]))
-    return start => {
-      const roots = commits.slice(start, start + RUN).map(commit => {
+    return (start, end) => {
+      const roots = commits.slice(start, end).map(commit => {
         const index = order.get(commit.id)!
         const parent = commit.parents
           .map(p => {
@@ -206,26 +211,47 @@ class FetchWalk {
     for (let distance = 1; level.length > 0; distance++) {
       const next: string[] = []
       for (let start = 0; start < level.length; start += BATCH) {
-        const batch = level.slice(start, start + BATCH).filter(id => !found.has(id))
-        const framed = await this.reader.raw(batch)
-        batch.forEach((id, i) => {
-          const bytes = framed[i]
-          if (bytes === undefined || found.has(id)) return // a parent past this server's boundary
-          const { tree, parents } = ObjectReader.links(id, bytes)
-          const node: CommitNode = { id, tree, parents, framed: bytes, shallow: false }
+        const batch = level.length <= BATCH ? level : level.slice(start, start + BATCH)
+        const read = this.readCommits(batch)
+        for (const [id, commit] of Array.isArray(read) ? read : await read) {
+          if (commit === undefined || found.has(id)) continue // a parent past this server's boundary
+          const node: CommitNode = { id, tree: commit.tree, parents: commit.parents, framed: commit.framed, shallow: false }
           found.set(id, node)
           order.push(node)
           const cut = this.serverShallow.has(id) || (depth !== undefined && distance >= depth)
-          const missing = parents.filter(p => !this.had.has(p))
+          const missing = commit.parents.filter(p => !this.had.has(p))
           if (cut) node.shallow = missing.length > 0
-          else next.push(...missing)
-        })
+          else for (const parent of missing) next.push(parent)
+        }
       }
       level = next
     }
     // A parent the server lacks (its boundary, recorded or not) ends that line of history too.
     for (const node of order) if (!node.shallow && node.parents.some(p => !this.had.has(p) && !found.has(p))) node.shallow = true
-    return topologicalOrder(order).reverse()
+    return parentsFirst(order)
+  }
+
+  /**
+   * The commits `ids` (undefined where this server lacks one), from the cache where it has them
+   * (looked up before any await: a concurrent walk may push them out meanwhile), read otherwise
+   * and cached. No await when all are cached: a linear history walks one commit per step.
+   */
+  private readCommits(ids: readonly string[]): Array<[string, CachedCommit | undefined]> | Promise<Array<[string, CachedCommit | undefined]>> {
+    const got = ids.map((id): [string, CachedCommit | undefined] => [id, this.commits.get(id)])
+    const uncached = got.filter(([, commit]) => commit === undefined).map(([id]) => id)
+    if (uncached.length === 0) return got
+    return this.reader.raw(uncached).then(read => {
+      const fresh = new Map<string, CachedCommit>()
+      uncached.forEach((id, i) => {
+        const bytes = read[i]
+        if (bytes === undefined) return
+        // A copy: what a backend read may be a view of a larger buffer that the cache must not keep.
+        const commit = { ...ObjectReader.links(id, bytes), framed: new Uint8Array(bytes) }
+        fresh.set(id, commit)
+        this.commits.set(id, commit)
+      })
+      return got.map(([id, commit]) => [id, commit ?? fresh.get(id)])
+    })
   }
 
   /**
@@ -306,3 +332,24 @@ class FetchWalk {
 const RECENT_TREES = 8192
 /** Commits per run read ahead (readAhead): a few megabytes of new trees and blobs in a typical history. */
 const RUN = 128
+/** The first run's commits: nothing goes out until it is read, so it is short, and runs double from it up to `RUN`. */
+const FIRST_RUN = 2
+
+/**
+ * `order` (as the walk found them: each commit before its parents, unless a merge reached a
+ * parent by a shorter path first) reversed into parents-first order. The found order reversed
+ * is that order whenever it is valid, as on a linear history; else they are sorted.
+ */
+function parentsFirst(order: readonly CommitNode[]): CommitNode[] {
+  const at = new Map<string, number>()
+  order.forEach((node, i) => at.set(node.id, i))
+  const valid = order.every((node, i) => node.parents.every(parent => (at.get(parent) ?? Infinity) > i))
+  return valid ? [...order].reverse() : topologicalOrder(order).reverse()
+}
+
+/** The runs (start, end) of `count` commits: `FIRST_RUN` commits, then twice as many each time, up to `RUN`. */
+function runsOf(count: number): Array<[number, number]> {
+  const runs: Array<[number, number]> = []
+  for (let start = 0, size = FIRST_RUN; start < count; start += size, size = Math.min(RUN, size * 2)) runs.push([start, Math.min(count, start + size)])
+  return runs
+}
