@@ -4,7 +4,8 @@
  * line saying what to install, never a skip.
  */
 import { execFile, execFileSync } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { existsSync, readFileSync, renameSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -33,9 +34,14 @@ export function requireNfsTools(): void {
 /** Compiles the C driver; returns its path. */
 export async function buildDriver(): Promise<string> {
   requireNfsTools()
-  const out = join(mkdtempSync(join(tmpdir(), 'irmin-nfs-driver-')), 'driver')
+  // One binary per version of the source, kept in the temp directory: built once, not once per test file.
+  const source = join(PACKAGE_ROOT, 'tools/peers/nfs/driver.c')
+  const out = join(tmpdir(), `irmin-nfs-driver-${createHash('sha1').update(readFileSync(source)).digest('hex').slice(0, 12)}`)
+  if (existsSync(out)) return out
+  const building = `${out}.${process.pid}`
   const flags = (await run('pkg-config', ['--cflags', '--libs', 'libnfs'])).stdout.trim().split(/\s+/).filter(Boolean)
-  await run('gcc', ['-Wall', '-o', out, join(PACKAGE_ROOT, 'tools/peers/nfs/driver.c'), ...flags])
+  await run('gcc', ['-Wall', '-o', building, source, ...flags])
+  renameSync(building, out) // atomic: a parallel build of the same source yields the same binary
   return out
 }
 

@@ -2,7 +2,7 @@
  * irminsule's Xenstore daemon in the test process, as `irmin xenstored` runs it: on a LevelDB
  * store behind the write-behind layer, its sockets in a temporary directory.
  */
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Contents, openLevelBackend, Repo } from '../../index.js'
@@ -36,6 +36,7 @@ export async function startDaemon(options: Partial<ServerOptions> & { dir?: stri
     stop: async () => {
       await server.close()
       await repo.close()
+      if (options.dir === undefined) rmSync(dir, { recursive: true, force: true })
     },
   }
 }

@@ -3,15 +3,26 @@
  * operation and the domain), persistence across restarts, a past state served read-only; and
  * garbage collection running beside the daemon's writers, fsck clean after.
  */
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { beforeAll, expect, test } from 'vitest'
+import { afterEach, beforeAll, expect, test } from 'vitest'
 import { XsClient } from '../../xenstore/client.js'
 import { ensureBuilt, irmin, startIrmin } from '../helpers/irmin-cli.js'
 import { startDaemon } from '../helpers/xenstore-daemon.js'
 
 beforeAll(ensureBuilt, 300_000)
+
+const dirs: string[] = []
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
+})
+
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  dirs.push(dir)
+  return dir
+}
 
 async function runDaemon(root: string, socket: string, extra: string[] = []) {
   const daemon = startIrmin(['--root', root, 'xenstored', '--socket', socket, '--domain-sockets', join(root, '..', 'doms'), ...extra])
@@ -20,7 +31,7 @@ async function runDaemon(root: string, socket: string, extra: string[] = []) {
 }
 
 test('history, restart and a past state read back', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'irmin-xs-cli-'))
+  const dir = tempDir('irmin-xs-cli-')
   const root = join(dir, 'store')
   const socket = join(dir, 'sock')
   let daemon = await runDaemon(root, socket)
@@ -62,7 +73,7 @@ test('history, restart and a past state read back', async () => {
 }, 120_000)
 
 test('a crash (SIGKILL) loses only the last moments: what was acknowledged a while before is there, fsck clean', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'irmin-xs-crash-'))
+  const dir = tempDir('irmin-xs-crash-')
   const root = join(dir, 'store')
   const socket = join(dir, 'sock')
   let daemon = await runDaemon(root, socket)
