@@ -14,7 +14,9 @@
  * sit in the old log. Hence every object batch is a sync write too, and `putObjects` resolves
  * once its batch is on disk, as the contract says, whatever log it went to; the ref update that
  * follows is a sync write of its own, or shares the last objects' batch (`putObjectsAndCasRef`:
- * a commit then costs one sync, not two). An old log is deleted only after its memtable has been
+ * a commit then costs one sync, not two). A ref may also move unsynced
+ * (`putObjectsAndCasRefUnsynced`, for a caller that keeps the change durable elsewhere, the NFS
+ * export's journal): then only in memory until `syncObjects`, see level-ref-moves.ts. An old log is deleted only after its memtable has been
  * written to a synced table file. The SIGKILL tests (test/backends/crash.test.ts) cannot see
  * the difference: a killed process's unsynced writes survive in the page cache; the durability
  * test records the `sync` option of every write instead. A bulk load (a clone) writes unsynced
@@ -37,6 +39,7 @@ import { ClosedError, StoreLockedError } from '../core/errors.js'
 import { type BackendLimits, checkCas, checkIds, checkObjects, checkPrefix, checkRefName, DEFAULT_MAX_OBJECT_SIZE } from './contract.js'
 import { describeOpenError, directoryIdentity, indexSizes } from './level-open.js'
 import { LevelValues } from './level-values.js'
+import { type RefBatch, RefMoves } from './level-ref-moves.js'
 import { RefTable } from './ref-table.js'
 import { inlineValue, storedLength, ValueLog } from './value-log.js'
 
@@ -76,7 +79,7 @@ export interface LevelBackendOptions extends BackendLimits {
 
 export class LevelBackend implements Backend {
   private readonly listeners = new RefListeners()
-  private readonly queues = new Map<string, Promise<unknown>>()
+  private readonly moves: RefMoves
   private closed = false
   /** classic-level can read synchronously; browser-level cannot. */
   private readonly syncReads: boolean
@@ -94,6 +97,14 @@ export class LevelBackend implements Backend {
     /** The directory's identity in `openHere`. */
     private readonly key: string,
   ) {
+    this.moves = new RefMoves({
+      refs,
+      listeners: this.listeners,
+      objectsBatch: (objects, write) => this.values.write(objects, 0, objects.length, values => write(this.objectBatch(objects, values) as unknown as RefBatch)),
+      batch: () => db.batch() as unknown as RefBatch,
+      refKey: name => refsLevel.prefixKey(name, 'utf8'),
+      flushMemtable: () => this.flushMemtable(),
+    })
     this.syncReads = (db.supports as { getSync?: boolean }).getSync === true
     if (this.syncReads) {
       this.getObjectsSync = ids => {
@@ -228,6 +239,10 @@ export class LevelBackend implements Backend {
    */
   async syncObjects(): Promise<void> {
     this.open()
+    await this.moves.sync(true)
+  }
+
+  private async flushMemtable(): Promise<void> {
     await this.values.log.sync()
     await this.values.indexPending()
     await (this.db as unknown as { compactRange(start: string, end: string): Promise<void> }).compactRange('~~', '~~~')
@@ -325,61 +340,28 @@ export class LevelBackend implements Backend {
   }
 
   casRef(name: string, expected: string | undefined, next: string | undefined): Promise<boolean> {
-    return this.moveRef(name, expected, next, undefined)
+    return this.moveRef(name, expected, next, [], true)
   }
 
   /** One synced batch: the objects, and the ref when it is at `expected` (half the syncs of the two calls). */
   putObjectsAndCasRef(objects: readonly ObjectEntry[], name: string, expected: string | undefined, next: string | undefined): Promise<boolean> {
+    return this.moveRef(name, expected, next, objects, true)
+  }
+
+  /** The same, unsynced: durable at the next `syncObjects` (see level-ref-moves.ts). */
+  putObjectsAndCasRefUnsynced(objects: readonly ObjectEntry[], name: string, expected: string | undefined, next: string | undefined): Promise<boolean> {
+    return this.moveRef(name, expected, next, objects, false)
+  }
+
+  private moveRef(name: string, expected: string | undefined, next: string | undefined, objects: readonly ObjectEntry[], synced: boolean): Promise<boolean> {
     try {
       this.open()
       checkObjects(objects, this.maxObjectSize)
-    } catch (error) {
-      return Promise.reject(error)
-    }
-    return this.moveRef(name, expected, next, objects)
-  }
-
-  private moveRef(name: string, expected: string | undefined, next: string | undefined, objects: readonly ObjectEntry[] | undefined): Promise<boolean> {
-    try {
-      this.open()
       checkCas(name, expected, next)
     } catch (error) {
       return Promise.reject(error)
     }
-    // Serialised per ref: the comparison and the durable write happen with no other move between.
-    const previous = this.queues.get(name) ?? Promise.resolve()
-    const result = previous.then(async () => {
-      this.open()
-      const moves = this.refs.get(name) === expected && next !== expected
-      if (objects === undefined || objects.length === 0) {
-        if (!moves) return this.refs.get(name) === expected
-        if (next === undefined) await this.refsLevel.del(name, SYNC)
-        else await this.refsLevel.put(name, next, SYNC)
-      } else {
-        await this.values.write(objects, 0, objects.length, values => {
-          const batch = this.objectBatch(objects, values)
-          const refKey = this.refsLevel.prefixKey(name, 'utf8')
-          if (moves) {
-            if (next === undefined) batch.del(refKey)
-            else batch.put(refKey, next as unknown as Uint8Array, UTF8)
-          }
-          return batch.write(SYNC)
-        })
-        if (!moves) return this.refs.get(name) === expected
-      }
-      this.refs.set(name, next)
-      this.listeners.emit(name, next)
-      return true
-    })
-    const settled = result.then(
-      () => {},
-      () => {},
-    )
-    this.queues.set(name, settled)
-    settled.then(() => {
-      if (this.queues.get(name) === settled) this.queues.delete(name)
-    })
-    return result
+    return this.moves.move(name, expected, next, objects, synced)
   }
 
   watchRefs(listener: RefListener): () => void {
@@ -389,7 +371,8 @@ export class LevelBackend implements Backend {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
-    await Promise.all(this.queues.values())
+    await this.moves.settled()
+    if (this.moves.pending) await this.moves.sync()
     await this.values.settled()
     await this.db.close()
     this.values.log.close()

@@ -4,8 +4,8 @@
  * in-memory tree at once and recorded as operations; written bytes live in `OpenFiles`. A
  * commit replays the operations and the written files onto the branch head in one
  * `store.batch`, so another writer's commits in between are merged, never lost; the message
- * says what changed. Every change runs under one lock, commits included. A create made durable
- * by the journal (create-journal.ts) rather than a commit is replayed by `open` after a crash.
+ * says what changed. Every change runs under one lock, commits included. A change made durable
+ * by the journal (durability.ts) rather than a synced commit is replayed by `open` after a crash.
  * What it reads is `TreeView`'s.
  */
 import { StaleTreeError } from '../core/errors.js'
@@ -14,6 +14,7 @@ import type { Tree, TreeOp } from '../core/tree.js'
 import { NfsStatusError } from './errors.js'
 import { commitMessage } from './commit-message.js'
 import type { CreateJournal } from './create-journal.js'
+import { Durability } from './durability.js'
 import { replayable } from './journal-replay.js'
 import type { ObjectStore } from '../core/object-store.js'
 import type { WriteTracking } from '../core/gc-coordinator.js'
@@ -36,7 +37,7 @@ export interface WorkingTreeOptions {
   treeOf: (id: string) => Tree<Uint8Array>
   /** Called after each commit made straight on the previous view, with the paths it changed. */
   onCommit?: (id: string, changed: readonly (readonly string[])[]) => void
-  /** Where a CREATE is made durable without a commit (none: each CREATE commits). */
+  /** Where a CREATE, or a small file's commit, is made durable without a synced commit (none: each CREATE commits). */
   journal?: CreateJournal
   /** The repo's objects: a large file goes to a spool where the backend has them (`Backend.openSpool`). */
   objects?: ObjectStore
@@ -65,6 +66,7 @@ export class WorkingTree extends TreeView {
   private unstableBytes = 0
   /** Changes whenever acknowledged but uncommitted data may have been lost (WRITE/COMMIT verifier). */
   verifier = randomVerifier()
+  private durability!: Durability
 
   private constructor(private readonly options: WorkingTreeOptions) {
     super(options.objects, options.spoolMin)
@@ -74,15 +76,19 @@ export class WorkingTree extends TreeView {
     const wt = new WorkingTree(options)
     wt.baseId = await options.store.headId()
     wt.tree = await options.store.tree()
-    const journal = options.journal
-    if (journal && journal.found.length > 0) {
-      // A crash left creates no commit holds: they go in now, before anything else.
-      for (const record of await replayable(options.store, options.treeOf, journal.found)) {
-        if ((await wt.stat(record.path)) === undefined) await wt.apply({ op: 'set', path: record.path, value: new Uint8Array(0), mode: record.mode }, `create ${key(record.path)} (journaled before a crash)`)
+    const backend = options.objects?.backend
+    const unsynced = backend?.putObjectsAndCasRefUnsynced !== undefined && backend.syncObjects !== undefined
+    wt.durability = new Durability(options.journal, unsynced ? () => backend.syncObjects!() : undefined, wt.baseId)
+    const found = options.journal?.found ?? []
+    if (found.length > 0) {
+      // A crash left changes no commit holds: they go in now (one synced commit), before anything else.
+      for (const { path, mode, bytes } of await replayable(options.store, options.treeOf, found)) {
+        const what = `${bytes ? 'write' : 'create'} ${key(path)} (journaled before a crash)`
+        if (bytes || (await wt.stat(path)) === undefined) await wt.apply({ op: 'set', path, value: bytes ?? new Uint8Array(0), mode }, what)
       }
       await wt.commit()
-      journal.reset()
-      await journal.settle()
+      options.journal!.reset()
+      await wt.durability.settle()
     }
     return wt
   }
@@ -151,9 +157,7 @@ export class WorkingTree extends TreeView {
       }
       await this.parentMustBeDir(path)
       await this.apply({ op: 'set', path, value: new Uint8Array(0), mode }, `create ${key(path)}`)
-      if (!durable) return
-      const journal = this.options.journal
-      if (!journal || !journal.append({ base: this.baseId, path, mode })) await this.commit()
+      if (durable && !this.durability.created(path, mode)) await this.commit()
     })
   }
 
@@ -236,7 +240,7 @@ export class WorkingTree extends TreeView {
   flush(settle = false): Promise<void> {
     return this.locked(async () => {
       await this.commit()
-      if (settle) await this.options.journal?.settle()
+      if (settle) await this.durability.settle()
     })
   }
 
@@ -249,12 +253,12 @@ export class WorkingTree extends TreeView {
     })
   }
 
-  /** Commits what is pending, stops the idle timer and closes the journal. */
+  /** Commits what is pending and makes it durable, stops the idle timer and closes the journal. */
   async close(): Promise<void> {
     this.stopIdle()
-    await this.flush()
+    await this.locked(() => this.commitDurably())
     this.files.close()
-    await this.options.journal?.close()
+    await this.durability.close()
   }
 
   private change(fn: () => Promise<void>): Promise<void> {
@@ -279,7 +283,7 @@ export class WorkingTree extends TreeView {
     }
     this.idle = setTimeout(() => {
       this.idle = undefined
-      this.flush().then(
+      this.locked(() => this.commitDurably()).then(
         () => this.dropCleanBuffers(),
         error => this.options.onError(error),
       )
@@ -341,6 +345,12 @@ export class WorkingTree extends TreeView {
     this.emptyDirs.move(moved)
   }
 
+  /** A commit, then a sync point: nothing stays only in the journal. */
+  private async commitDurably(): Promise<void> {
+    await this.commit()
+    await this.durability.sync(this.baseId)
+  }
+
   private async commit(): Promise<void> {
     this.stopIdle()
     const ops = [...this.pending]
@@ -359,19 +369,21 @@ export class WorkingTree extends TreeView {
       if (!changes.some(c => c.endsWith(` ${k}`) && c.startsWith('chmod'))) changes.push(`write ${k} (${buffer.size} bytes)`)
     }
     if (ops.length === 0) return
+    // Small files' bytes in the journal: the commit need not be synced (see durability.ts).
+    const files = written.flatMap(({ op }) => (op.op === 'set' ? [{ path: op.path, mode: op.mode!, bytes: op.value }] : []))
+    const unsynced = files.length === written.length && this.durability.journaled(this.pending.length, files)
     for (const { buffer } of written) buffer.dirty = false
     try {
       const head = await this.options.store.batch(
         tx => {
           for (const op of ops) tx.apply(op)
         },
-        { message: commitMessage(changes), author: this.options.author },
+        { message: commitMessage(changes), author: this.options.author, unsynced },
       )
       this.pending = []
       this.changes = []
       this.unstableBytes = 0
-      // The journaled creates are in this commit now.
-      if (this.options.journal?.hasRecords) this.options.journal.reset()
+      this.durability.committed(head?.id, unsynced)
       // Straight on top of what we had, the commit's tree is the new view: no need to read the head.
       const direct = head !== undefined && head.parents.length === 1 && head.parents[0] === this.baseId
       const committed = new Set(written.map(w => w.buffer))
@@ -401,6 +413,7 @@ export class WorkingTree extends TreeView {
    */
   private async rebase(head: string | undefined, own = false, headTree?: Tree<Uint8Array>, committed?: ReadonlySet<OpenFile>): Promise<void> {
     this.baseId = head
+    if (!own) this.durability.foreignHead(head)
     let tree = headTree ?? (await this.options.store.tree())
     if (this.pending.length > 0) tree = await tree.update(this.pending)
     for (const [k, buffer] of this.files.list()) {
