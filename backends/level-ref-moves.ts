@@ -3,10 +3,10 @@
  * comparison and the write happen with no other move of that ref between.
  *
  * A move is synced (the ref, with the objects it names, in one synced batch) or unsynced
- * (`Backend.putObjectsAndCasRefUnsynced`): its objects go in an unsynced batch and the ref moves
- * in memory only, so after a crash LevelDB still holds its last durable value, whose objects
- * are all there — a lost unsynced write leaves unreferenced objects (garbage), never a ref to a
- * missing one. LevelDB loses unsynced writes in any order on a power cut (an old log is closed
+ * (`Backend.putObjectsAndCasRefUnsynced`): its objects go to LevelDB in the background, unsynced
+ * (level-write-behind.ts), and the ref moves in memory only, so after a crash LevelDB still
+ * holds its last durable value, whose objects are all there — a lost unsynced write leaves
+ * unreferenced objects (garbage), never a ref to a missing one. LevelDB loses unsynced writes in any order on a power cut (an old log is closed
  * unsynced at a memtable switch, and pages reach the disk in any order), so a synced ref write
  * is not enough to make earlier unsynced objects durable: the memtable is flushed to a synced
  * table first (`flushMemtable`). That happens before any synced move that follows unsynced
@@ -29,6 +29,10 @@ export interface RefStorage {
   readonly listeners: RefListeners
   /** A batch holding `objects`, ready for the ref's entry (stored through the value log when large). */
   objectsBatch<T>(objects: readonly ObjectEntry[], write: (batch: RefBatch) => Promise<T>): Promise<T>
+  /** Hands objects to the background writer (readable at once, in LevelDB unsynced later). */
+  writeBehind(objects: readonly ObjectEntry[]): void
+  /** Resolves once every object handed to `writeBehind` is in LevelDB. */
+  landed(): Promise<void>
   /** An empty batch. */
   batch(): RefBatch
   /** The key of ref `name` in the database. */
@@ -46,7 +50,7 @@ export class RefMoves {
   private readonly queues = new Map<string, Promise<unknown>>()
   /** Refs whose last move was unsynced: LevelDB holds an older value. */
   private readonly unsyncedRefs = new Set<string>()
-  /** Unsynced writes landed so far, and how many of them a memtable flush made durable. */
+  /** Unsynced moves with objects made so far, and how many of them a memtable flush made durable. */
   private unsyncedWrites = 0
   private durableWrites = 0
 
@@ -66,13 +70,15 @@ export class RefMoves {
     return this.queued(name, async () => {
       const moves = refs.get(name) === expected && next !== expected
       if (synced && moves) await this.durableSoFar()
-      if (objects.length > 0 || (moves && synced)) {
+      if (!synced) {
+        this.storage.writeBehind(objects)
+        if (objects.length > 0) this.unsyncedWrites++
+      } else if (objects.length > 0 || moves) {
         await this.storage.objectsBatch(objects, batch => {
-          if (moves && synced) putRef(batch, this.storage.refKey(name), next)
-          return batch.write(synced ? SYNC : {})
+          if (moves) putRef(batch, this.storage.refKey(name), next)
+          return batch.write(SYNC)
         })
       }
-      if (!synced && objects.length > 0) this.unsyncedWrites++
       if (!moves) return refs.get(name) === expected
       if (synced) this.unsyncedRefs.delete(name)
       else this.unsyncedRefs.add(name)
@@ -107,12 +113,13 @@ export class RefMoves {
     await Promise.all(this.queues.values())
   }
 
-  /** Flushes the memtable when unsynced moves landed since the last flush (or when `force`). */
+  /** Flushes the memtable when unsynced moves were made since the last flush (or when `force`). */
   private async durableSoFar(force = false): Promise<void> {
-    const landed = this.unsyncedWrites
-    if (landed === this.durableWrites && !force) return
+    const made = this.unsyncedWrites
+    if (made === this.durableWrites && !force) return
+    await this.storage.landed()
     await this.storage.flushMemtable()
-    this.durableWrites = Math.max(this.durableWrites, landed)
+    this.durableWrites = Math.max(this.durableWrites, made)
   }
 
   private queued<V>(name: string, work: () => Promise<V>): Promise<V> {

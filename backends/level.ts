@@ -40,6 +40,7 @@ import { type BackendLimits, checkCas, checkIds, checkObjects, checkPrefix, chec
 import { describeOpenError, directoryIdentity, indexSizes } from './level-open.js'
 import { LevelValues } from './level-values.js'
 import { type RefBatch, RefMoves } from './level-ref-moves.js'
+import { WriteBehind } from './level-write-behind.js'
 import { RefTable } from './ref-table.js'
 import { inlineValue, storedLength, ValueLog } from './value-log.js'
 
@@ -80,6 +81,8 @@ export interface LevelBackendOptions extends BackendLimits {
 export class LevelBackend implements Backend {
   private readonly listeners = new RefListeners()
   private readonly moves: RefMoves
+  /** Objects of unsynced moves not yet in LevelDB (readable from it meanwhile). */
+  private readonly writeBehind = new WriteBehind(objects => this.values.write(objects, 0, objects.length, values => this.objectBatch(objects, values).write()))
   private closed = false
   /** classic-level can read synchronously; browser-level cannot. */
   private readonly syncReads: boolean
@@ -101,6 +104,8 @@ export class LevelBackend implements Backend {
       refs,
       listeners: this.listeners,
       objectsBatch: (objects, write) => this.values.write(objects, 0, objects.length, values => write(this.objectBatch(objects, values) as unknown as RefBatch)),
+      writeBehind: objects => this.writeBehind.add(objects),
+      landed: () => this.writeBehind.landed(),
       batch: () => db.batch() as unknown as RefBatch,
       refKey: name => refsLevel.prefixKey(name, 'utf8'),
       flushMemtable: () => this.flushMemtable(),
@@ -110,7 +115,7 @@ export class LevelBackend implements Backend {
       this.getObjectsSync = ids => {
         this.open()
         checkIds(ids)
-        return ids.map(id => this.values.bytes(id, this.values.current(id)))
+        return ids.map(id => this.writeBehind.get(id) ?? this.values.bytes(id, this.values.current(id)))
       }
     }
   }
@@ -176,11 +181,13 @@ export class LevelBackend implements Backend {
     // A few ids (the point-read path) are read on this thread: a get served from LevelDB's or the
     // OS's cache takes microseconds, while a hop through the thread pool and back costs ~40 µs.
     // Larger batches go to the thread pool so a long read never stalls the event loop.
-    if (ids.length <= SYNC_READ_MAX && this.syncReads) return ids.map(id => this.values.bytes(id, this.values.current(id)))
-    // Pending pointers first: one indexed while LevelDB reads would be in neither place after.
+    if (ids.length <= SYNC_READ_MAX && this.syncReads) return ids.map(id => this.writeBehind.get(id) ?? this.values.bytes(id, this.values.current(id)))
+    // Pending pointers and objects first: one indexed or written while LevelDB reads would be in neither place after.
+    const behind = ids.map(id => this.writeBehind.get(id))
     const pending = ids.map(id => this.values.pendingValue(id))
     const stored = await this.objects.getMany(ids as string[])
-    return this.values.bytesMany(ids, ids.map((_, i) => pending[i] ?? stored[i]))
+    const found = this.values.bytesMany(ids, ids.map((_, i) => pending[i] ?? stored[i]))
+    return behind.some(bytes => bytes !== undefined) ? found.map((bytes, i) => behind[i] ?? bytes) : found
   }
 
   /** Defined only where classic-level can read synchronously (not in browsers). */
@@ -190,7 +197,7 @@ export class LevelBackend implements Backend {
     this.open()
     checkIds(ids)
     if (ids.length === 0) return []
-    const pending = ids.map(id => this.values.hasPending(id)) // before LevelDB, as in getObjects
+    const pending = ids.map(id => this.values.hasPending(id) || this.writeBehind.get(id) !== undefined) // before LevelDB, as in getObjects
     const present = await this.objects.hasMany(ids as string[])
     return present.map((has, i) => has || pending[i]!)
   }
@@ -293,6 +300,7 @@ export class LevelBackend implements Backend {
     this.open()
     checkIds(ids)
     if (ids.length === 0) return
+    await this.writeBehind.landed() // a deletion lands after the writes before it
     const batch = this.db.batch()
     for (const id of ids) batch.del(this.objectKey(id)).del(this.sizeKey(id))
     await this.values.delete(ids, batch)
@@ -306,6 +314,7 @@ export class LevelBackend implements Backend {
   /** The size index, after a bulk load's objects not yet in it (each id once). */
   async *objectSizes(): AsyncIterable<Array<[string, number]>> {
     this.open()
+    await this.writeBehind.landed()
     const pending = this.values.pendingSizes()
     if (pending.length > 0) yield pending
     const listed = new Set(pending.map(([id]) => id))
@@ -373,6 +382,7 @@ export class LevelBackend implements Backend {
     this.closed = true
     await this.moves.settled()
     if (this.moves.pending) await this.moves.sync()
+    await this.writeBehind.landed()
     await this.values.settled()
     await this.db.close()
     this.values.log.close()

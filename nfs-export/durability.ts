@@ -48,15 +48,12 @@ export class Durability {
 
   /**
    * Whether a commit of `changes` pending changes and of `files` may go unsynced: when every
-   * change is a journaled create and the files are small. Then their records are written and
-   * the promise resolves once they are durable; the commit is built meanwhile.
+   * change is a journaled create and the files are small, once their records are synced.
    */
-  journaled(changes: number, files: readonly JournaledFile[]): Promise<void> | undefined {
-    if (this.syncStore === undefined || this.journal === undefined || changes !== this.journaledChanges) return undefined
-    if (files.length === 0) return Promise.resolve()
-    if (files.reduce((sum, f) => sum + f.bytes.length, 0) > JOURNALED_BYTES) return undefined
-    const records = files.map((f): JournalRecord => ({ base: this.durableBase, path: [...f.path], mode: f.mode, bytes: f.bytes }))
-    return this.journal.put(records) ? this.journal.sync() : undefined
+  journaled(changes: number, files: readonly JournaledFile[]): boolean {
+    if (this.syncStore === undefined || this.journal === undefined || changes !== this.journaledChanges) return false
+    if (files.reduce((sum, f) => sum + f.bytes.length, 0) > JOURNALED_BYTES) return false
+    return files.length === 0 || this.journal.write(files.map((f): JournalRecord => ({ base: this.durableBase, path: [...f.path], mode: f.mode, bytes: f.bytes })))
   }
 
   /** After a commit `head` was made (`unsynced`: as `journaled` allowed). */

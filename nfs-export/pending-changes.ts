@@ -147,8 +147,7 @@ export abstract class PendingChanges extends TreeView {
     if (ops.length === 0) return
     // Small files' bytes in the journal: the commit need not be synced (see durability.ts).
     const files = written.flatMap(({ op }) => (op.op === 'set' ? [{ path: op.path, mode: op.mode!, bytes: op.value }] : []))
-    const journaled = files.length === written.length ? this.durability.journaled(this.pending.length, files) : undefined
-    const unsynced = journaled !== undefined
+    const unsynced = files.length === written.length && this.durability.journaled(this.pending.length, files)
     for (const { buffer } of written) buffer.dirty = false
     try {
       const head = await this.options.store.batch(
@@ -157,20 +156,20 @@ export abstract class PendingChanges extends TreeView {
         },
         { message: commitMessage(changes), author: this.options.author, unsynced },
       )
-      await journaled
       this.pending = []
       this.changes = []
       this.unstableBytes = 0
       this.durability.committed(head?.id, unsynced)
+      // The idle delay brings the sync point that makes it durable in the store.
+      if (unsynced) this.scheduleIdle()
       // Straight on top of what we had, the commit's tree is the new view: no need to read the head.
       const direct = head !== undefined && head.parents.length === 1 && head.parents[0] === this.baseId
       const committed = new Set(written.map(w => w.buffer))
       await this.rebase(head?.id ?? (await this.options.store.headId()), true, direct ? this.options.treeOf(head.tree) : undefined, committed)
       if (direct) this.options.onCommit?.(head.id, ops.map(op => op.path))
     } catch (error) {
-      await journaled?.catch(() => {})
-      // Nothing was committed, or not durably: keep everything for the next attempt, and tell
-      // clients (via the verifier) that what they were told is unstable may have to be sent again.
+      // Nothing was committed: keep everything for the next attempt, and tell clients (via the
+      // verifier) that what they were told is unstable may have to be sent again.
       for (const { buffer } of written) buffer.dirty = true
       this.verifier = randomVerifier()
       if (error instanceof StaleTreeError) {
