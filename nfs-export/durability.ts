@@ -48,12 +48,18 @@ export class Durability {
 
   /**
    * Whether a commit of `changes` pending changes and of `files` may go unsynced: when every
-   * change is a journaled create and the files are small, once their records are synced.
+   * change is a journaled create and the files are small. Their records are then written and
+   * being synced while the commit is built: `recorded` waits for that.
    */
   journaled(changes: number, files: readonly JournaledFile[]): boolean {
     if (this.syncStore === undefined || this.journal === undefined || changes !== this.journaledChanges) return false
     if (files.reduce((sum, f) => sum + f.bytes.length, 0) > JOURNALED_BYTES) return false
-    return files.length === 0 || this.journal.write(files.map((f): JournalRecord => ({ base: this.durableBase, path: [...f.path], mode: f.mode, bytes: f.bytes })))
+    return files.length === 0 || this.journal.write(files.map((f): JournalRecord => ({ base: this.durableBase, path: [...f.path], mode: f.mode, bytes: f.bytes })), true)
+  }
+
+  /** Waits until the records `journaled` wrote are durable; throws when their sync failed. */
+  recorded(): void {
+    this.journal?.waitSync()
   }
 
   /** After a commit `head` was made (`unsynced`: as `journaled` allowed). */

@@ -150,12 +150,14 @@ export abstract class PendingChanges extends TreeView {
     const unsynced = files.length === written.length && this.durability.journaled(this.pending.length, files)
     for (const { buffer } of written) buffer.dirty = false
     try {
-      const head = await this.options.store.batch(
-        tx => {
-          for (const op of ops) tx.apply(op)
-        },
-        { message: commitMessage(changes), author: this.options.author, unsynced },
-      )
+      const head = await this.options.store
+        .batch(
+          tx => {
+            for (const op of ops) tx.apply(op)
+          },
+          { message: commitMessage(changes), author: this.options.author, unsynced },
+        )
+        .finally(() => unsynced && this.durability.recorded()) // the records were synced meanwhile
       this.pending = []
       this.changes = []
       this.unstableBytes = 0
