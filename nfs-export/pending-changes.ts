@@ -170,8 +170,9 @@ export abstract class PendingChanges extends TreeView {
       await this.rebase(head?.id ?? (await this.options.store.headId()), true, direct ? this.options.treeOf(head.tree) : undefined, committed)
       if (direct) this.options.onCommit?.(head.id, ops.map(op => op.path))
     } catch (error) {
-      // Nothing was committed: keep everything for the next attempt, and tell clients (via the
-      // verifier) that what they were told is unstable may have to be sent again.
+      // Nothing was committed (or not durably: the journal's sync failed): keep everything for
+      // the next attempt, and tell clients (via the verifier) that what they were told is
+      // unstable may have to be sent again.
       for (const { buffer } of written) buffer.dirty = true
       this.verifier = randomVerifier()
       if (error instanceof StaleTreeError) {
