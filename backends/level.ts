@@ -14,7 +14,9 @@
  * sit in the old log. Hence every object batch is a sync write too, and `putObjects` resolves
  * once its batch is on disk, as the contract says, whatever log it went to; the ref update that
  * follows is a sync write of its own, or shares the last objects' batch (`putObjectsAndCasRef`:
- * a commit then costs one sync, not two). An old log is deleted only after its memtable has been
+ * a commit then costs one sync, not two). A ref may also move unsynced
+ * (`putObjectsAndCasRefUnsynced`, for a caller that keeps the change durable elsewhere, the NFS
+ * export's journal): then only in memory until `syncObjects`, see level-ref-moves.ts. An old log is deleted only after its memtable has been
  * written to a synced table file. The SIGKILL tests (test/backends/crash.test.ts) cannot see
  * the difference: a killed process's unsynced writes survive in the page cache; the durability
  * test records the `sync` option of every write instead. A bulk load (a clone) writes unsynced
@@ -37,6 +39,8 @@ import { ClosedError, StoreLockedError } from '../core/errors.js'
 import { type BackendLimits, checkCas, checkIds, checkObjects, checkPrefix, checkRefName, DEFAULT_MAX_OBJECT_SIZE } from './contract.js'
 import { describeOpenError, directoryIdentity, indexSizes } from './level-open.js'
 import { LevelValues } from './level-values.js'
+import { type RefBatch, RefMoves } from './level-ref-moves.js'
+import { WriteBehind } from './level-write-behind.js'
 import { RefTable } from './ref-table.js'
 import { inlineValue, storedLength, ValueLog } from './value-log.js'
 
@@ -76,7 +80,9 @@ export interface LevelBackendOptions extends BackendLimits {
 
 export class LevelBackend implements Backend {
   private readonly listeners = new RefListeners()
-  private readonly queues = new Map<string, Promise<unknown>>()
+  private readonly moves: RefMoves
+  /** Objects of unsynced moves not yet in LevelDB (readable from it meanwhile). */
+  private readonly writeBehind = new WriteBehind(objects => this.values.write(objects, 0, objects.length, values => this.objectBatch(objects, values).write()))
   private closed = false
   /** classic-level can read synchronously; browser-level cannot. */
   private readonly syncReads: boolean
@@ -94,12 +100,22 @@ export class LevelBackend implements Backend {
     /** The directory's identity in `openHere`. */
     private readonly key: string,
   ) {
+    this.moves = new RefMoves({
+      refs,
+      listeners: this.listeners,
+      objectsBatch: (objects, write) => this.values.write(objects, 0, objects.length, values => write(this.objectBatch(objects, values) as unknown as RefBatch)),
+      writeBehind: objects => this.writeBehind.add(objects),
+      landed: () => this.writeBehind.landed(),
+      batch: () => db.batch() as unknown as RefBatch,
+      refKey: name => refsLevel.prefixKey(name, 'utf8'),
+      flushMemtable: () => this.flushMemtable(),
+    })
     this.syncReads = (db.supports as { getSync?: boolean }).getSync === true
     if (this.syncReads) {
       this.getObjectsSync = ids => {
         this.open()
         checkIds(ids)
-        return ids.map(id => this.values.bytes(id, this.values.current(id)))
+        return ids.map(id => this.writeBehind.get(id) ?? this.values.bytes(id, this.values.current(id)))
       }
     }
   }
@@ -165,11 +181,13 @@ export class LevelBackend implements Backend {
     // A few ids (the point-read path) are read on this thread: a get served from LevelDB's or the
     // OS's cache takes microseconds, while a hop through the thread pool and back costs ~40 µs.
     // Larger batches go to the thread pool so a long read never stalls the event loop.
-    if (ids.length <= SYNC_READ_MAX && this.syncReads) return ids.map(id => this.values.bytes(id, this.values.current(id)))
-    // Pending pointers first: one indexed while LevelDB reads would be in neither place after.
+    if (ids.length <= SYNC_READ_MAX && this.syncReads) return ids.map(id => this.writeBehind.get(id) ?? this.values.bytes(id, this.values.current(id)))
+    // Pending pointers and objects first: one indexed or written while LevelDB reads would be in neither place after.
+    const behind = ids.map(id => this.writeBehind.get(id))
     const pending = ids.map(id => this.values.pendingValue(id))
     const stored = await this.objects.getMany(ids as string[])
-    return this.values.bytesMany(ids, ids.map((_, i) => pending[i] ?? stored[i]))
+    const found = this.values.bytesMany(ids, ids.map((_, i) => pending[i] ?? stored[i]))
+    return behind.some(bytes => bytes !== undefined) ? found.map((bytes, i) => behind[i] ?? bytes) : found
   }
 
   /** Defined only where classic-level can read synchronously (not in browsers). */
@@ -179,7 +197,7 @@ export class LevelBackend implements Backend {
     this.open()
     checkIds(ids)
     if (ids.length === 0) return []
-    const pending = ids.map(id => this.values.hasPending(id)) // before LevelDB, as in getObjects
+    const pending = ids.map(id => this.values.hasPending(id) || this.writeBehind.get(id) !== undefined) // before LevelDB, as in getObjects
     const present = await this.objects.hasMany(ids as string[])
     return present.map((has, i) => has || pending[i]!)
   }
@@ -228,6 +246,10 @@ export class LevelBackend implements Backend {
    */
   async syncObjects(): Promise<void> {
     this.open()
+    await this.moves.sync(true)
+  }
+
+  private async flushMemtable(): Promise<void> {
     await this.values.log.sync()
     await this.values.indexPending()
     await (this.db as unknown as { compactRange(start: string, end: string): Promise<void> }).compactRange('~~', '~~~')
@@ -278,6 +300,7 @@ export class LevelBackend implements Backend {
     this.open()
     checkIds(ids)
     if (ids.length === 0) return
+    await this.writeBehind.landed() // a deletion lands after the writes before it
     const batch = this.db.batch()
     for (const id of ids) batch.del(this.objectKey(id)).del(this.sizeKey(id))
     await this.values.delete(ids, batch)
@@ -291,6 +314,7 @@ export class LevelBackend implements Backend {
   /** The size index, after a bulk load's objects not yet in it (each id once). */
   async *objectSizes(): AsyncIterable<Array<[string, number]>> {
     this.open()
+    await this.writeBehind.landed()
     const pending = this.values.pendingSizes()
     if (pending.length > 0) yield pending
     const listed = new Set(pending.map(([id]) => id))
@@ -325,61 +349,28 @@ export class LevelBackend implements Backend {
   }
 
   casRef(name: string, expected: string | undefined, next: string | undefined): Promise<boolean> {
-    return this.moveRef(name, expected, next, undefined)
+    return this.moveRef(name, expected, next, [], true)
   }
 
   /** One synced batch: the objects, and the ref when it is at `expected` (half the syncs of the two calls). */
   putObjectsAndCasRef(objects: readonly ObjectEntry[], name: string, expected: string | undefined, next: string | undefined): Promise<boolean> {
+    return this.moveRef(name, expected, next, objects, true)
+  }
+
+  /** The same, unsynced: durable at the next `syncObjects` (see level-ref-moves.ts). */
+  putObjectsAndCasRefUnsynced(objects: readonly ObjectEntry[], name: string, expected: string | undefined, next: string | undefined): Promise<boolean> {
+    return this.moveRef(name, expected, next, objects, false)
+  }
+
+  private moveRef(name: string, expected: string | undefined, next: string | undefined, objects: readonly ObjectEntry[], synced: boolean): Promise<boolean> {
     try {
       this.open()
       checkObjects(objects, this.maxObjectSize)
-    } catch (error) {
-      return Promise.reject(error)
-    }
-    return this.moveRef(name, expected, next, objects)
-  }
-
-  private moveRef(name: string, expected: string | undefined, next: string | undefined, objects: readonly ObjectEntry[] | undefined): Promise<boolean> {
-    try {
-      this.open()
       checkCas(name, expected, next)
     } catch (error) {
       return Promise.reject(error)
     }
-    // Serialised per ref: the comparison and the durable write happen with no other move between.
-    const previous = this.queues.get(name) ?? Promise.resolve()
-    const result = previous.then(async () => {
-      this.open()
-      const moves = this.refs.get(name) === expected && next !== expected
-      if (objects === undefined || objects.length === 0) {
-        if (!moves) return this.refs.get(name) === expected
-        if (next === undefined) await this.refsLevel.del(name, SYNC)
-        else await this.refsLevel.put(name, next, SYNC)
-      } else {
-        await this.values.write(objects, 0, objects.length, values => {
-          const batch = this.objectBatch(objects, values)
-          const refKey = this.refsLevel.prefixKey(name, 'utf8')
-          if (moves) {
-            if (next === undefined) batch.del(refKey)
-            else batch.put(refKey, next as unknown as Uint8Array, UTF8)
-          }
-          return batch.write(SYNC)
-        })
-        if (!moves) return this.refs.get(name) === expected
-      }
-      this.refs.set(name, next)
-      this.listeners.emit(name, next)
-      return true
-    })
-    const settled = result.then(
-      () => {},
-      () => {},
-    )
-    this.queues.set(name, settled)
-    settled.then(() => {
-      if (this.queues.get(name) === settled) this.queues.delete(name)
-    })
-    return result
+    return this.moves.move(name, expected, next, objects, synced)
   }
 
   watchRefs(listener: RefListener): () => void {
@@ -389,7 +380,9 @@ export class LevelBackend implements Backend {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
-    await Promise.all(this.queues.values())
+    await this.moves.settled()
+    if (this.moves.pending) await this.moves.sync()
+    await this.writeBehind.landed()
     await this.values.settled()
     await this.db.close()
     this.values.log.close()

@@ -47,6 +47,16 @@ export interface Backend {
   putObjectsAndCasRef?(objects: readonly ObjectEntry[], name: string, expected: string | undefined, next: string | undefined): Promise<boolean>
 
   /**
+   * Optional, with `syncObjects`: `putObjectsAndCasRef` without the sync, for a caller that keeps
+   * the change durable by other means until then (the NFS export's journal). The objects and the
+   * move are readable at once, durable after the next `syncObjects`, which also makes the ref's
+   * value durable; until then a crash leaves the ref at its last durable value. Any synced move
+   * of a ref made afterwards makes the earlier unsynced writes durable first (its commit may name
+   * their objects).
+   */
+  putObjectsAndCasRefUnsynced?(objects: readonly ObjectEntry[], name: string, expected: string | undefined, next: string | undefined): Promise<boolean>
+
+  /**
    * Optional, for backends that keep large objects in files (LevelDB's value log): a file that a
    * writer fills with one blob's body piece by piece (an NFS upload) and the backend then takes
    * as that object's stored record, so the bytes go to disk once and never through memory.

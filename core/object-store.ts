@@ -316,10 +316,11 @@ export class ObjectWriter {
 
   /**
    * `finish`, then `casRef(name, expected, next)`; where the backend can, the last batch and the
-   * ref move are one durable write (`putObjectsAndCasRef`). Whether the ref moved.
+   * ref move are one durable write (`putObjectsAndCasRef`), or with `unsynced` one unsynced
+   * write (`putObjectsAndCasRefUnsynced`). Whether the ref moved.
    */
-  async finishAndMove(name: string, expected: string | undefined, next: string): Promise<boolean> {
-    const combined = this.backend.putObjectsAndCasRef?.bind(this.backend)
+  async finishAndMove(name: string, expected: string | undefined, next: string, unsynced = false): Promise<boolean> {
+    const combined = ((unsynced ? this.backend.putObjectsAndCasRefUnsynced : undefined) ?? this.backend.putObjectsAndCasRef)?.bind(this.backend)
     // Deferred batches are durable only after `syncObjects`, which a combined write skips.
     if (combined === undefined || this.batch.length === 0 || this.deferred) {
       await this.finish()

@@ -34,6 +34,12 @@ export interface WriteOptions extends CommitOptions {
    * otherwise; `'reapply'` always builds it again (a `batch` callback then runs again).
    */
   strategy?: 'merge' | 'reapply'
+  /**
+   * Leave the commit and the branch move unsynced where the backend can
+   * (`Backend.putObjectsAndCasRefUnsynced`): durable only at the next `Backend.syncObjects`, so
+   * the caller keeps the change durable by other means until then (the NFS export's journal).
+   */
+  unsynced?: boolean
 }
 
 export interface MergeOptions extends CommitOptions, CommitMergeOptions {
@@ -174,7 +180,7 @@ export class BranchWriter<T> {
    * from garbage collection until the move is decided. Undefined when the branch was not at
    * `expected` (a sync server's merge push then merges again with the new head).
    */
-  async commitAndMove(hold: WriteHold<T>, expected: string | undefined, tree: Tree<T>, parents: string[], options: CommitOptions, defaultMessage: string): Promise<Commit | undefined> {
+  async commitAndMove(hold: WriteHold<T>, expected: string | undefined, tree: Tree<T>, parents: string[], options: CommitOptions & Pick<WriteOptions, 'unsynced'>, defaultMessage: string): Promise<Commit | undefined> {
     const { objects } = this.repo
     const writer = hold.writer()
     const sealed = tree.writeTo(writer)
@@ -185,7 +191,7 @@ export class BranchWriter<T> {
     const id = objects.hash(bytes)
     writer.add(id, bytes)
     // The objects and the move: one durable write where the backend can (see `finishAndMove`).
-    const moved = await writer.finishAndMove(this.ref, expected, id)
+    const moved = await writer.finishAndMove(this.ref, expected, id, options.unsynced === true)
     sealed.written()
     const commit = new Commit(id, git)
     objects.remember(id, commit, COMMIT)

@@ -5,8 +5,9 @@
  * on stable storage before its reply, as RFC 1813 asks: the client does not repeat those, so an
  * acknowledged one must survive a crash. A CREATE of a new empty file is written to the create
  * journal (create-journal.ts: one small fdatasync) and enters history with the next commit —
- * typically the file's own COMMIT, so saving a small file is one commit; SETATTR, MKDIR, SYMLINK,
- * REMOVE, RMDIR, RENAME (and a CREATE that truncates or sets a size) commit before replying.
+ * typically the file's own COMMIT, so saving a small file is one commit, itself made durable by
+ * a journal record of the file's bytes (durability.ts); SETATTR, MKDIR, SYMLINK, REMOVE, RMDIR,
+ * RENAME (and a CREATE that truncates or sets a size) commit before replying.
  * MKNOD and LINK decode their arguments and answer NOTSUPP (git has neither).
  */
 import { NfsStatusError } from './errors.js'

@@ -1,89 +1,33 @@
 /**
  * The file system an export serves: the branch's tree plus what NFS clients changed since the
- * last commit. Metadata changes (create, remove, rename, mkdir, symlink, mode) are applied to an
- * in-memory tree at once and recorded as operations; written bytes live in `OpenFiles`. A
- * commit replays the operations and the written files onto the branch head in one
- * `store.batch`, so another writer's commits in between are merged, never lost; the message
- * says what changed. Every change runs under one lock, commits included. A create made durable
- * by the journal (create-journal.ts) rather than a commit is replayed by `open` after a crash.
- * What it reads is `TreeView`'s.
+ * last commit. Its operations (write, create, remove, rename, mkdir, symlink, mode) check the
+ * tree as it is now and change it at once; how the changes become commits, and stay durable
+ * meanwhile, is `PendingChanges`'s; what it reads is `TreeView`'s.
  */
-import { StaleTreeError } from '../core/errors.js'
-import type { Store } from '../core/store.js'
-import type { Tree, TreeOp } from '../core/tree.js'
 import { NfsStatusError } from './errors.js'
-import { commitMessage } from './commit-message.js'
-import type { CreateJournal } from './create-journal.js'
-import { replayable } from './journal-replay.js'
-import type { ObjectStore } from '../core/object-store.js'
-import type { WriteTracking } from '../core/gc-coordinator.js'
 import { FileBuffer } from './file-buffer.js'
+import { NFS3ERR_EXIST, NFS3ERR_FBIG, NFS3ERR_INVAL, NFS3ERR_ISDIR, NFS3ERR_NOENT, NFS3ERR_NOTDIR, NFS3ERR_NOTEMPTY, NFS3ERR_ROFS } from './nfs3-constants.js'
 import type { OpenFile } from './open-files.js'
-import { SpoolBuffer } from './spool-buffer.js'
-import { EXEC_MODE, FILE_MODE, key, LINK_MODE, TreeView } from './tree-view.js'
-import { NFS3ERR_EXIST, NFS3ERR_FBIG, NFS3ERR_ISDIR, NFS3ERR_NOENT, NFS3ERR_NOTDIR, NFS3ERR_NOTEMPTY, NFS3ERR_ROFS, NFS3ERR_INVAL } from './nfs3-constants.js'
+import { PendingChanges, type WorkingTreeOptions } from './pending-changes.js'
+import { EXEC_MODE, FILE_MODE, key, LINK_MODE } from './tree-view.js'
 
-export interface WorkingTreeOptions {
-  store: Store<Uint8Array>
-  readOnly: boolean
-  author: string
-  /** Commit this long after the last change when nothing asks sooner. */
-  idleMs: number
-  /** Writes past this size fail with FBIG: the backend could not store the blob. */
-  maxFileSize: number
-  onError: (error: unknown) => void
-  /** The tree of a tree id (`repo.treeOf`). */
-  treeOf: (id: string) => Tree<Uint8Array>
-  /** Called after each commit made straight on the previous view, with the paths it changed. */
-  onCommit?: (id: string, changed: readonly (readonly string[])[]) => void
-  /** Where a CREATE is made durable without a commit (none: each CREATE commits). */
-  journal?: CreateJournal
-  /** The repo's objects: a large file goes to a spool where the backend has them (`Backend.openSpool`). */
-  objects?: ObjectStore
-  /** Files written past this size go to a spool (default `SPOOL_MIN`, 4 MiB). */
-  spoolMin?: number
-}
+export type { WorkingTreeOptions } from './pending-changes.js'
 
-/** Clean write buffers at least this large stay after a commit (see `rebase`). */
-const KEEP_BUFFER_SIZE = 1 << 20
 /** How many bytes written but not committed the server holds before it commits on its own. */
 const UNSTABLE_BUDGET = 512 << 20
-/** How many bytes of clean buffers stay after an idle commit (the oldest go first). */
-const CLEAN_BUFFER_BUDGET = 256 << 20
 
 const fail = (status: number, why: string): never => {
   throw new NfsStatusError(status, why)
 }
 
-export class WorkingTree extends TreeView {
-  private baseId: string | undefined
-  private pending: TreeOp<Uint8Array>[] = []
-  private changes: string[] = []
-  private lock: Promise<unknown> = Promise.resolve()
-  private idle: ReturnType<typeof setTimeout> | undefined
-  /** Bytes written since the last commit. */
-  private unstableBytes = 0
-  /** Changes whenever acknowledged but uncommitted data may have been lost (WRITE/COMMIT verifier). */
-  verifier = randomVerifier()
-
-  private constructor(private readonly options: WorkingTreeOptions) {
-    super(options.objects, options.spoolMin)
+export class WorkingTree extends PendingChanges {
+  private constructor(options: WorkingTreeOptions) {
+    super(options)
   }
 
   static async open(options: WorkingTreeOptions): Promise<WorkingTree> {
     const wt = new WorkingTree(options)
-    wt.baseId = await options.store.headId()
-    wt.tree = await options.store.tree()
-    const journal = options.journal
-    if (journal && journal.found.length > 0) {
-      // A crash left creates no commit holds: they go in now, before anything else.
-      for (const record of await replayable(options.store, options.treeOf, journal.found)) {
-        if ((await wt.stat(record.path)) === undefined) await wt.apply({ op: 'set', path: record.path, value: new Uint8Array(0), mode: record.mode }, `create ${key(record.path)} (journaled before a crash)`)
-      }
-      await wt.commit()
-      journal.reset()
-      await journal.settle()
-    }
+    await wt.start()
     return wt
   }
 
@@ -151,9 +95,7 @@ export class WorkingTree extends TreeView {
       }
       await this.parentMustBeDir(path)
       await this.apply({ op: 'set', path, value: new Uint8Array(0), mode }, `create ${key(path)}`)
-      if (!durable) return
-      const journal = this.options.journal
-      if (!journal || !journal.append({ base: this.baseId, path, mode })) await this.commit()
+      if (durable && !this.durability.created(path, mode)) await this.commit()
     })
   }
 
@@ -236,7 +178,7 @@ export class WorkingTree extends TreeView {
   flush(settle = false): Promise<void> {
     return this.locked(async () => {
       await this.commit()
-      if (settle) await this.options.journal?.settle()
+      if (settle) await this.durability.settle()
     })
   }
 
@@ -249,12 +191,12 @@ export class WorkingTree extends TreeView {
     })
   }
 
-  /** Commits what is pending, stops the idle timer and closes the journal. */
+  /** Commits what is pending and makes it durable, stops the idle timer and closes the journal. */
   async close(): Promise<void> {
     this.stopIdle()
-    await this.flush()
+    await this.locked(() => this.commitDurably())
     this.files.close()
-    await this.options.journal?.close()
+    await this.durability.close()
   }
 
   private change(fn: () => Promise<void>): Promise<void> {
@@ -263,44 +205,6 @@ export class WorkingTree extends TreeView {
       await fn()
       this.scheduleIdle()
     })
-  }
-
-  private locked<V>(fn: () => Promise<V>): Promise<V> {
-    const run = this.lock.then(fn, fn)
-    this.lock = run.catch(() => undefined)
-    return run
-  }
-
-  private scheduleIdle(): void {
-    // One timer, pushed back by each change (a new timer per request cost more than its work).
-    if (this.idle) {
-      this.idle.refresh()
-      return
-    }
-    this.idle = setTimeout(() => {
-      this.idle = undefined
-      this.flush().then(
-        () => this.dropCleanBuffers(),
-        error => this.options.onError(error),
-      )
-    }, this.options.idleMs)
-    this.idle.unref?.()
-  }
-
-  private stopIdle(): void {
-    if (this.idle) clearTimeout(this.idle)
-    this.idle = undefined
-  }
-
-  /** After an idle commit: clean buffers stay (reads of a file just written need no blob read) up to a budget. */
-  private dropCleanBuffers(): void {
-    this.files.dropClean(CLEAN_BUFFER_BUDGET)
-  }
-
-  private async apply(op: TreeOp<Uint8Array>, what: string): Promise<void> {
-    this.tree = await this.tree.update([op])
-    this.pending.push(op)
-    if (what) this.changes.push(what)
   }
 
   /** The write buffer of a regular file, made from its committed bytes on first write. */
@@ -341,92 +245,8 @@ export class WorkingTree extends TreeView {
     this.emptyDirs.move(moved)
   }
 
-  private async commit(): Promise<void> {
-    this.stopIdle()
-    const ops = [...this.pending]
-    const changes = [...this.changes]
-    // Keeps spooled blobs, stored before the commit names them, from garbage collection.
-    let tracking: WriteTracking | undefined
-    let written: Array<{ k: string; buffer: OpenFile; op: TreeOp<Uint8Array> }>
-    try {
-      written = await this.files.dirtyOps(this.options.objects, () => (tracking ??= this.options.objects!.gc.beginWrite()))
-    } catch (error) {
-      tracking?.release() // nothing is lost: every buffer is still dirty
-      throw error
-    }
-    for (const { k, buffer, op } of written) {
-      ops.push(op)
-      if (!changes.some(c => c.endsWith(` ${k}`) && c.startsWith('chmod'))) changes.push(`write ${k} (${buffer.size} bytes)`)
-    }
-    if (ops.length === 0) return
-    for (const { buffer } of written) buffer.dirty = false
-    try {
-      const head = await this.options.store.batch(
-        tx => {
-          for (const op of ops) tx.apply(op)
-        },
-        { message: commitMessage(changes), author: this.options.author },
-      )
-      this.pending = []
-      this.changes = []
-      this.unstableBytes = 0
-      // The journaled creates are in this commit now.
-      if (this.options.journal?.hasRecords) this.options.journal.reset()
-      // Straight on top of what we had, the commit's tree is the new view: no need to read the head.
-      const direct = head !== undefined && head.parents.length === 1 && head.parents[0] === this.baseId
-      const committed = new Set(written.map(w => w.buffer))
-      await this.rebase(head?.id ?? (await this.options.store.headId()), true, direct ? this.options.treeOf(head.tree) : undefined, committed)
-      if (direct) this.options.onCommit?.(head.id, ops.map(op => op.path))
-    } catch (error) {
-      // Nothing was committed: keep everything for the next attempt, and tell clients (via the
-      // verifier) that what they were told is unstable may have to be sent again.
-      for (const { buffer } of written) buffer.dirty = true
-      this.verifier = randomVerifier()
-      if (error instanceof StaleTreeError) {
-        // A moved directory that a collection removed meanwhile (another writer deleted it):
-        // those name changes cannot be made any more; dropping them lets the rest commit.
-        this.pending = []
-        this.changes = []
-        await this.rebase(await this.options.store.headId())
-      }
-      throw error
-    } finally {
-      tracking?.release()
-    }
-  }
-
-  /**
-   * Rebuilds the view on `head`: its tree, then what is still pending. `own`: the head is our
-   * commit, which took in the bytes of the buffers in `committed`.
-   */
-  private async rebase(head: string | undefined, own = false, headTree?: Tree<Uint8Array>, committed?: ReadonlySet<OpenFile>): Promise<void> {
-    this.baseId = head
-    let tree = headTree ?? (await this.options.store.tree())
-    if (this.pending.length > 0) tree = await tree.update(this.pending)
-    for (const [k, buffer] of this.files.list()) {
-      const path = k.split('/')
-      // A clean buffer may be older than what another writer committed; a dirty one is kept (and
-      // re-creates its file should another writer have removed it: it is newer).
-      if (!buffer.dirty) {
-        // Kept only to spare a large file a copy of its blob per later WRITE; small ones go. A
-        // spool holds no memory: it stays, so reads and the next write skip reading the blob.
-        if (!own || (buffer.size < KEEP_BUFFER_SIZE && !(buffer instanceof SpoolBuffer))) {
-          // Its size stays known: the reply to the COMMIT that dropped it stats the file.
-          const id = committed?.has(buffer) ? (await tree.modeAndId(path))?.id : undefined
-          if (id !== undefined) this.knownSize(id, buffer.size)
-          this.files.delete(k)
-        }
-      } else if ((await tree.kind(path)) !== 'file') tree = await tree.set(path, new Uint8Array(0), buffer.mode)
-    }
-    this.tree = tree
-    await this.emptyDirs.dropExisting(async d => (await tree.kind(d.split('/'))) === 'dir')
-  }
 }
 
 function tooBig(path: string[], size: number, limit: number): NfsStatusError {
   return new NfsStatusError(NFS3ERR_FBIG, `${key(path)} would be ${size} bytes; the store takes files up to ${limit}`)
-}
-
-function randomVerifier(): Uint8Array {
-  return crypto.getRandomValues(new Uint8Array(8))
 }

@@ -10,7 +10,7 @@
  * of every write the backend hands to LevelDB while it writes commits larger than the memtable
  * (several log switches inside one commit), and holds each to it.
  */
-import { readdirSync, statSync } from 'node:fs'
+import { cpSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { Level } from 'level'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -20,7 +20,7 @@ import { decodePointer, RECORD_HEADER, ValueLog } from '../../backends/value-log
 import { removeDir, tempDir } from '../helpers/git.js'
 
 interface LevelWrite {
-  kind: 'put' | 'del' | 'batch' | 'chained batch' | 'log sync'
+  kind: 'put' | 'del' | 'batch' | 'chained batch' | 'log sync' | 'memtable flush'
   sync: boolean
   /** A chained batch's put of a value-log pointer (recorded as the batch is built). */
   pointer?: true
@@ -55,6 +55,7 @@ beforeAll(async () => {
   record(Level.prototype, '_del', 'del', 1)
   record(Level.prototype, '_batch', 'batch', 1)
   record(chainedBatch, '_write', 'chained batch', 0)
+  record(Level.prototype, 'compactRange', 'memtable flush', 2)
   const chained = chainedBatch as { _put(key: unknown, value: unknown, options: unknown): unknown }
   const put = chained._put
   chained._put = function (this: unknown, key: unknown, value: unknown, options: unknown) {
@@ -178,6 +179,64 @@ describe('LevelDB power-cut durability', () => {
     await repo.close()
     const reopened = await Repo.open({ backend: await openLevelBackend(location), contents: Contents.string })
     expect(await reopened.branch('main').get(['big'])).toBe('z'.repeat(200_000))
+    await reopened.close()
+  })
+
+  it('an unsynced commit moves the ref in memory only; a synced move after it, and syncObjects, flush the memtable before writing a ref', async () => {
+    const location = join(dir, 'unsynced')
+    const repo = await Repo.open({ backend: await openLevelBackend(location), contents: Contents.string })
+    const main = repo.branch('main')
+    await main.set(['base'], 'durable')
+    const durableHead = await main.headId()
+    /** What a crash now leaves: the directory as the page cache has it (a power cut may leave less, never a ref to a lost object). */
+    const crash = async (name: string) => {
+      cpSync(location, join(dir, name), { recursive: true })
+      return Repo.open({ backend: await openLevelBackend(join(dir, name)), contents: Contents.string })
+    }
+    writes.length = 0
+    await main.set(['a'], 'one', { unsynced: true })
+    await main.set(['b'], 'two', { unsynced: true })
+    expect(writes.filter(write => write.sync || write.kind === 'memtable flush')).toEqual([])
+    expect(await main.get(['b'])).toBe('two') // readable at once
+    const crashed = await crash('unsynced-crash')
+    expect(await crashed.branch('main').headId()).toBe(durableHead)
+    expect(await crashed.branch('main').get(['base'])).toBe('durable')
+    await crashed.close()
+
+    // A synced move names the unsynced commits (its parent): they are made durable first.
+    writes.length = 0
+    await main.set(['c'], 'three')
+    // Synced writes and flushes, in order (the unsynced moves' own batches land in the background).
+    const leveldbWrites = () => writes.filter(write => write.sync || write.kind === 'memtable flush').map(write => [write.kind, write.sync])
+    expect(leveldbWrites().filter(([kind]) => kind !== 'log sync')).toEqual([
+      ['memtable flush', false],
+      ['chained batch', true],
+    ])
+    const synced = await crash('synced-crash')
+    expect(await synced.branch('main').get(['a'])).toBe('one')
+    expect(await synced.branch('main').headId()).toBe(await main.headId())
+    await synced.close()
+
+    // syncObjects: the memtable, then each ref moved unsynced at its current value.
+    await main.set(['d'], 'four', { unsynced: true })
+    writes.length = 0
+    await repo.backend.syncObjects!()
+    expect(leveldbWrites().filter(([kind]) => kind !== 'log sync')).toEqual([
+      ['memtable flush', false],
+      ['chained batch', true],
+    ])
+    const head = await main.headId()
+    const afterSync = await crash('sync-crash')
+    expect(await afterSync.branch('main').headId()).toBe(head)
+    await afterSync.close()
+
+    // Closing makes a ref moved unsynced durable too.
+    await main.set(['e'], 'five', { unsynced: true })
+    const last = await main.headId()
+    await repo.close()
+    const reopened = await Repo.open({ backend: await openLevelBackend(location), contents: Contents.string })
+    expect(await reopened.branch('main').headId()).toBe(last)
+    expect(await reopened.branch('main').get(['e'])).toBe('five')
     await reopened.close()
   })
 })

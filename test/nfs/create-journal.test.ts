@@ -113,3 +113,23 @@ describe('create journal', () => {
     await again?.close()
   })
 })
+
+describe('file syncer', () => {
+  it('syncs on its worker while the caller works, and reports a failed sync', async () => {
+    const { FileSyncer } = await import('../../nfs-export/file-syncer.js')
+    const { openSync, closeSync, writeSync } = await import('node:fs')
+    const dir = mkdtempSync(join(tmpdir(), 'irmin-nfs-syncer-'))
+    const fd = openSync(join(dir, 'f'), 'w+')
+    const syncer = new FileSyncer(fd)
+    expect(syncer.wait()).toBe(false) // nothing started
+    writeSync(fd, 'record')
+    syncer.start()
+    expect(syncer.wait()).toBe(true)
+    await syncer.close()
+    closeSync(fd)
+    const bad = new FileSyncer(-1) // no file: its sync fails (EBADF)
+    bad.start()
+    expect(() => bad.wait()).toThrow(/fdatasync of the NFS journal failed/)
+    await bad.close()
+  })
+})

@@ -1,0 +1,108 @@
+/**
+ * How what the working tree acknowledged stays on stable storage between synced commits. A
+ * CREATE of an empty file is a journal record (create-journal.ts). A commit whose changes are
+ * such creates and files of at most `JOURNALED_BYTES` in all (the COMMIT of a few small files)
+ * writes one record per file — path, mode, bytes — syncs them, and goes to the store unsynced
+ * (`Backend.putObjectsAndCasRefUnsynced`): one flush of a preallocated block instead of a
+ * synced store batch on a growing log. Those commits become durable at the next sync point:
+ * `sync` (the idle delay after the last change, a full journal, closing) or any synced move
+ * of the branch (the backend makes earlier unsynced writes durable first). Records are dropped
+ * (the journal reset) only then, so after a crash (of the process or of the machine) the
+ * branch is at its last durable commit and the records since come back as one commit: the ids
+ * of the unsynced commits are lost, none of their changes.
+ *
+ * A record's base is the last head known durable, which is what the replay walks back to
+ * (journal-replay.ts).
+ */
+import type { CreateJournal, JournalRecord } from './create-journal.js'
+
+/** A commit changing files of at most this many bytes in all may be journaled instead of synced. */
+export const JOURNALED_BYTES = 64 << 10
+
+export interface JournaledFile {
+  path: readonly string[]
+  mode: string
+  bytes: Uint8Array
+}
+
+export class Durability {
+  /** Commits since the last sync point are unsynced: the journal holds what they changed. */
+  private unsynced = false
+  /** Pending changes that a create record made durable. */
+  private journaledChanges = 0
+
+  constructor(
+    private readonly journal: CreateJournal | undefined,
+    /** The backend's sync (`Backend.syncObjects`) when it also has unsynced commits; else none. */
+    private readonly syncStore: (() => Promise<void>) | undefined,
+    /** The last head known durable. */
+    private durableBase: string | undefined,
+  ) {}
+
+  /** Records a new empty file; false when it must be committed instead (no journal, or full). */
+  created(path: string[], mode: string): boolean {
+    if (!this.journal?.append({ base: this.durableBase, path, mode })) return false
+    this.journaledChanges++
+    return true
+  }
+
+  /**
+   * Whether a commit of `changes` pending changes and of `files` may go unsynced: when every
+   * change is a journaled create and the files are small. Their records are then written and
+   * being synced while the commit is built: `recorded` waits for that.
+   */
+  journaled(changes: number, files: readonly JournaledFile[]): boolean {
+    if (this.syncStore === undefined || this.journal === undefined || changes !== this.journaledChanges) return false
+    if (files.reduce((sum, f) => sum + f.bytes.length, 0) > JOURNALED_BYTES) return false
+    return files.length === 0 || this.journal.write(files.map((f): JournalRecord => ({ base: this.durableBase, path: [...f.path], mode: f.mode, bytes: f.bytes })), true)
+  }
+
+  /** Waits until the records `journaled` wrote are durable; throws when their sync failed. */
+  recorded(): void {
+    this.journal?.waitSync()
+  }
+
+  /** After a commit `head` was made (`unsynced`: as `journaled` allowed). */
+  committed(head: string | undefined, unsynced: boolean): void {
+    this.journaledChanges = 0
+    if (unsynced) this.unsynced = true
+    else this.durable(head)
+  }
+
+  /**
+   * The branch moved to another writer's commit, durable when it was written (synced, after the
+   * backend made our unsynced writes durable).
+   */
+  foreignHead(head: string | undefined): void {
+    // Pending creates are still only in the journal: their records stay.
+    if (this.journaledChanges === 0) this.durable(head)
+    else {
+      this.durableBase = head
+      this.unsynced = false
+    }
+  }
+
+  /** Makes the unsynced commits durable (the branch is at `head`, nothing pending) and drops their records. */
+  async sync(head: string | undefined): Promise<void> {
+    if (!this.unsynced) return
+    await this.syncStore!()
+    this.durable(head)
+  }
+
+  /** Makes the last reset durable: after this, no dropped record can come back. */
+  settle(): Promise<void> {
+    return this.journal?.settle() ?? Promise.resolve()
+  }
+
+  /** Closes the journal (after the last commit and `sync`). */
+  async close(): Promise<void> {
+    await this.journal?.close()
+  }
+
+  /** `head` is durable, and with it every commit before: the records are taken in. */
+  private durable(head: string | undefined): void {
+    this.unsynced = false
+    this.durableBase = head
+    if (this.journal?.hasRecords) this.journal.reset()
+  }
+}
