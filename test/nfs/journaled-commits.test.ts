@@ -14,6 +14,11 @@ import { Contents, openLevelBackend, Repo } from '../../index.js'
 import { CreateJournal } from '../../nfs-export/create-journal.js'
 import { WorkingTree } from '../../nfs-export/working-tree.js'
 
+/** Closes each in turn (a working tree before the repo under it). */
+async function closeAll(...open: Array<{ close(): Promise<void> }>): Promise<void> {
+  for (const item of open) await item.close()
+}
+
 const enc = (s: string) => new TextEncoder().encode(s)
 const dec = (b: Uint8Array | undefined) => (b === undefined ? undefined : new TextDecoder().decode(b))
 const root = mkdtempSync(join(tmpdir(), 'irmin-nfs-journaled-'))
@@ -75,10 +80,7 @@ describe('journaled commits of small files', () => {
     const head = (await after.main.head())!
     expect(head.message).toContain('(journaled before a crash)')
     expect(head.parents).toEqual([durable]) // the unsynced commits' ids are lost, not their changes
-    await after.wt.close()
-    await after.repo.close()
-    await wt.close()
-    await repo.close()
+    await closeAll(after.wt, after.repo, wt, repo)
   })
 
   it('a synced change (REMOVE) makes the journaled commits durable first: nothing comes back', async () => {
@@ -92,10 +94,7 @@ describe('journaled commits of small files', () => {
     expect(await after.main.headId()).toBe(head) // nothing to replay
     expect(await after.main.find(['gone'])).toBeUndefined()
     expect(dec(await after.main.find(['kept']))).toBe('k')
-    await after.wt.close()
-    await after.repo.close()
-    await wt.close()
-    await repo.close()
+    await closeAll(after.wt, after.repo, wt, repo)
   })
 
   it("another writer's commit makes earlier ones durable; records after it are replayed on it, even over a file it holds", async () => {
@@ -110,10 +109,7 @@ describe('journaled commits of small files', () => {
     expect(dec(await after.main.find(['other']))).toBe('ours')
     expect(dec(await after.main.find(['after']))).toBe('a')
     expect((await after.main.head())!.message).toContain('(journaled before a crash)')
-    await after.wt.close()
-    await after.repo.close()
-    await wt.close()
-    await repo.close()
+    await closeAll(after.wt, after.repo, wt, repo)
   })
 
   it('the idle delay syncs the store and resets the journal; a large file is committed synced', async () => {
@@ -129,9 +125,6 @@ describe('journaled commits of small files', () => {
     const after = await crash()
     expect(await after.main.headId()).toBe(head)
     expect(dec(await after.main.find(['large']))).toBe('x'.repeat(100_000))
-    await after.wt.close()
-    await after.repo.close()
-    await wt.close()
-    await repo.close()
+    await closeAll(after.wt, after.repo, wt, repo)
   })
 })

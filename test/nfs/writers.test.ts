@@ -15,6 +15,23 @@ import { ensureBuilt, irmin, startIrmin } from '../helpers/irmin-cli.js'
 import { buildDriver, nfsUrl, requireNfsTools, tool } from '../../tools/nfs-tools.js'
 
 const enc = (s: string) => new TextEncoder().encode(s)
+const pause = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
+
+/** Another writer on the branch: `count` commits under `other/`, `ms` apart. */
+async function otherWriter(repo: Repo<Uint8Array>, count: number, ms: number): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    await repo.branch('main').set(['other', `k${i}`], enc(`v${i}`), { message: `other ${i}` })
+    await pause(ms)
+  }
+}
+
+/** Garbage collection `runs` times, `ms` apart. */
+async function collector(repo: Repo<Uint8Array>, runs: number, ms: number): Promise<void> {
+  for (let i = 0; i < runs; i++) {
+    await repo.gc()
+    await pause(ms)
+  }
+}
 
 describe('NFS writes with other writers and GC', () => {
   let dir: string
@@ -47,19 +64,7 @@ describe('NFS writes with other writers and GC', () => {
           expect(r.status, r.stderr).toBe(0)
         }
       })()
-      const otherWriter = (async () => {
-        for (let i = 0; i < 40; i++) {
-          await repo.branch('main').set(['other', `k${i}`], enc(`v${i}`), { message: `other ${i}` })
-          await new Promise(resolve => setTimeout(resolve, 5))
-        }
-      })()
-      const collector = (async () => {
-        for (let i = 0; i < 10; i++) {
-          await repo.gc()
-          await new Promise(resolve => setTimeout(resolve, 20))
-        }
-      })()
-      await Promise.all([nfsWrites, otherWriter, collector])
+      await Promise.all([nfsWrites, otherWriter(repo, 40, 5), collector(repo, 10, 20)])
       await server.flush()
       const main = repo.branch('main')
       const last = new Map(files.map(f => [f.name, f.data]))
@@ -87,19 +92,7 @@ describe('NFS writes with other writers and GC', () => {
           expect(r.stdout).toContain('ok mkfiles')
         }
       })()
-      const otherWriter = (async () => {
-        for (let i = 0; i < 60; i++) {
-          await repo.branch('main').set(['other', `k${i}`], enc(`v${i}`), { message: `other ${i}` })
-          await new Promise(resolve => setTimeout(resolve, 3))
-        }
-      })()
-      const collector = (async () => {
-        for (let i = 0; i < 15; i++) {
-          await repo.gc()
-          await new Promise(resolve => setTimeout(resolve, 10))
-        }
-      })()
-      await Promise.all([nfsWrites, otherWriter, collector])
+      await Promise.all([nfsWrites, otherWriter(repo, 60, 3), collector(repo, 15, 10)])
       await server.flush()
       const main = repo.branch('main')
       for (const d of ['a', 'b', 'c']) {
