@@ -3,9 +3,12 @@
  * in memory and reach the wrapped backend (LevelDB) in the background, many commits per batch
  * (a group commit), objects always before the refs that name them (or, on LevelDB, in the same
  * synced batch). Everything reads through it, so the daemon sees its own writes; a crash loses
- * at most the writes acknowledged since the last flush finished (a batch goes out every
- * `FLUSH_INTERVAL_MS` while writes come in, so about that long, plus the time one batch takes to
- * sync); `close` and `flush` write everything, so a clean shutdown loses nothing.
+ * at most the writes acknowledged since the last flush finished (a batch goes out `intervalMs`
+ * after the first write it holds, or at the next turn of the event loop by default: the daemon's
+ * committer gathers its commits itself and puts them and the branch move together, every
+ * FLUSH_INTERVAL_MS of committer.ts, so a batch holds one such put; plus the time the batch
+ * before, if still under way, and this one take to sync); `close` and `flush` write everything,
+ * so a clean shutdown loses nothing.
  *
  * Garbage collection stays as safe as on the wrapped backend: deletions, and the listings GC
  * sweeps from, first flush everything pending, so the wrapped backend then holds exactly what
@@ -16,8 +19,6 @@
  * the git backend has, so GC keeps its history boundary in a blob, as on LevelDB itself.
  */
 import { type Backend, type ObjectEntry, type RefListener, RefListeners } from '../core/backend.js'
-
-export const FLUSH_INTERVAL_MS = 10
 
 export class WriteBehindBackend implements Backend {
   private objects = new Map<string, Uint8Array>()
@@ -36,10 +37,10 @@ export class WriteBehindBackend implements Backend {
   private failure: unknown
   flushes = 0
 
-  /** `intervalMs`: how long writes gather before a batch goes out (the most a crash can lose, plus the batch's own write). */
+  /** `intervalMs`: how long writes gather before a batch goes out (the most a crash can lose, plus the batch's own write); 0: until the next turn of the event loop. */
   constructor(
     readonly inner: Backend,
-    readonly intervalMs = FLUSH_INTERVAL_MS,
+    readonly intervalMs = 0,
   ) {}
 
   async getObjects(ids: readonly string[]): Promise<Array<Uint8Array | undefined>> {
@@ -153,14 +154,15 @@ export class WriteBehindBackend implements Backend {
   }
 
   /**
-   * Writes one batch: objects first, then the refs naming them. It waits `intervalMs` first, so
-   * that a stream of small writes costs a few synced batches a second rather than two syncs per
-   * write (which, on a busy machine, would take the CPU the daemon answers with).
+   * Writes one batch: objects first, then the refs naming them. It waits `intervalMs` first (or
+   * for the next turn, so that the ref move following a put shares its batch), so that a stream
+   * of small writes costs a few synced batches a second rather than two syncs per write (which,
+   * on a busy machine, would take the CPU the daemon answers with).
    */
   private async writeBatch(): Promise<void> {
     if (this.objects.size === 0 && this.dirty.size === 0) return
     try {
-      await new Promise(resolve => setTimeout(resolve, this.intervalMs))
+      await new Promise(resolve => (this.intervalMs > 0 ? setTimeout(resolve, this.intervalMs) : setImmediate(resolve)))
       const covers = this.epoch
       this.writing = this.objects
       this.objects = new Map()

@@ -79,7 +79,7 @@ test('a crash (SIGKILL) loses only the last moments: what was acknowledged a whi
   let daemon = await runDaemon(root, socket)
   let c = await XsClient.connect(socket)
   for (let i = 0; i < 50; i++) expect((await c.write(`/crash/k${i}`, `v${i}`)).error).toBeUndefined()
-  await new Promise(resolve => setTimeout(resolve, 1000)) // far past the 10 ms batches and their sync
+  await new Promise(resolve => setTimeout(resolve, 1000)) // far past the 14 ms batches and their sync
   for (let i = 0; i < 50; i++) void c.write(`/crash/late${i}`, 'x') // may or may not survive
   daemon.child.kill('SIGKILL')
   await c.closed
