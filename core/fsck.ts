@@ -73,13 +73,16 @@ export async function checkStore(store: ObjectStore, options: FsckOptions = {}):
     batch = []
     options.onProgress?.({ phase: 'objects', done: checked })
   }
+  // The refs before the listing: a writer puts a commit's objects before it moves a ref, so a
+  // commit a ref names here is listed below. Read after, a ref could name a commit that landed
+  // after the listing, which would read as missing on a store that is not damaged.
+  const refs = await backend.listRefs()
   for await (const id of backend.objectIds()) {
     batch.push(id)
     if (batch.length >= BATCH) await flush()
   }
   await flush()
 
-  const refs = await backend.listRefs()
   const heads: string[] = []
   for (const [name, id] of refs) {
     if (name === SHALLOW_REF) continue
