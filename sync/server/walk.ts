@@ -211,9 +211,12 @@ class FetchWalk {
     for (let distance = 1; level.length > 0; distance++) {
       const next: string[] = []
       for (let start = 0; start < level.length; start += BATCH) {
-        const batch = level.length <= BATCH ? level : level.slice(start, start + BATCH)
+        const batch = level.slice(start, start + BATCH).filter(id => !found.has(id))
         const read = this.readCommits(batch)
-        for (const [id, commit] of Array.isArray(read) ? read : await read) {
+        const commits = Array.isArray(read) ? read : await read
+        for (let i = 0; i < batch.length; i++) {
+          const id = batch[i]!
+          const commit = commits[i]
           if (commit === undefined || found.has(id)) continue // a parent past this server's boundary
           const node: CommitNode = { id, tree: commit.tree, parents: commit.parents, framed: commit.framed, shallow: false }
           found.set(id, node)
@@ -236,23 +239,24 @@ class FetchWalk {
    * (looked up before any await: a concurrent walk may push them out meanwhile), read otherwise
    * and cached. No await when all are cached: a linear history walks one commit per step.
    */
-  private readCommits(ids: readonly string[]): Array<[string, CachedCommit | undefined]> | Promise<Array<[string, CachedCommit | undefined]>> {
-    const got = ids.map((id): [string, CachedCommit | undefined] => [id, this.commits.get(id)])
-    const uncached = got.filter(([, commit]) => commit === undefined).map(([id]) => id)
+  private readCommits(ids: readonly string[]): Array<CachedCommit | undefined> | Promise<Array<CachedCommit | undefined>> {
+    const got = ids.map(id => this.commits.get(id))
+    const uncached = ids.filter((_, i) => got[i] === undefined)
     if (uncached.length === 0) return got
     return this.reader.raw(uncached).then(read => {
-      const fresh = new Map<string, CachedCommit>()
-      uncached.forEach((id, i) => {
-        const bytes = read[i]
-        if (bytes === undefined) return
+      let j = 0
+      return got.map((cached, i) => {
+        if (cached !== undefined) return cached
+        const bytes = read[j++]
+        if (bytes === undefined) return undefined
         // A copy: what a backend read may be a view of a larger buffer that the cache must not keep.
-        const commit = { ...ObjectReader.links(id, bytes), framed: new Uint8Array(bytes) }
-        fresh.set(id, commit)
-        this.commits.set(id, commit)
+        const commit = { ...ObjectReader.links(ids[i]!, bytes), framed: new Uint8Array(bytes) }
+        this.commits.set(ids[i]!, commit)
+        return commit
       })
-      return got.map(([id, commit]) => [id, commit ?? fresh.get(id)])
     })
   }
+
 
   /**
    * Sends tree `id` after everything below it the client lacks: `reference` is the tree the
