@@ -36,6 +36,8 @@ const datasync = promisify(fdatasync)
 const POINTER_MARK = 0
 const ESCAPE_MARK = 1
 export const POINTER_BYTES = 15
+/** Where a pointer holds the object's byte count (u32 little-endian, its last four bytes). */
+const POINTER_LENGTH_AT = 11
 export const RECORD_HEADER = 24
 /**
  * Records further apart than this are read by separate system calls (see `readMany`). Wide: the
@@ -75,7 +77,7 @@ export function encodePointer(file: number, offset: number, length: number): Uin
   out[0] = POINTER_MARK
   out.writeUInt32LE(file, 1)
   out.writeUIntLE(offset, 5, 6)
-  out.writeUInt32LE(length, 11)
+  out.writeUInt32LE(length, POINTER_LENGTH_AT)
   return out
 }
 
@@ -83,7 +85,7 @@ export function encodePointer(file: number, offset: number, length: number): Uin
 export function decodePointer(value: Uint8Array): Pointer | undefined {
   if (value.length !== POINTER_BYTES || value[0] !== POINTER_MARK) return undefined
   const view = Buffer.from(value.buffer, value.byteOffset, value.length)
-  return { file: view.readUInt32LE(1), offset: view.readUIntLE(5, 6), length: view.readUInt32LE(11) }
+  return { file: view.readUInt32LE(1), offset: view.readUIntLE(5, 6), length: view.readUInt32LE(POINTER_LENGTH_AT) }
 }
 
 /** An object kept inline in LevelDB: as is, unless its first byte could be taken for a pointer's. */
@@ -102,7 +104,10 @@ export function unescapeInline(value: Uint8Array): Uint8Array {
 
 /** The object's byte count, from a stored value (pointer or inline); read in place (a clone asks it of every pointer it indexes). */
 export function storedLength(value: Uint8Array): number {
-  if (value.length === POINTER_BYTES && value[0] === POINTER_MARK) return (value[11]! | (value[12]! << 8) | (value[13]! << 16) | (value[14]! << 24)) >>> 0
+  if (value.length === POINTER_BYTES && value[0] === POINTER_MARK) {
+    const at = POINTER_LENGTH_AT
+    return (value[at]! | (value[at + 1]! << 8) | (value[at + 2]! << 16) | (value[at + 3]! << 24)) >>> 0
+  }
   return value.length > 0 && value[0] === ESCAPE_MARK ? value.length - 1 : value.length
 }
 
