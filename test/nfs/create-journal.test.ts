@@ -3,19 +3,28 @@
  * replays it at start), and one a commit took in is never replayed — not even when the file was
  * removed or renamed since. A crash is simulated by copying the journal file while it is open.
  */
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { Contents, openMemoryBackend, Repo } from '../../index.js'
 import { CreateJournal } from '../../nfs-export/create-journal.js'
 import { WorkingTree } from '../../nfs-export/working-tree.js'
+
+const dirs: string[] = []
+afterEach(() => { for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true }) })
+
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  dirs.push(dir)
+  return dir
+}
 
 async function setup() {
   const repo = await Repo.open({ backend: openMemoryBackend(), contents: Contents.bytes })
   const main = repo.branch('main')
   await main.set(['keep'], new Uint8Array([1]))
-  const dir = mkdtempSync(join(tmpdir(), 'irmin-nfs-journal-'))
+  const dir = tempDir('irmin-nfs-journal-')
   const open = async (journal: CreateJournal | undefined) =>
     WorkingTree.open({ store: main, treeOf: id => repo.treeOf(id), readOnly: false, author: 'test <t@t>', idleMs: 60_000, maxFileSize: 1 << 20, onError: () => {}, journal })
   return { repo, main, dir, open }
@@ -118,7 +127,7 @@ describe('file syncer', () => {
   it('syncs on its worker while the caller works, and reports a failed sync', async () => {
     const { FileSyncer } = await import('../../nfs-export/file-syncer.js')
     const { openSync, closeSync, writeSync } = await import('node:fs')
-    const dir = mkdtempSync(join(tmpdir(), 'irmin-nfs-syncer-'))
+    const dir = tempDir('irmin-nfs-syncer-')
     const fd = openSync(join(dir, 'f'), 'w+')
     const syncer = new FileSyncer(fd)
     expect(syncer.wait()).toBe(false) // nothing started
