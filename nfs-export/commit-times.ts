@@ -155,10 +155,11 @@ export class CommitTimes {
         if (found === undefined) return { dates, rest: date, dir: undefined }
         newest = await found.root()
       } else if (dirKey !== previousDir) {
-        if ((lookups += newest.size) > this.maxLookups) break
         const older = await tree.findTree(dir)
-        const changed = older === undefined ? undefined : newest.changedNames(await older.root())
-        for (const entry of changed === undefined ? newest.entries().map(e => e.name) : changed) {
+        // Not here yet: the newer commit made the directory, the date of every name left (`rest`).
+        if (older === undefined) break
+        if ((lookups += newest.size) > this.maxLookups) break
+        for (const entry of newest.changedNames(await older.root())) {
           if (!dates.has(entry) && newest.get(entry) !== undefined) dates.set(entry, lastMatch)
         }
       }

@@ -13,7 +13,7 @@
  * 8-byte id. Anything else is BADHANDLE. Finding the node of an id takes the in-memory index of
  * ids seen so far, or else a walk of the tree (see `WorkingTree.locate`).
  */
-import { sha1 } from './sha1.js'
+import { sha1, sha1Head64 } from './sha1.js'
 import type { XdrWriter } from './xdr.js'
 
 export const ROOT_ID = 1n
@@ -130,7 +130,15 @@ export class Handles {
   }
 }
 
+/** The hex of the last parent derived from: a listing derives its entries' ids one after another. */
+let lastParent = ROOT_ID
+let lastParentHex = ROOT_ID.toString(16)
+
 function derive(parent: bigint, name: string): bigint {
-  const id = sha1(`${parent.toString(16)}/${name}`).readBigUInt64BE(0)
+  if (parent !== lastParent) {
+    lastParent = parent
+    lastParentHex = parent.toString(16)
+  }
+  const id = sha1Head64(`${lastParentHex}/${name}`)
   return id <= ROOT_ID ? id + 2n : id
 }

@@ -70,17 +70,17 @@ export abstract class TreeView {
     return this.sizeOf(tree, path, entry.id!).then(size => ({ kind, mode, size }))
   }
 
-  /**
-   * A file's size, from its stored bytes: the framed object's length less its header, without
-   * checking or caching the blob (a listing of 10,000 files would evict what readers use); a read
-   * of the bytes checks them. Sizes are kept by blob id.
-   */
   /** Notes the size of blob `id` (a file just committed from a buffer that then goes). */
   protected knownSize(id: string, size: number): void {
     if (this.sizes.size > 100_000) this.sizes.clear()
     this.sizes.set(id, size)
   }
 
+  /**
+   * A file's size, from its stored bytes: the framed object's length less its header, without
+   * checking or caching the blob (a listing of 10,000 files would evict what readers use); a read
+   * of the bytes checks them. Sizes are kept by blob id.
+   */
   private async sizeOf(tree: Tree<Uint8Array>, path: string[], id: string): Promise<number> {
     const framed = await this.objects?.readRaw(id)
     const size = framed ? framed.length - framed.indexOf(0) - 1 : (await tree.get(path)).length

@@ -149,8 +149,24 @@ export class XdrWriter {
     return this.u32(bytes.length).fixed(bytes)
   }
 
+  /** A string as UTF-8 opaque data, encoded in place (a listing writes 10,000 names). */
   string(s: string): this {
-    return this.opaque(encoder.encode(s))
+    this.room(4 + s.length * 3 + 3)
+    const start = this.pos + 4
+    let length = s.length
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i)
+      if (c >= 0x80) {
+        length = encoder.encodeInto(s, this.buf.subarray(start)).written
+        break
+      }
+      this.buf[start + i] = c
+    }
+    this.view.setUint32(this.pos, length)
+    const padded = (length + 3) & ~3
+    this.buf.fill(0, start + length, start + padded)
+    this.pos = start + padded
+    return this
   }
 
   /** The bytes written so far (a view; copy before writing more if kept). */

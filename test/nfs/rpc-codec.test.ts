@@ -1,4 +1,5 @@
 /** Record marking, XDR and the call header: properties against plain models, and bad input. */
+import { createHash } from 'node:crypto'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { FileBuffer } from '../../nfs-export/file-buffer.js'
@@ -65,6 +66,18 @@ describe('XDR', () => {
         const r = new XdrReader(w.bytes())
         expect([r.u32(), r.u64(), Buffer.from(r.opaque(100)), r.string(400), r.bool()]).toEqual([u, big, Buffer.from(bytes), s, true])
         expect(r.remaining).toBe(0)
+      }),
+    )
+  })
+
+  it('writes any string as its UTF-8 bytes, padded (ASCII is copied in place, the rest encoded)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.string({ maxLength: 70 }), fc.string({ unit: 'binary', maxLength: 70 })), { maxLength: 4 }), strings => {
+        const w = new XdrWriter(4)
+        for (const s of strings) w.string(s)
+        const want = new XdrWriter(4)
+        for (const s of strings) want.opaque(new TextEncoder().encode(s))
+        expect(Buffer.from(w.bytes()).equals(Buffer.from(want.bytes()))).toBe(true)
       }),
     )
   })
@@ -184,6 +197,19 @@ describe('file ids', () => {
         // Wherever a's node went (if a rename onto it did not replace it), its child kept its id.
         if (ids.includes(idOfA)) expect(restarted.childId(idOfA, 'inner')).toBe(childOfA)
       }),
+    )
+  })
+
+  it('are the first 8 bytes of SHA-1("parent hex/name"), as in every earlier version (handles outlive upgrades)', () => {
+    const derived = (parent: bigint, name: string) => {
+      const id = createHash('sha1').update(`${parent.toString(16)}/${name}`).digest().readBigUInt64BE(0)
+      return id <= ROOT_ID ? id + 2n : id
+    }
+    fc.assert(
+      fc.property(fc.bigInt({ min: 1n, max: (1n << 64n) - 1n }), fc.oneof(fc.string({ maxLength: 80 }), fc.string({ unit: 'binary', maxLength: 60 })), (parent, name) => {
+        expect(new Handles(Handles.tagOf('x')).childId(parent, name)).toBe(derived(parent, name))
+      }),
+      { numRuns: 2000 },
     )
   })
 
