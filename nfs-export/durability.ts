@@ -30,6 +30,8 @@ export class Durability {
   private unsynced = false
   /** Pending changes that a create record made durable. */
   private journaledChanges = 0
+  /** The files records hold since the last durable point, by path. */
+  private readonly recordedFiles = new Map<string, JournaledFile>()
 
   constructor(
     private readonly journal: CreateJournal | undefined,
@@ -48,13 +50,25 @@ export class Durability {
 
   /**
    * Whether a commit of `changes` pending changes and of `files` may go unsynced: when every
-   * change is a journaled create and the files are small. Their records are then written and
-   * being synced while the commit is built: `recorded` waits for that.
+   * change is a journaled create and the files are small. Their records (those of files whose
+   * bytes no record holds yet) are then written and, `overlapped`, being synced while the commit
+   * is built: `recorded` waits for that; else synced before this returns.
    */
-  journaled(changes: number, files: readonly JournaledFile[]): boolean {
+  journaled(changes: number, files: readonly JournaledFile[], overlapped = true): boolean {
     if (this.syncStore === undefined || this.journal === undefined || changes !== this.journaledChanges) return false
-    if (files.reduce((sum, f) => sum + f.bytes.length, 0) > JOURNALED_BYTES) return false
-    return files.length === 0 || this.journal.write(files.map((f): JournalRecord => ({ base: this.durableBase, path: [...f.path], mode: f.mode, bytes: f.bytes })), true)
+    const fresh = files.filter(f => !this.holds(f))
+    if (fresh.reduce((sum, f) => sum + f.bytes.length, 0) > JOURNALED_BYTES) return false
+    if (fresh.length === 0) return true
+    if (!this.journal.write(fresh.map((f): JournalRecord => ({ base: this.durableBase, path: [...f.path], mode: f.mode, bytes: f.bytes })), overlapped)) return false
+    // Copies: a small file's bytes are a view of its write buffer, which later writes change.
+    for (const f of fresh) this.recordedFiles.set(f.path.join('/'), { path: f.path, mode: f.mode, bytes: new Uint8Array(f.bytes) })
+    return true
+  }
+
+  /** Whether a record holds the file as it is (a COMMIT journaled it, and the commit follows). */
+  private holds(file: JournaledFile): boolean {
+    const recorded = this.recordedFiles.get(file.path.join('/'))
+    return recorded !== undefined && recorded.mode === file.mode && viewOf(recorded.bytes).equals(file.bytes)
   }
 
   /** Waits until the records `journaled` wrote are durable; throws when their sync failed. */
@@ -103,6 +117,9 @@ export class Durability {
   private durable(head: string | undefined): void {
     this.unsynced = false
     this.durableBase = head
+    this.recordedFiles.clear()
     if (this.journal?.hasRecords) this.journal.reset()
   }
 }
+
+const viewOf = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)

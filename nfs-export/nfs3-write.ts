@@ -261,7 +261,7 @@ export function writeProcedures(x: NfsExport): Array<[number, Procedure]> {
         call.args.u32()
         return guarded(2, async () => {
           const r = await x.resolve(fh)
-          await x.wt.flush()
+          await x.wt.stabilize()
           const after = await x.again(r)
           return ok(w => {
             writeWcc(x, w, after)

@@ -182,6 +182,11 @@ export class WorkingTree extends PendingChanges {
     })
   }
 
+  /** COMMIT: what was written is on stable storage when this resolves (see `stabilizeLocked`). */
+  stabilize(): Promise<void> {
+    return this.locked(() => this.stabilizeLocked())
+  }
+
   /** Takes in commits another writer made on the branch meanwhile. */
   async refresh(): Promise<void> {
     if ((await this.options.store.headId()) === this.baseId) return

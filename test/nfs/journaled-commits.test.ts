@@ -112,6 +112,40 @@ describe('journaled commits of small files', () => {
     await closeAll(after.wt, after.repo, wt, repo)
   })
 
+  it('a COMMIT is answered once its records are synced and committed just after, with the COMMITs meanwhile; a crash in between loses nothing', async () => {
+    const { wt, main, repo, crash } = await setup()
+    const durable = await main.headId()
+    const commit = async (name: string, text: string, create = true) => {
+      if (create) await wt.create([name], true, true)
+      else await wt.setSize([name], 0)
+      await wt.write([name], 0, enc(text))
+      await wt.stabilize() // what the COMMIT procedure awaits before its reply
+    }
+    await commit('a', 'alpha')
+    // Answered, the commit not yet made (no timer has run since): the journal holds the file.
+    expect(await main.headId()).toBe(durable)
+    const early = await crash()
+    expect(dec(await early.main.find(['a']))).toBe('alpha')
+    await closeAll(early.wt, early.repo)
+    await commit('b', 'beta')
+    await commit('a', 'alpha, again', false) // changed after its record: journaled again
+    const changed = await crash() // before that COMMIT's commit: only its record has the bytes
+    expect(dec(await changed.main.find(['a']))).toBe('alpha, again')
+    expect(dec(await changed.main.find(['b']))).toBe('beta')
+    await closeAll(changed.wt, changed.repo)
+    await commit('a', 'alpha, again', false) // unchanged: the record holds it already
+    await new Promise(resolve => setTimeout(resolve, 100))
+    const head = (await main.head())!
+    expect(head.id).not.toBe(durable)
+    expect(dec(await main.find(['a']))).toBe('alpha, again')
+    expect(dec(await main.find(['b']))).toBe('beta')
+    expect(head.message).toContain('b')
+    const after = await crash()
+    expect(dec(await after.main.find(['a']))).toBe('alpha, again')
+    expect(dec(await after.main.find(['b']))).toBe('beta')
+    await closeAll(after.wt, after.repo, wt, repo)
+  })
+
   it('the idle delay syncs the store and resets the journal; a large file is committed synced', async () => {
     const { wt, main, repo, crash, save } = await setup(30)
     await save('small', 's')
