@@ -32,6 +32,8 @@ export class Durability {
   private journaledChanges = 0
   /** The files records hold since the last durable point, by path. */
   private readonly recordedFiles = new Map<string, JournaledFile>()
+  /** Records hold changes not yet committed (`journaledAhead`). */
+  private ahead = false
 
   constructor(
     private readonly journal: CreateJournal | undefined,
@@ -65,6 +67,17 @@ export class Durability {
     return true
   }
 
+  /**
+   * `journaled` for a COMMIT answered before its commit is made (synced before this returns):
+   * until that commit, records hold changes no commit has, so another writer's durable head
+   * does not take them in.
+   */
+  journaledAhead(changes: number, files: readonly JournaledFile[]): boolean {
+    if (!this.journaled(changes, files, false)) return false
+    this.ahead = true
+    return true
+  }
+
   /** Whether a record holds the file as it is (a COMMIT journaled it, and the commit follows). */
   private holds(file: JournaledFile): boolean {
     const recorded = this.recordedFiles.get(file.path.join('/'))
@@ -79,6 +92,7 @@ export class Durability {
   /** After a commit `head` was made (`unsynced`: as `journaled` allowed). */
   committed(head: string | undefined, unsynced: boolean): void {
     this.journaledChanges = 0
+    this.ahead = false
     if (unsynced) this.unsynced = true
     else this.durable(head)
   }
@@ -88,8 +102,8 @@ export class Durability {
    * backend made our unsynced writes durable).
    */
   foreignHead(head: string | undefined): void {
-    // Pending creates are still only in the journal: their records stay.
-    if (this.journaledChanges === 0) this.durable(head)
+    // Pending creates, or files a COMMIT journaled, are still only in the journal: their records stay.
+    if (this.journaledChanges === 0 && !this.ahead) this.durable(head)
     else {
       this.durableBase = head
       this.unsynced = false

@@ -144,7 +144,7 @@ export abstract class PendingChanges extends TreeView {
     if (dirty.length === 0 && this.pending.length === 0) return
     const files = dirty.map(([k, buffer]) => ({ path: k.split('/'), mode: buffer.mode, bytes: buffer instanceof SpoolBuffer ? undefined : buffer.contents() }))
     const small = files.every((f): f is { path: string[]; mode: string; bytes: Uint8Array } => f.bytes !== undefined)
-    if (!small || !this.durability.journaled(this.pending.length, files, false)) return this.commit()
+    if (!small || !this.durability.journaledAhead(this.pending.length, files)) return this.commit()
     if (this.grouped) return
     this.grouped = setTimeout(() => {
       this.grouped = undefined

@@ -146,6 +146,19 @@ describe('journaled commits of small files', () => {
     await closeAll(after.wt, after.repo, wt, repo)
   })
 
+  it("another writer's commit between a COMMIT's reply and its commit keeps the COMMIT's record", async () => {
+    const { wt, main, repo, crash } = await setup()
+    await wt.setSize(['seed'], 0) // a file the durable commit has: no create record
+    await wt.write(['seed'], 0, enc('ours'))
+    await wt.stabilize()
+    await main.set(['other'], enc('theirs')) // synced, before the grouped commit
+    await wt.refresh()
+    const after = await crash()
+    expect(dec(await after.main.find(['seed']))).toBe('ours')
+    expect(dec(await after.main.find(['other']))).toBe('theirs')
+    await closeAll(after.wt, after.repo, wt, repo)
+  })
+
   it('the idle delay syncs the store and resets the journal; a large file is committed synced', async () => {
     const { wt, main, repo, crash, save } = await setup(30)
     await save('small', 's')
