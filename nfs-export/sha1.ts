@@ -15,6 +15,8 @@ export function sha1(data: string | Uint8Array): Buffer {
   return oneShot ? oneShot('sha1', data, 'buffer') : createHash('sha1').update(data).digest()
 }
 
+const ROUND_CONSTANTS = [0x5a827999, 0x6ed9eba1, 0x8f1bbcdc | 0, 0xca62c1d6 | 0]
+
 /** The message schedule of `sha1Head64`, reused. */
 const w = new Int32Array(80)
 
@@ -39,33 +41,10 @@ export function sha1Head64(text: string): bigint {
   let c = 0x98badcfe | 0
   let d = 0x10325476
   let e = 0xc3d2e1f0 | 0
-  let t = 0
-  for (; t < 20; t++) {
-    const next = (((a << 5) | (a >>> 27)) + ((b & c) | (~b & d)) + 0x5a827999 + e + w[t]) | 0
-    e = d
-    d = c
-    c = (b << 30) | (b >>> 2)
-    b = a
-    a = next
-  }
-  for (; t < 40; t++) {
-    const next = (((a << 5) | (a >>> 27)) + (b ^ c ^ d) + 0x6ed9eba1 + e + w[t]) | 0
-    e = d
-    d = c
-    c = (b << 30) | (b >>> 2)
-    b = a
-    a = next
-  }
-  for (; t < 60; t++) {
-    const next = (((a << 5) | (a >>> 27)) + ((b & c) | (b & d) | (c & d)) - 0x70e44324 + e + w[t]) | 0
-    e = d
-    d = c
-    c = (b << 30) | (b >>> 2)
-    b = a
-    a = next
-  }
-  for (; t < 80; t++) {
-    const next = (((a << 5) | (a >>> 27)) + (b ^ c ^ d) - 0x359d3e2a + e + w[t]) | 0
+  for (let t = 0; t < 80; t++) {
+    const stage = (t / 20) | 0
+    const f = stage === 0 ? (b & c) | (~b & d) : stage === 2 ? (b & c) | (b & d) | (c & d) : b ^ c ^ d
+    const next = (((a << 5) | (a >>> 27)) + f + ROUND_CONSTANTS[stage]! + e + w[t]!) | 0
     e = d
     d = c
     c = (b << 30) | (b >>> 2)
