@@ -81,21 +81,46 @@ export interface SharedEnds {
 
 export function sharedEnds(a: Uint8Array, as: ScannedTree, b: Uint8Array, bs: ScannedTree): SharedEnds {
   const shorter = Math.min(a.length, b.length)
-  let p = 0
-  while (p < shorter && a[p] === b[p]) p++
+  const p = equalPrefix(a, b, shorter)
   // Entries that end within the equal prefix (their NUL + 20 id bytes are inside it).
   let head = lowerBound(as.nuls, p - 20)
   head = Math.min(head, bs.starts.length)
   const shift = b.length - a.length
-  let q = 0
-  const room = shorter - (head === 0 ? 0 : as.nuls[head - 1] + 21)
-  while (q < room && a[a.length - 1 - q] === b[b.length - 1 - q]) q++
+  const q = equalSuffix(a, b, shorter - (head === 0 ? 0 : as.nuls[head - 1] + 21))
   for (let i = lowerBound(as.starts, a.length - q); i < as.starts.length; i++) {
     const j = lowerBound(bs.starts, as.starts[i] + shift)
     if (j < bs.starts.length && bs.starts[j] === as.starts[i] + shift && bs.starts.length - j === as.starts.length - i) return { head, mineTail: i, theirsTail: j }
   }
   return { head, mineTail: as.starts.length, theirsTail: bs.starts.length }
 }
+
+/**
+ * How many leading bytes (at most `limit`) `a` and `b` share. Eight at a time while they match
+ * (a history walk compares every version of every directory it sends: a byte loop was a fifth
+ * of a clone's server CPU).
+ */
+export function equalPrefix(a: Uint8Array, b: Uint8Array, limit: number): number {
+  const da = viewOf(a)
+  const db = viewOf(b)
+  let p = 0
+  while (p + 8 <= limit && da.getInt32(p, true) === db.getInt32(p, true) && da.getInt32(p + 4, true) === db.getInt32(p + 4, true)) p += 8
+  while (p < limit && a[p] === b[p]) p++
+  return p
+}
+
+/** How many trailing bytes (at most `limit`) `a` and `b` share. */
+export function equalSuffix(a: Uint8Array, b: Uint8Array, limit: number): number {
+  const da = viewOf(a)
+  const db = viewOf(b)
+  const ea = a.length
+  const eb = b.length
+  let q = 0
+  while (q + 8 <= limit && da.getInt32(ea - q - 4, true) === db.getInt32(eb - q - 4, true) && da.getInt32(ea - q - 8, true) === db.getInt32(eb - q - 8, true)) q += 8
+  while (q < limit && a[ea - 1 - q] === b[eb - 1 - q]) q++
+  return q
+}
+
+const viewOf = (bytes: Uint8Array) => new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
 
 /** The first index of sorted `values` whose value is ≥ `x`. */
 function lowerBound(values: readonly number[], x: number): number {

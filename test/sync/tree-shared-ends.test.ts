@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest'
 import { serializeTreeEntries } from '../../index.js'
 import { changedEntries } from '../../sync/server/tree-changes.js'
 import { applyTreeDelta, encodeTreeDelta } from '../../sync/tree-delta.js'
-import { scanTree, sharedEnds } from '../../sync/tree-entries.js'
+import { equalPrefix, equalSuffix, scanTree, sharedEnds } from '../../sync/tree-entries.js'
 
 const MODE = { file: '100644', tree: '40000' } as const
 type Entry = { kind: keyof typeof MODE; id: string }
@@ -67,5 +67,34 @@ describe('sharedEnds', () => {
     expect(sharedEnds(a, as, b, bs)).toEqual({ head: 0, mineTail: 1, theirsTail: 1 })
     expect(changedEntries(a, b)).toHaveLength(1)
     expect(applyTreeDelta(b, encodeTreeDelta(a, b) ?? Uint8Array.of(2, 0, 0, 0, a.length, ...a))).toEqual(a)
+  })
+})
+
+describe('equal ends of two byte strings', () => {
+  it('match a byte-by-byte count, at any alignment and length', () => {
+    const bytes = fc.uint8Array({ minLength: 0, maxLength: 80 })
+    fc.assert(
+      fc.property(bytes, bytes, bytes, fc.nat(7), fc.nat(7), (shared, x, y, ax, bx) => {
+        // Views at odd offsets of buffers that share a middle run.
+        const a = new Uint8Array(ax + x.length + shared.length + y.length).subarray(ax)
+        a.set(x)
+        a.set(shared, x.length)
+        a.set(y, x.length + shared.length)
+        const b = new Uint8Array(bx + shared.length + y.length).subarray(bx)
+        b.set(shared)
+        b.set(y, shared.length)
+        for (const [p, q] of [[a, b], [b, a], [a, a.slice()]] as const) {
+          const limit = Math.min(p.length, q.length)
+          let prefix = 0
+          while (prefix < limit && p[prefix] === q[prefix]) prefix++
+          let suffix = 0
+          while (suffix < limit && p[p.length - 1 - suffix] === q[q.length - 1 - suffix]) suffix++
+          expect(equalPrefix(p, q, limit)).toBe(prefix)
+          expect(equalSuffix(p, q, limit)).toBe(suffix)
+          expect(equalSuffix(p, q, Math.floor(limit / 2))).toBe(Math.min(suffix, Math.floor(limit / 2)))
+        }
+      }),
+      { numRuns: 500 },
+    )
   })
 })
