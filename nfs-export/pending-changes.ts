@@ -15,7 +15,8 @@ import type { Store } from '../core/store.js'
 import type { Tree, TreeOp } from '../core/tree.js'
 import { commitMessage } from './commit-message.js'
 import type { CreateJournal } from './create-journal.js'
-import { Durability } from './durability.js'
+import { Durability, JOURNALED_BYTES } from './durability.js'
+import type { FileBuffer } from './file-buffer.js'
 import { replayable } from './journal-replay.js'
 import type { OpenFile } from './open-files.js'
 import { SpoolBuffer } from './spool-buffer.js'
@@ -142,9 +143,10 @@ export abstract class PendingChanges extends TreeView {
   protected async stabilizeLocked(): Promise<void> {
     const dirty = [...this.files.entries()].filter(([, buffer]) => buffer.dirty)
     if (dirty.length === 0 && this.pending.length === 0) return
-    const files = dirty.map(([k, buffer]) => ({ path: k.split('/'), mode: buffer.mode, bytes: buffer instanceof SpoolBuffer ? undefined : buffer.contents() }))
-    const small = files.every((f): f is { path: string[]; mode: string; bytes: Uint8Array } => f.bytes !== undefined)
-    if (!small || !this.durability.journaledAhead(this.pending.length, files)) return this.commit()
+    // Larger files (or spooled ones) are committed now, without copying their bytes first.
+    if (dirty.some(([, buffer]) => buffer instanceof SpoolBuffer) || dirty.reduce((sum, [, buffer]) => sum + buffer.size, 0) > JOURNALED_BYTES) return this.commit()
+    const files = dirty.map(([k, buffer]) => ({ path: k.split('/'), mode: buffer.mode, bytes: (buffer as FileBuffer).contents() }))
+    if (!this.durability.journaledAhead(this.pending.length, files)) return this.commit()
     if (this.grouped) return
     this.grouped = setTimeout(() => {
       this.grouped = undefined
