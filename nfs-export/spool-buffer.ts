@@ -9,7 +9,7 @@
  * (`copyOf`, a copy the kernel makes file to file).
  */
 import { createHash } from 'node:crypto'
-import { copyFileSync, ftruncateSync, readSync, writeSync } from 'node:fs'
+import { copyFileSync, fdatasync, ftruncateSync, readSync, writeSync } from 'node:fs'
 import type { ObjectSpool } from '../core/backend.js'
 import type { WriteTracking } from '../core/gc-coordinator.js'
 import type { ObjectStore } from '../core/object-store.js'
@@ -17,12 +17,23 @@ import type { FileBuffer } from './file-buffer.js'
 
 /** Bytes hashed per read at a commit (one buffer, reused). */
 const HASH_CHUNK = 1 << 20
+/**
+ * Bytes written between background flushes of the spool: the disk takes a large upload while
+ * it arrives, rather than all of it at the COMMIT (whose flush then has little left to write).
+ */
+const FLUSH_EVERY = 16 << 20
 
 export class SpoolBuffer {
   /** Written since the last commit. */
   dirty = true
   /** Adopted as a stored blob: the file is that record now and must not change. */
   frozen = false
+  /** Bytes written since the last background flush started. */
+  private unflushed = 0
+  /** The background flush under way, if any. */
+  private flushing: Promise<void> | undefined
+  /** What a background flush failed with: a later flush may not report it again (Linux clears it), so the commit must. */
+  private flushError: Error | undefined
 
   private constructor(
     private readonly spool: ObjectSpool,
@@ -56,6 +67,22 @@ export class SpoolBuffer {
     for (let done = 0; done < bytes.length; ) done += writeSync(this.spool.fd, bytes, done, bytes.length - done, this.spool.bodyOffset + offset + done)
     if (offset + bytes.length > this.size) this.size = offset + bytes.length
     this.dirty = true
+    this.unflushed += bytes.length
+    if (this.unflushed >= FLUSH_EVERY && this.flushing === undefined) void this.flush()
+  }
+
+  /** Flushes what was written so far on the thread pool; a failure is kept for the commit. */
+  private flush(): Promise<void> {
+    this.unflushed = 0
+    const flushing = new Promise<void>(resolve =>
+      fdatasync(this.spool.fd, error => {
+        if (error) this.flushError ??= error
+        if (this.flushing === flushing) this.flushing = undefined
+        resolve()
+      }),
+    )
+    this.flushing = flushing
+    return flushing
   }
 
   /** Past the end, the file reads as zeros (a hole), as a truncate that grows must. */
@@ -82,6 +109,8 @@ export class SpoolBuffer {
 
   /** Stores the contents as a blob (hashed from the file, which the backend then takes); its id. */
   async store(objects: ObjectStore, tracking: WriteTracking): Promise<string> {
+    // The bytes go to disk while they are hashed; adopting the file then syncs only its header.
+    const flushed = this.flushing ?? this.flush()
     const header = new TextEncoder().encode(`blob ${this.size}\0`)
     const hash = createHash('sha1').update(header)
     const chunk = Buffer.allocUnsafe(Math.min(HASH_CHUNK, Math.max(this.size, 1)))
@@ -91,6 +120,10 @@ export class SpoolBuffer {
       hash.update(piece)
     }
     const id = hash.digest('hex')
+    await flushed
+    // A flush started before `flushed` may have ended meanwhile: wait for any under way.
+    await this.flushing
+    if (this.flushError) throw new Error(`a large file's spool could not be flushed to disk: ${this.flushError.message}`)
     this.frozen = true
     await objects.adopt(this.spool, id, header, this.size, tracking)
     return id
@@ -98,7 +131,9 @@ export class SpoolBuffer {
 
   /** Closes and removes the spool (an adopted record stays in the store). */
   dispose(): void {
-    this.spool.discard()
+    // Not while a flush uses the descriptor (closed, its number could name another file).
+    if (this.flushing) void this.flushing.then(() => this.spool.discard())
+    else this.spool.discard()
   }
 
   private fill(out: Uint8Array, offset: number): void {
