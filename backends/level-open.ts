@@ -1,9 +1,12 @@
-/** Opening a LevelDB directory: its identity for the one-owner guard, the size index of old stores, lock errors. */
+/** Opening a LevelDB directory: its identity for the one-owner guard, the size index (of old stores; its entries read), lock errors. */
 import { mkdir, stat } from 'node:fs/promises'
 import type { AbstractSublevel } from 'abstract-level'
 import type { Level } from 'level'
 import { StoreLockedError } from '../core/errors.js'
-import { storedLength } from './value-log.js'
+import { isPointer, storedLength } from './value-log.js'
+
+/** Per-operation option: the value is a string. */
+const UTF8 = { valueEncoding: 'utf8' } as object
 
 type Sub<V> = AbstractSublevel<Level<string, Uint8Array>, string | Uint8Array, string, V>
 
@@ -22,18 +25,26 @@ export async function directoryIdentity(location: string): Promise<string> {
  * Builds the size index of a store written before there was one (objects present, no sizes):
  * every listing goes through the index, so it must hold every object.
  */
-export async function indexSizes(objects: Sub<Uint8Array>, sizes: Sub<string>): Promise<void> {
+export async function indexSizes(objects: Sub<Uint8Array>, sizes: Sub<Uint8Array>): Promise<void> {
   const first = async (level: Sub<unknown>) => (await level.keys({ limit: 1 }).all()).length > 0
   if ((await first(sizes as Sub<unknown>)) || !(await first(objects as Sub<unknown>))) return
   let batch = sizes.batch()
   for await (const [id, value] of objects.iterator()) {
-    batch.put(id, String(storedLength(value)))
+    batch.put(id, String(storedLength(value)) as unknown as Uint8Array, UTF8)
     if (batch.length >= 10_000) {
       await batch.write()
       batch = sizes.batch()
     }
   }
   await batch.write()
+}
+
+/** The size a size index entry gives: a bulk-loaded object's pointer holds it, other entries are the size in decimal. */
+export function indexedSize(entry: Uint8Array): number {
+  if (isPointer(entry)) return storedLength(entry)
+  let size = 0
+  for (let i = 0; i < entry.length; i++) size = size * 10 + entry[i]! - 0x30
+  return size
 }
 
 /** LevelDB's "LOCK: Resource temporarily unavailable" means another process has the directory. */

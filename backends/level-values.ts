@@ -10,7 +10,9 @@
  *   in the background (the log synced, then those pointers written, unsynced),
  *   and the rest at `indexPending`. So the pointers of a clone reach LevelDB while it is still
  *   receiving, not all at its end, and a power cut can leave unreferenced records in the log,
- *   never a pointer to lost bytes.
+ *   never a pointer to lost bytes. A bulk-loaded object's pointer is its size index entry
+ *   (sublevel `s`, where other objects have their size), its only entry in LevelDB: one put per
+ *   object instead of two (the size is in the pointer); see level-lookup.ts for reading it.
  * - A deletion counts the bytes its records held as dead, per file (persisted in sublevel `v`).
  *   A file at least half dead, by at least `compactDeadBytes`, is compacted in the background:
  *   its live records are copied to the current file, the copies synced, the pointers moved in
@@ -22,6 +24,7 @@ import type { Level } from 'level'
 import { closeSync, unlinkSync } from 'node:fs'
 import type { ObjectEntry, ObjectSpool } from '../core/backend.js'
 import { CorruptObjectError, ObjectTooLargeError } from '../core/errors.js'
+import type { StoredValues } from './level-lookup.js'
 import { decodePointer, inlineValue, type Pointer, RECORD_HEADER, SPOOL_BODY, unescapeInline, type ValueLog } from './value-log.js'
 
 type Db = Level<string, Uint8Array>
@@ -42,7 +45,7 @@ export interface ValuePolicy {
   readonly bulkIndexBytes: number
 }
 
-/** Writes pointers into LevelDB, with their size entries, unsynced. */
+/** Writes bulk-loaded pointers into LevelDB, as their size index entries, unsynced. */
 export type StorePointers = (entries: ReadonlyArray<readonly [string, Uint8Array]>) => Promise<void>
 
 export class LevelValues {
@@ -64,15 +67,15 @@ export class LevelValues {
 
   private constructor(
     private readonly db: Db,
-    private readonly objects: Sub<Uint8Array>,
+    private readonly stored: StoredValues,
     private readonly deadLevel: Sub<string>,
     readonly log: ValueLog,
     private readonly policy: ValuePolicy,
     private readonly store: StorePointers,
   ) {}
 
-  static async open(db: Db, objects: Sub<Uint8Array>, deadLevel: Sub<string>, log: ValueLog, policy: ValuePolicy, store: StorePointers): Promise<LevelValues> {
-    const values = new LevelValues(db, objects, deadLevel, log, policy, store)
+  static async open(db: Db, stored: StoredValues, deadLevel: Sub<string>, log: ValueLog, policy: ValuePolicy, store: StorePointers): Promise<LevelValues> {
+    const values = new LevelValues(db, stored, deadLevel, log, policy, store)
     for await (const [file, bytes] of deadLevel.iterator()) {
       if (log.has(Number(file))) values.dead.set(Number(file), Number(bytes))
     }
@@ -84,7 +87,14 @@ export class LevelValues {
 
   /** The stored value of `id` now (a pointer or the inline object), synchronously. */
   current(id: string): Uint8Array | undefined {
-    return this.pending.get(id) ?? this.objects.getSync(id)
+    return this.pending.get(id) ?? this.stored.getSync(id)
+  }
+
+  /** The stored values of `ids` (undefined where absent), as `current` but read in LevelDB's thread pool. */
+  async storedMany(ids: readonly string[]): Promise<Array<Uint8Array | undefined>> {
+    const values = ids.map(id => this.pendingValue(id)) // first: indexing moves a pointer to LevelDB, then forgets it
+    await this.stored.getMany(ids, values)
+    return values
   }
 
   hasPending(id: string): boolean {
@@ -316,7 +326,7 @@ export class LevelValues {
       moves.forEach(({ id, from }, i) => {
         if (!this.pointsAt(id, from)) return // deleted, or written again elsewhere, meanwhile
         if (this.pending.has(id)) this.pending.set(id, pointers[i]!)
-        else batch.put(this.objects.prefixKey(id, 'utf8'), pointers[i]!)
+        else batch.put(this.stored.placeOf(id).prefixKey(id, 'utf8'), pointers[i]!)
       })
       await batch.write(SYNC)
     })

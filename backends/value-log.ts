@@ -81,9 +81,14 @@ export function encodePointer(file: number, offset: number, length: number): Uin
   return out
 }
 
+/** Whether a stored value is a pointer (not the object itself, nor, in the size index, a size). */
+export function isPointer(value: Uint8Array): boolean {
+  return value.length === POINTER_BYTES && value[0] === POINTER_MARK
+}
+
 /** The pointer a stored value holds, or undefined when the value is the object itself. */
 export function decodePointer(value: Uint8Array): Pointer | undefined {
-  if (value.length !== POINTER_BYTES || value[0] !== POINTER_MARK) return undefined
+  if (!isPointer(value)) return undefined
   const view = Buffer.from(value.buffer, value.byteOffset, value.length)
   return { file: view.readUInt32LE(1), offset: view.readUIntLE(5, 6), length: view.readUInt32LE(POINTER_LENGTH_AT) }
 }
@@ -104,7 +109,7 @@ export function unescapeInline(value: Uint8Array): Uint8Array {
 
 /** The object's byte count, from a stored value (pointer or inline); read in place (a clone asks it of every pointer it indexes). */
 export function storedLength(value: Uint8Array): number {
-  if (value.length === POINTER_BYTES && value[0] === POINTER_MARK) {
+  if (isPointer(value)) {
     const at = POINTER_LENGTH_AT
     return (value[at]! | (value[at + 1]! << 8) | (value[at + 2]! << 16) | (value[at + 3]! << 24)) >>> 0
   }
