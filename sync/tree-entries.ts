@@ -95,32 +95,34 @@ export function sharedEnds(a: Uint8Array, as: ScannedTree, b: Uint8Array, bs: Sc
 }
 
 /**
- * How many leading bytes (at most `limit`) `a` and `b` share. Eight at a time while they match
- * (a history walk compares every version of every directory it sends: a byte loop was a fifth
- * of a clone's server CPU).
+ * How many leading bytes (at most `limit`) `a` and `b` share. Eight at a time while they match,
+ * without a view object per call (a history walk compares every version of every directory it
+ * sends: a byte loop was a fifth of a clone's server CPU, DataViews then a third of the rest).
  */
 export function equalPrefix(a: Uint8Array, b: Uint8Array, limit: number): number {
-  const da = viewOf(a)
-  const db = viewOf(b)
   let p = 0
-  while (p + 8 <= limit && da.getInt32(p, true) === db.getInt32(p, true) && da.getInt32(p + 4, true) === db.getInt32(p + 4, true)) p += 8
+  while (p + 8 <= limit && ((a[p]! ^ b[p]!) | (a[p + 1]! ^ b[p + 1]!) | (a[p + 2]! ^ b[p + 2]!) | (a[p + 3]! ^ b[p + 3]!) | (a[p + 4]! ^ b[p + 4]!) | (a[p + 5]! ^ b[p + 5]!) | (a[p + 6]! ^ b[p + 6]!) | (a[p + 7]! ^ b[p + 7]!)) === 0) p += 8
   while (p < limit && a[p] === b[p]) p++
   return p
 }
 
 /** How many trailing bytes (at most `limit`) `a` and `b` share. */
 export function equalSuffix(a: Uint8Array, b: Uint8Array, limit: number): number {
-  const da = viewOf(a)
-  const db = viewOf(b)
-  const ea = a.length
-  const eb = b.length
+  let i = a.length - 1
+  let j = b.length - 1
   let q = 0
-  while (q + 8 <= limit && da.getInt32(ea - q - 4, true) === db.getInt32(eb - q - 4, true) && da.getInt32(ea - q - 8, true) === db.getInt32(eb - q - 8, true)) q += 8
-  while (q < limit && a[ea - 1 - q] === b[eb - 1 - q]) q++
+  while (q + 8 <= limit && ((a[i]! ^ b[j]!) | (a[i - 1]! ^ b[j - 1]!) | (a[i - 2]! ^ b[j - 2]!) | (a[i - 3]! ^ b[j - 3]!) | (a[i - 4]! ^ b[j - 4]!) | (a[i - 5]! ^ b[j - 5]!) | (a[i - 6]! ^ b[j - 6]!) | (a[i - 7]! ^ b[j - 7]!)) === 0) {
+    q += 8
+    i -= 8
+    j -= 8
+  }
+  while (q < limit && a[i] === b[j]) {
+    q++
+    i--
+    j--
+  }
   return q
 }
-
-const viewOf = (bytes: Uint8Array) => new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
 
 /** The first index of sorted `values` whose value is ≥ `x`. */
 function lowerBound(values: readonly number[], x: number): number {
