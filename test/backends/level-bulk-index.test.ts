@@ -5,22 +5,15 @@
  * did, and so do objects written both ways. The lookup's re-read when a write lands between its
  * two lookups, on fake sublevels.
  */
-import { join } from 'node:path'
 import { Level } from 'level'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { type Backend, openLevelBackend } from '../../index.js'
 import { blobObject } from '../../backends/conformance.js'
 import { StoredValues } from '../../backends/level-lookup.js'
 import { decodePointer, encodePointer, isPointer } from '../../backends/value-log.js'
-import { removeDir, tempDir } from '../helpers/git.js'
+import { freshDirs } from '../helpers/git.js'
 
-const dirs: string[] = []
-afterAll(() => dirs.forEach(removeDir))
-const freshDir = () => {
-  const dir = tempDir('irmin-bulk-index-')
-  dirs.push(dir)
-  return join(dir, 'db')
-}
+const freshDir = freshDirs('irmin-bulk-index-')
 
 /** Bulk objects (≥ 256 bytes: value log) and small ones (inline). */
 const big = (n: number) => blobObject(`big ${n}:`.padEnd(600 + n, 'b'))

@@ -7,20 +7,14 @@
  */
 import { existsSync, readdirSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { openLevelBackend } from '../../index.js'
 import { blobObject } from '../../backends/conformance.js'
 import { ObjectTooLargeError } from '../../core/errors.js'
 import type { ObjectSpool } from '../../core/backend.js'
-import { removeDir, tempDir } from '../helpers/git.js'
+import { freshDirs } from '../helpers/git.js'
 
-const dirs: string[] = []
-afterAll(() => dirs.forEach(removeDir))
-const freshDir = () => {
-  const dir = tempDir('irmin-spool-')
-  dirs.push(dir)
-  return join(dir, 'db')
-}
+const freshDir = freshDirs('irmin-spool-')
 
 /** Writes `body` into the spool in uneven pieces, out of order, then adopts it. */
 async function fill(spool: ObjectSpool, body: Uint8Array): Promise<string> {

@@ -5,24 +5,18 @@
  * reclaiming space; a damaged log file read as corruption, never as other bytes.
  */
 import { readdirSync, statSync, truncateSync } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import fc from 'fast-check'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { type Backend, openLevelBackend } from '../../index.js'
 import type { LevelBackendOptions } from '../../backends/level.js'
 import { blobObject } from '../../backends/conformance.js'
 import { ValueLog } from '../../backends/value-log.js'
 import { runConformance } from '../helpers/conformance.js'
 import { VALUE_LOG_EVERYWHERE } from '../helpers/gc-backends.js'
-import { removeDir, tempDir } from '../helpers/git.js'
+import { freshDirs } from '../helpers/git.js'
 
-const dirs: string[] = []
-afterAll(() => dirs.forEach(removeDir))
-const freshDir = () => {
-  const dir = tempDir('irmin-vlog-')
-  dirs.push(dir)
-  return join(dir, 'db')
-}
+const freshDir = freshDirs('irmin-vlog-')
 
 const locations = new WeakMap<Backend, string>()
 runConformance('LevelDB with every object in the value log', {
@@ -143,8 +137,7 @@ describe('LevelDB value log', () => {
   })
 
   it('a sync called while another is under way resolves only after it (the earlier one took the appends as its own)', async () => {
-    const dir = tempDir('irmin-vlog-sync-')
-    dirs.push(dir)
+    const dir = dirname(freshDir()) // a temp directory of its own, removed with the others
     const log = ValueLog.open(dir, 1 << 20)
     log.append([blob(1, 1000), blob(2, 1000)])
     const order: string[] = []

@@ -3,18 +3,12 @@ import { spawn } from 'node:child_process'
 import { mkdirSync, symlinkSync } from 'node:fs'
 import { Level } from 'level'
 import { dirname, join, relative } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { Contents, openLevelBackend, Repo, type Backend } from '../../index.js'
 import { runConformance } from '../helpers/conformance.js'
-import { removeDir, tempDir } from '../helpers/git.js'
+import { freshDirs } from '../helpers/git.js'
 
-const dirs: string[] = []
-afterAll(() => dirs.forEach(removeDir))
-const freshDir = () => {
-  const dir = tempDir('irmin-level-')
-  dirs.push(dir)
-  return join(dir, 'db')
-}
+const freshDir = freshDirs('irmin-level-')
 
 const locations = new WeakMap<Backend, string>()
 runConformance('LevelDB', {

@@ -4,6 +4,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { deflateSync } from 'node:zlib'
+import { afterAll } from 'vitest'
 import type { Backend } from '../../index.js'
 
 const GIT_ENV = {
@@ -32,6 +33,17 @@ export function tempDir(prefix = 'irmin-test-'): string {
 
 export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true })
+}
+
+/** Fresh store locations (`db` in a new temp directory named `prefix…`), all removed after the test file. */
+export function freshDirs(prefix: string): () => string {
+  const dirs: string[] = []
+  afterAll(() => dirs.forEach(removeDir))
+  return () => {
+    const dir = tempDir(prefix)
+    dirs.push(dir)
+    return join(dir, 'db')
+  }
 }
 
 export function initBareRepo(): string {
