@@ -16,7 +16,7 @@
  */
 import type { AbstractSublevel } from 'abstract-level'
 import type { Level } from 'level'
-import { isPointer } from './value-log.js'
+import { decodePointer, isPointer, type Pointer } from './value-log.js'
 
 type Sub<V> = AbstractSublevel<Level<string, Uint8Array>, string | Uint8Array, string, V>
 
@@ -92,9 +92,21 @@ export class StoredValues {
     return { inObjects, pointers }
   }
 
-  /** `o` if the object's value is there, else the size index (where a bulk load put its pointer). */
-  placeOf(id: string): Sub<Uint8Array> {
-    return this.objects.getSync(id) !== undefined ? this.objects : this.sizeIndex
+  /**
+   * Every value log pointer LevelDB holds for `id`, with its place: in `o`, and in the size
+   * index. An object written, then bulk-loaded again (a fetch of what the store has), has both:
+   * the bulk load's pointer went to the size index and left `o` as it was. Either reads as the
+   * object; compaction and deletion must see both.
+   */
+  pointersOf(id: string): Array<[Sub<Uint8Array>, Pointer]> {
+    const out: Array<[Sub<Uint8Array>, Pointer]> = []
+    const value = this.objects.getSync(id)
+    const inObjects = value === undefined ? undefined : decodePointer(value)
+    if (inObjects !== undefined) out.push([this.objects, inObjects])
+    const entry = this.sizeIndex.getSync(id)
+    const inIndex = entry === undefined ? undefined : decodePointer(entry)
+    if (inIndex !== undefined) out.push([this.sizeIndex, inIndex])
+    return out
   }
 }
 

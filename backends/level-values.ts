@@ -261,12 +261,14 @@ export class LevelValues {
       // With no log file and nothing pending, no id has a pointer: skip reading each one.
       const logged = this.pending.size > 0 || this.log.fileNumbers().length > 0
       for (const id of logged ? ids : []) {
-        const value = this.current(id)
+        const counted: Pointer[] = []
+        for (const [, pointer] of this.pointersOf(id)) {
+          if (counted.some(other => samePlace(other, pointer))) continue
+          counted.push(pointer)
+          this.dead.set(pointer.file, (this.dead.get(pointer.file) ?? 0) + RECORD_HEADER + pointer.length)
+          touched.add(pointer.file)
+        }
         this.pending.delete(id)
-        const pointer = value === undefined ? undefined : decodePointer(value)
-        if (pointer === undefined) continue
-        this.dead.set(pointer.file, (this.dead.get(pointer.file) ?? 0) + RECORD_HEADER + pointer.length)
-        touched.add(pointer.file)
       }
       for (const file of touched) batch.put(this.deadLevel.prefixKey(String(file), 'utf8'), String(this.dead.get(file)) as unknown as Uint8Array, { valueEncoding: 'utf8' })
       await batch.write()
@@ -324,18 +326,33 @@ export class LevelValues {
     await this.locked(async () => {
       const batch = this.db.batch()
       moves.forEach(({ id, from }, i) => {
-        if (!this.pointsAt(id, from)) return // deleted, or written again elsewhere, meanwhile
-        if (this.pending.has(id)) this.pending.set(id, pointers[i]!)
-        else batch.put(this.stored.placeOf(id).prefixKey(id, 'utf8'), pointers[i]!)
+        // Each place still at the old record moves; none: deleted, or written again elsewhere, meanwhile.
+        for (const [place, pointer] of this.pointersOf(id)) {
+          if (!samePlace(pointer, from)) continue
+          if (place === undefined) this.pending.set(id, pointers[i]!)
+          else batch.put(place.prefixKey(id, 'utf8'), pointers[i]!)
+        }
       })
       await batch.write(SYNC)
     })
   }
 
+  /** Whether a pointer of `id` (pending, or in LevelDB) names the record at `at`: it is live. */
   private pointsAt(id: string, at: Pointer): boolean {
-    const value = this.current(id)
-    const pointer = value === undefined ? undefined : decodePointer(value)
-    return pointer !== undefined && pointer.file === at.file && pointer.offset === at.offset
+    return this.pointersOf(id).some(([, pointer]) => samePlace(pointer, at))
+  }
+
+  /**
+   * Every pointer held for `id`, with its place (undefined: pending). Usually one; an object
+   * stored and then bulk-loaded again has more (see `StoredValues.pointersOf`), and a record is
+   * live while any of them names it.
+   */
+  private pointersOf(id: string): Array<[Sub<Uint8Array> | undefined, Pointer]> {
+    const out: Array<[Sub<Uint8Array> | undefined, Pointer]> = this.stored.pointersOf(id)
+    const pending = this.pending.get(id)
+    const pointer = pending === undefined ? undefined : decodePointer(pending)
+    if (pointer !== undefined) out.push([undefined, pointer])
+    return out
   }
 
   private locked<T>(work: () => Promise<T>): Promise<T> {
@@ -344,3 +361,5 @@ export class LevelValues {
     return result
   }
 }
+
+const samePlace = (a: Pointer, b: Pointer): boolean => a.file === b.file && a.offset === b.offset
