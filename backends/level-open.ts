@@ -5,8 +5,8 @@ import type { Level } from 'level'
 import { StoreLockedError } from '../core/errors.js'
 import { isPointer, storedLength } from './value-log.js'
 
-/** Per-operation option: the value is a string. */
-const UTF8 = { valueEncoding: 'utf8' } as object
+/** classic-level's per-operation option: the value is a string (sizes, ref targets). */
+export const UTF8 = { valueEncoding: 'utf8' } as object
 
 type Sub<V> = AbstractSublevel<Level<string, Uint8Array>, string | Uint8Array, string, V>
 

@@ -14,6 +14,7 @@
  * then writes each ref moved unsynced, through its queue, at its current value.
  */
 import type { ObjectEntry, RefListeners } from '../core/backend.js'
+import { UTF8 } from './level-open.js'
 import type { RefTable } from './ref-table.js'
 
 /** A LevelDB chained batch, as far as ref moves use it. */
@@ -43,8 +44,6 @@ export interface RefStorage {
 
 /** classic-level's write option. */
 const SYNC = { sync: true } as object
-/** Per-operation option: the value is a string. */
-const UTF8 = { valueEncoding: 'utf8' } as object
 
 export class RefMoves {
   private readonly queues = new Map<string, Promise<unknown>>()

@@ -41,7 +41,7 @@ import type { Backend, ObjectEntry, ObjectSpool, RefListener } from '../core/bac
 import { RefListeners } from '../core/backend.js'
 import { ClosedError, StoreLockedError } from '../core/errors.js'
 import { type BackendLimits, checkCas, checkIds, checkObjects, checkPrefix, checkRefName, DEFAULT_MAX_OBJECT_SIZE } from './contract.js'
-import { describeOpenError, directoryIdentity, indexedSize, indexSizes } from './level-open.js'
+import { describeOpenError, directoryIdentity, indexedSize, indexSizes, UTF8 } from './level-open.js'
 import { StoredValues } from './level-lookup.js'
 import { LevelValues } from './level-values.js'
 import { type RefBatch, RefMoves } from './level-ref-moves.js'
@@ -54,8 +54,6 @@ type Db = Level<string, Uint8Array>
 /** classic-level's write option (abstract-level's types do not know it); sublevels pass it down. */
 const SYNC = { sync: true } as object
 
-/** Per-operation option: the value is a string. */
-const UTF8 = { valueEncoding: 'utf8' } as object
 /** Bytes of objects per LevelDB batch of an unsynced write (see `writeObjects`). */
 const SMALL_BATCH = 96 * 1024
 

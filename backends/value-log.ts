@@ -113,7 +113,7 @@ export function storedLength(value: Uint8Array): number {
     const at = POINTER_LENGTH_AT
     return (value[at]! | (value[at + 1]! << 8) | (value[at + 2]! << 16) | (value[at + 3]! << 24)) >>> 0
   }
-  return value.length > 0 && value[0] === ESCAPE_MARK ? value.length - 1 : value.length
+  return unescapeInline(value).length
 }
 
 const fileName = (file: number) => `${String(file).padStart(6, '0')}.vlog`
