@@ -1,5 +1,5 @@
 /** Opening a LevelDB directory: its identity for the one-owner guard, the size index (of old stores; its entries read), lock errors. */
-import { mkdir, stat } from 'node:fs/promises'
+import { mkdir, readdir, stat } from 'node:fs/promises'
 import type { AbstractSublevel } from 'abstract-level'
 import type { Level } from 'level'
 import { StoreLockedError } from '../core/errors.js'
@@ -53,4 +53,9 @@ export function describeOpenError(location: string, error: unknown): Error {
   const message = (error as Error).message ?? ''
   if (/LOCK|lock/.test(cause + message)) return new StoreLockedError(location)
   return error as Error
+}
+
+/** How many write-ahead log files (`NNNNNN.log`) LevelDB keeps in `location` now. */
+export async function writeAheadLogs(location: string): Promise<number> {
+  return (await readdir(location)).filter(name => /^\d+\.log$/.test(name)).length
 }

@@ -10,7 +10,7 @@
  * of every write the backend hands to LevelDB while it writes commits larger than the memtable
  * (several log switches inside one commit), and holds each to it.
  */
-import { cpSync, readdirSync, statSync } from 'node:fs'
+import { cpSync, readdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Level } from 'level'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -20,7 +20,7 @@ import { decodePointer, RECORD_HEADER, ValueLog } from '../../backends/value-log
 import { removeDir, tempDir } from '../helpers/git.js'
 
 interface LevelWrite {
-  kind: 'put' | 'del' | 'batch' | 'chained batch' | 'log sync' | 'memtable flush'
+  kind: 'put' | 'del' | 'batch' | 'chained batch' | 'log sync' | 'memtable flush' | 'synced mark'
   sync: boolean
   /** A chained batch's put of a value-log pointer (recorded as the batch is built). */
   pointer?: true
@@ -38,7 +38,9 @@ function record(object: object, method: string, kind: LevelWrite['kind'], option
   const target = object as Record<string, (...args: unknown[]) => unknown>
   const original = target[method]
   target[method] = function (this: unknown, ...args: unknown[]) {
-    writes.push({ kind, sync: (args[optionsAt] as { sync?: boolean } | undefined)?.sync === true })
+    // The backend's synced deletion of a key it never writes: how it makes the memtable's log durable.
+    const marks = kind === 'del' && String(args[0]) === '~sync'
+    writes.push({ kind: marks ? 'synced mark' : kind, sync: (args[optionsAt] as { sync?: boolean } | undefined)?.sync === true })
     return original.apply(this, args)
   }
   restore.push(() => (target[method] = original))
@@ -78,6 +80,26 @@ afterAll(() => {
   for (const undo of restore) undo()
   removeDir(dir)
 })
+
+/** A synced mark, or a flush after it: each makes the memtable durable (one step for the tests). */
+function durableStep(kind: LevelWrite['kind']): string {
+  return kind === 'synced mark' || kind === 'memtable flush' ? 'memtable durable' : kind
+}
+
+/**
+ * After `syncObjects`: either the memtable went into table files (LevelDB syncs them, and the
+ * manifest that lists them), leaving the logs empty, or its last write was a synced one and a
+ * single log is left (LevelDB deletes an older log only once its memtable is in a synced table).
+ */
+function expectNothingOnlyInAnUnsyncedLog(location: string): void {
+  const logs = readdirSync(location).filter(name => name.endsWith('.log'))
+  const flushed = writes.some(write => write.kind === 'memtable flush')
+  if (flushed) expect(logs.map(name => statSync(join(location, name)).size)).toEqual(logs.map(() => 0))
+  else {
+    expect(writes.at(-1)).toEqual({ kind: 'synced mark', sync: true })
+    expect(logs).toHaveLength(1)
+  }
+}
 
 describe('LevelDB power-cut durability', () => {
   it('every write of a commit is a sync write, also when the commit spans several log files', async () => {
@@ -125,13 +147,34 @@ describe('LevelDB power-cut durability', () => {
     const firstPointer = writes.findIndex(write => write.pointer)
     expect(firstPointer).toBeGreaterThan(writes.findIndex(write => write.kind === 'log sync'))
     expect(writes.findIndex(write => write.kind === 'log sync')).toBeGreaterThanOrEqual(0)
-    // Everything is in table files, which LevelDB syncs as it writes them (and the manifest that
-    // lists them): no log holds data a power cut could take.
-    const logs = readdirSync(location).filter(name => name.endsWith('.log'))
-    expect(logs.map(name => statSync(join(location, name)).size)).toEqual(logs.map(() => 0))
+    expectNothingOnlyInAnUnsyncedLog(location)
     const got = await backend.getObjects(objects.map(([id]) => id))
     got.forEach((bytes, i) => expect(new Uint8Array(bytes!)).toEqual(objects[i]![1]))
     await backend.close()
+  })
+
+  it('syncObjects writes the memtable out when more than one log is left after its synced write', async () => {
+    const location = join(dir, 'bulk-two-logs')
+    const backend = await openLevelBackend(location)
+    const hasher = getDefaultHasher()
+    const objects = Array.from({ length: 200 }, (_, i) => {
+      const framed = frameObject('blob', new TextEncoder().encode(`${i}:`.padEnd(i % 2 === 0 ? 100 : 700, 'v')))
+      return [hasher.sha1Hex(framed), framed] as const
+    })
+    await backend.putObjectsDeferred(objects)
+    // As if an older log, closed unsynced, were still waiting for its memtable to reach a table.
+    const older = join(location, '999999.log')
+    writeFileSync(older, '')
+    writes.length = 0
+    await backend.syncObjects()
+    unlinkSync(older)
+    expect(writes.map(write => write.kind).filter(kind => kind === 'synced mark' || kind === 'memtable flush')).toEqual(['synced mark', 'memtable flush'])
+    expectNothingOnlyInAnUnsyncedLog(location)
+    await backend.close()
+    const reopened = await openLevelBackend(location)
+    const got = await reopened.getObjects(objects.map(([id]) => id))
+    got.forEach((bytes, i) => expect(Buffer.from(bytes!).equals(objects[i]![1])).toBe(true))
+    await reopened.close()
   })
 
   it('a bulk load larger than bulkIndexBytes has its pointers written while it runs, each only once the log is synced past its record', async () => {
@@ -159,7 +202,7 @@ describe('LevelDB power-cut durability', () => {
     const pointers = writes.filter(write => write.pointer)
     expect(pointers.length).toBeGreaterThanOrEqual(objects.length)
     expect(pointers.filter(write => !write.synced)).toEqual([])
-    expect(writes.filter(write => write.kind !== 'log sync' && write.sync)).toEqual([])
+    expect(writes.filter(write => write.kind !== 'log sync' && write.kind !== 'synced mark' && write.sync)).toEqual([])
     await backend.close()
     const reopened = await openLevelBackend(location)
     const got = await reopened.getObjects(objects.map(([id]) => id))
@@ -207,9 +250,9 @@ describe('LevelDB power-cut durability', () => {
     writes.length = 0
     await main.set(['c'], 'three')
     // Synced writes and flushes, in order (the unsynced moves' own batches land in the background).
-    const leveldbWrites = () => writes.filter(write => write.sync || write.kind === 'memtable flush').map(write => [write.kind, write.sync])
+    const leveldbWrites = () => writes.filter(write => write.sync || write.kind === 'memtable flush').map(write => [durableStep(write.kind), write.sync || durableStep(write.kind) === 'memtable durable'])
     expect(leveldbWrites().filter(([kind]) => kind !== 'log sync')).toEqual([
-      ['memtable flush', false],
+      ['memtable durable', true],
       ['chained batch', true],
     ])
     const synced = await crash('synced-crash')
@@ -222,7 +265,7 @@ describe('LevelDB power-cut durability', () => {
     writes.length = 0
     await repo.backend.syncObjects!()
     expect(leveldbWrites().filter(([kind]) => kind !== 'log sync')).toEqual([
-      ['memtable flush', false],
+      ['memtable durable', true],
       ['chained batch', true],
     ])
     const head = await main.headId()
