@@ -118,7 +118,8 @@ export class LevelValues {
     if (pointer === undefined) return unescapeInline(value)
     const bytes = this.log.read(id, pointer)
     if (bytes !== undefined) return bytes
-    // The pointer was read before a compaction moved the object and deleted its file.
+    // The pointer was read (or kept) before a compaction moved the object and deleted its file.
+    this.stored.forget([id])
     const again = this.current(id)
     const moved = again === undefined ? undefined : decodePointer(again)
     if (again === undefined || moved === undefined) return again === undefined ? undefined : unescapeInline(again)
@@ -272,6 +273,7 @@ export class LevelValues {
       }
       for (const file of touched) batch.put(this.deadLevel.prefixKey(String(file), 'utf8'), String(this.dead.get(file)) as unknown as Uint8Array, { valueEncoding: 'utf8' })
       await batch.write()
+      this.stored.forget(ids)
     })
     this.compactWhereDue()
   }
@@ -334,6 +336,7 @@ export class LevelValues {
         }
       })
       await batch.write(SYNC)
+      this.stored.forget(moves.map(move => move.id))
     })
   }
 

@@ -22,7 +22,7 @@ import { OBJ_BLOB, parseFrame, typeName } from '../../backends/git/pack-format.j
 import type { Filter } from '../../sync/filter.js'
 import { FrameKind } from '../../sync/frames.js'
 import { SyncError } from '../../sync/errors.js'
-import { RecentMap } from '../../sync/recent-map.js'
+import { RecentMap } from '../../core/recent-map.js'
 import { walkFetch } from '../../sync/server/walk.js'
 import { prefixSuffixDelta } from '../delta-encoder.js'
 import { GitRequestError } from '../errors.js'

@@ -7,7 +7,7 @@ import { getDefaultHasher, type Repo } from '../../core/index.js'
 import { HashMismatchError, MalformedStreamError } from '../errors.js'
 import { type Frame, FrameKind } from '../frames.js'
 import { applyTreeDeltaFramed, entryEnds } from '../tree-delta.js'
-import { RecentMap } from '../recent-map.js'
+import { RecentMap } from '../../core/recent-map.js'
 
 const KEPT = 16384
 

@@ -6,7 +6,7 @@
  * (`RecentMap`): at most `KEPT` commits, ~0.5 KB each.
  */
 import type { Backend } from '../../core/index.js'
-import { RecentMap } from '../recent-map.js'
+import { RecentMap } from '../../core/recent-map.js'
 
 export interface CachedCommit {
   readonly tree: string

@@ -15,7 +15,7 @@ import { ObjectReader } from './object-reader.js'
 import { changedEntries } from './tree-changes.js'
 import { encodeTreeDelta } from '../tree-delta.js'
 import { bodyOf, type ReadAhead, readAhead } from './read-ahead.js'
-import { RecentMap } from '../recent-map.js'
+import { RecentMap } from '../../core/recent-map.js'
 import { type CachedCommit, commitCache } from './commit-cache.js'
 
 export interface FetchRequest {

@@ -15,6 +15,12 @@ export class RecentMap<K, V> {
     return this.newer.get(key) ?? this.older.get(key)
   }
 
+  /** Forgets `key` (in both generations). */
+  delete(key: K): void {
+    this.newer.delete(key)
+    this.older.delete(key)
+  }
+
   set(key: K, value: V): void {
     this.newer.set(key, value)
     if (this.newer.size >= this.capacity / 2) {
