@@ -25,6 +25,7 @@ import { closeSync, unlinkSync } from 'node:fs'
 import type { ObjectEntry, ObjectSpool } from '../core/backend.js'
 import { CorruptObjectError, ObjectTooLargeError } from '../core/errors.js'
 import type { StoredValues } from './level-lookup.js'
+import { type Generation, PendingPointers } from './level-pending.js'
 import { decodePointer, inlineValue, type Pointer, RECORD_HEADER, SPOOL_BODY, unescapeInline, type ValueLog } from './value-log.js'
 
 type Db = Level<string, Uint8Array>
@@ -50,7 +51,7 @@ export type StorePointers = (entries: ReadonlyArray<readonly [string, Uint8Array
 
 export class LevelValues {
   /** Pointers of bulk-loaded objects not yet in LevelDB: read before the index. */
-  private readonly pending = new Map<string, Uint8Array>()
+  private readonly pending = new PendingPointers()
   /** Dead bytes per log file. */
   private readonly dead = new Map<number, number>()
   /** Ordinary writes that appended to a file and have not written their pointers yet. */
@@ -58,8 +59,7 @@ export class LevelValues {
   private lock: Promise<unknown> = Promise.resolve()
   private compaction: Promise<void> = Promise.resolve()
   private readonly queued = new Set<number>()
-  /** Bulk-loaded ids appended since the last background indexing was scheduled, and their bytes. */
-  private unindexed: string[] = []
+  /** Bytes appended by bulk loads since the last background indexing was scheduled. */
   private unindexedBytes = 0
   /** The background indexings, one after another; the first failure is kept for `indexPending`. */
   private indexing: Promise<void> = Promise.resolve()
@@ -98,17 +98,17 @@ export class LevelValues {
   }
 
   hasPending(id: string): boolean {
-    return this.pending.size > 0 && this.pending.has(id)
+    return this.pending.get(id) !== undefined
   }
 
   /** A bulk load's pointer for `id` not yet in LevelDB. Read before LevelDB is: indexing moves it there and then forgets it. */
   pendingValue(id: string): Uint8Array | undefined {
-    return this.pending.size === 0 ? undefined : this.pending.get(id)
+    return this.pending.get(id)
   }
 
   /** Bulk-loaded objects whose pointers are not in LevelDB yet, with their sizes. */
   pendingSizes(): Array<[string, number]> {
-    return [...this.pending].map(([id, pointer]) => [id, decodePointer(pointer)!.length])
+    return this.pending.sizes()
   }
 
   /** The object a stored value holds: inline, or read from the log. */
@@ -202,16 +202,14 @@ export class LevelValues {
     const logged: ObjectEntry[] = []
     for (const entry of objects) (entry[1].length >= this.policy.bulkValueLogMin ? logged : inline).push(entry)
     const pointers = this.log.append(logged)
-    logged.forEach(([id, bytes], i) => {
-      this.pending.set(id, pointers[i]!)
-      this.unindexed.push(id)
-      this.unindexedBytes += RECORD_HEADER + bytes.length
-    })
+    for (let i = 0; i < logged.length; i++) {
+      this.pending.add(logged[i]![0], pointers[i]!)
+      this.unindexedBytes += RECORD_HEADER + logged[i]![1].length
+    }
     if (this.unindexedBytes >= this.policy.bulkIndexBytes) {
-      const ids = this.unindexed
-      this.unindexed = []
+      const generation = this.pending.seal()
       this.unindexedBytes = 0
-      this.indexing = this.indexing.then(() => this.index(ids)).catch(error => void (this.indexFailure ??= { error }))
+      this.indexing = this.indexing.then(() => this.index([generation])).catch(error => void (this.indexFailure ??= { error }))
     }
     return inline
   }
@@ -222,7 +220,6 @@ export class LevelValues {
    * must fail the load: the kernel may have dropped the pages it could not write).
    */
   async indexPending(): Promise<void> {
-    this.unindexed = []
     this.unindexedBytes = 0
     await this.indexing
     const failure = this.indexFailure
@@ -232,24 +229,24 @@ export class LevelValues {
   }
 
   /**
-   * Under the lock (so no deletion or compaction move runs between): the pending pointers of
-   * `ids` (all of them when undefined) as they are now, the log synced (every record they name
-   * was appended before), then written by `store` (in arrival order: sorting them first cost a
-   * clone ~0.1 s of CPU and LevelDB inserts a batch key by key either way), and forgotten unless
-   * changed meanwhile.
+   * Under the lock (so no deletion or compaction move runs between): the pointers of sealed
+   * `generations` (every generation when undefined, oldest first) as they are now, the log
+   * synced (every record they name was appended before), then written by `store` (in arrival
+   * order: sorting them first cost a clone ~0.1 s of CPU and LevelDB inserts a batch key by key
+   * either way; a later pointer of the same id is written after), and the generations dropped.
+   * Appends meanwhile go to a newer generation.
    */
-  private async index(ids: readonly string[] | undefined): Promise<void> {
-    if (this.pending.size === 0) return
+  private async index(generations: readonly Generation[] | undefined): Promise<void> {
     await this.locked(async () => {
-      const entries: Array<[string, Uint8Array]> = ids === undefined ? [...this.pending] : []
-      for (const id of ids ?? []) {
-        const pointer = this.pending.get(id)
-        if (pointer !== undefined) entries.push([id, pointer])
+      // A generation a full indexing (`indexPending`) took already is gone: its map is stale.
+      const taken = (generations ?? this.pending.sealAll()).filter(generation => this.pending.holds(generation))
+      const entries: Array<[string, Uint8Array]> = []
+      for (const generation of taken) for (const entry of generation) entries.push(entry)
+      if (entries.length > 0) {
+        await this.log.sync()
+        await this.store(entries)
       }
-      if (entries.length === 0) return
-      await this.log.sync()
-      await this.store(entries)
-      for (const [id, pointer] of entries) if (this.pending.get(id) === pointer) this.pending.delete(id)
+      for (const generation of taken) this.pending.drop(generation)
     })
   }
 
@@ -260,7 +257,7 @@ export class LevelValues {
     await this.locked(async () => {
       const touched = new Set<number>()
       // With no log file and nothing pending, no id has a pointer: skip reading each one.
-      const logged = this.pending.size > 0 || this.log.fileNumbers().length > 0
+      const logged = !this.pending.empty || this.log.fileNumbers().length > 0
       for (const id of logged ? ids : []) {
         const counted: Pointer[] = []
         for (const [, pointer] of this.pointersOf(id)) {
@@ -331,7 +328,7 @@ export class LevelValues {
         // Each place still at the old record moves; none: deleted, or written again elsewhere, meanwhile.
         for (const [place, pointer] of this.pointersOf(id)) {
           if (!samePlace(pointer, from)) continue
-          if (place === undefined) this.pending.set(id, pointers[i]!)
+          if (place === undefined) this.pending.move(id, from, pointers[i]!)
           else batch.put(place.prefixKey(id, 'utf8'), pointers[i]!)
         }
       })
@@ -352,9 +349,7 @@ export class LevelValues {
    */
   private pointersOf(id: string): Array<[Sub<Uint8Array> | undefined, Pointer]> {
     const out: Array<[Sub<Uint8Array> | undefined, Pointer]> = this.stored.pointersOf(id)
-    const pending = this.pending.get(id)
-    const pointer = pending === undefined ? undefined : decodePointer(pending)
-    if (pointer !== undefined) out.push([undefined, pointer])
+    for (const pointer of this.pending.pointersOf(id)) out.push([undefined, pointer])
     return out
   }
 
