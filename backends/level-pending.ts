@@ -7,7 +7,7 @@
  * generation that holds them; an object bulk-loaded again while its first pointer waits has one
  * in each generation, the newest read first.
  */
-import { decodePointer, type Pointer } from './value-log.js'
+import { decodePointer, type Pointer, samePlace } from './value-log.js'
 
 export type Generation = Map<string, Uint8Array>
 
@@ -47,8 +47,7 @@ export class PendingPointers {
   move(id: string, from: Pointer, to: Uint8Array): void {
     for (const generation of this.generations) {
       const pointer = generation.get(id)
-      const at = pointer === undefined ? undefined : decodePointer(pointer)!
-      if (at !== undefined && at.file === from.file && at.offset === from.offset) generation.set(id, to)
+      if (pointer !== undefined && samePlace(decodePointer(pointer)!, from)) generation.set(id, to)
     }
   }
 

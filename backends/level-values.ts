@@ -26,7 +26,7 @@ import type { ObjectEntry, ObjectSpool } from '../core/backend.js'
 import { CorruptObjectError, ObjectTooLargeError } from '../core/errors.js'
 import type { StoredValues } from './level-lookup.js'
 import { type Generation, PendingPointers } from './level-pending.js'
-import { decodePointer, inlineValue, type Pointer, RECORD_HEADER, SPOOL_BODY, unescapeInline, type ValueLog } from './value-log.js'
+import { decodePointer, inlineValue, type Pointer, RECORD_HEADER, samePlace, SPOOL_BODY, unescapeInline, type ValueLog } from './value-log.js'
 
 type Db = Level<string, Uint8Array>
 type Sub<V> = AbstractSublevel<Db, string | Uint8Array, string, V>
@@ -359,5 +359,3 @@ export class LevelValues {
     return result
   }
 }
-
-const samePlace = (a: Pointer, b: Pointer): boolean => a.file === b.file && a.offset === b.offset

@@ -81,6 +81,9 @@ export function encodePointer(file: number, offset: number, length: number): Uin
   return out
 }
 
+/** Whether two pointers name the same record (a file and an offset hold one record). */
+export const samePlace = (a: Pointer, b: Pointer): boolean => a.file === b.file && a.offset === b.offset
+
 /** Whether a stored value is a pointer (not the object itself, nor, in the size index, a size). */
 export function isPointer(value: Uint8Array): boolean {
   return value.length === POINTER_BYTES && value[0] === POINTER_MARK
