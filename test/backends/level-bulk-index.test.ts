@@ -7,11 +7,12 @@
  */
 import { Level } from 'level'
 import { describe, expect, it } from 'vitest'
-import { type Backend, openLevelBackend } from '../../index.js'
+import { openLevelBackend } from '../../index.js'
 import { blobObject } from '../../backends/conformance.js'
 import { StoredValues } from '../../backends/level-lookup.js'
 import { decodePointer, encodePointer, isPointer } from '../../backends/value-log.js'
 import { freshDirs } from '../helpers/git.js'
+import { expectStored, listing } from '../helpers/stored-objects.js'
 
 const freshDir = freshDirs('irmin-bulk-index-')
 
@@ -25,27 +26,6 @@ async function rawEntries(location: string, sublevel: string): Promise<Map<strin
   for await (const [key, value] of raw.sublevel<string, Uint8Array>(sublevel, { valueEncoding: 'view' }).iterator()) out.set(key, value)
   await raw.close()
   return out
-}
-
-async function listing(backend: Backend): Promise<Map<string, number>> {
-  const sizes = new Map<string, number>()
-  for await (const batch of backend.objectSizes!()) {
-    for (const [id, size] of batch) {
-      expect(sizes.has(id)).toBe(false)
-      sizes.set(id, size)
-    }
-  }
-  return sizes
-}
-
-async function expectStored(backend: Backend, objects: ReadonlyArray<readonly [string, Uint8Array]>): Promise<void> {
-  const ids = objects.map(([id]) => id)
-  const read = await backend.getObjects(ids)
-  read.forEach((bytes, i) => expect(Buffer.from(bytes!).equals(objects[i]![1])).toBe(true))
-  ids.forEach((id, i) => expect(Buffer.from(backend.getObjectsSync!([id])[0]!).equals(objects[i]![1])).toBe(true))
-  expect(await backend.hasObjects(ids)).toEqual(ids.map(() => true))
-  const sizes = await listing(backend)
-  for (const [id, bytes] of objects) expect(sizes.get(id)).toBe(bytes.length)
 }
 
 describe('LevelDB bulk-loaded objects', () => {

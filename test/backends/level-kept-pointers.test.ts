@@ -7,11 +7,12 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it, vi } from 'vitest'
-import { type Backend, openLevelBackend } from '../../index.js'
+import { openLevelBackend } from '../../index.js'
 import { blobObject } from '../../backends/conformance.js'
 import { StoredValues } from '../../backends/level-lookup.js'
 import { encodePointer } from '../../backends/value-log.js'
 import { freshDirs } from '../helpers/git.js'
+import { expectStored } from '../helpers/stored-objects.js'
 
 const freshDir = freshDirs('irmin-kept-pointers-')
 
@@ -19,25 +20,18 @@ const freshDir = freshDirs('irmin-kept-pointers-')
 const big = (n: number) => blobObject(`kept ${n}:`.padEnd(600 + n, 'k'))
 const ids = (objects: ReadonlyArray<readonly [string, Uint8Array]>) => objects.map(([id]) => id)
 
-/** Reads every object, batched and one by one: their pointers are kept from here on. */
-async function expectRead(backend: Backend, objects: ReadonlyArray<readonly [string, Uint8Array]>): Promise<void> {
-  const read = await backend.getObjects(ids(objects))
-  read.forEach((bytes, i) => expect(Buffer.from(bytes!).equals(objects[i]![1])).toBe(true))
-  for (const [id, bytes] of objects) expect(Buffer.from(backend.getObjectsSync!([id])[0]!).equals(bytes)).toBe(true)
-}
-
 describe('LevelDB kept pointers', () => {
   it('a deleted object reads as absent, though its pointer was kept', async () => {
     const backend = await openLevelBackend(freshDir())
     const objects = Array.from({ length: 60 }, (_, n) => big(n))
     await backend.putObjectsDeferred!(objects)
     await backend.syncObjects!()
-    await expectRead(backend, objects)
+    await expectStored(backend, objects)
     const gone = objects.filter((_, n) => n % 2 === 0)
     await backend.deleteObjects(ids(gone))
     expect(await backend.getObjects(ids(gone))).toEqual(gone.map(() => undefined))
     expect(backend.getObjectsSync!(ids(gone))).toEqual(gone.map(() => undefined))
-    await expectRead(backend, objects.filter((_, n) => n % 2 === 1))
+    await expectStored(backend, objects.filter((_, n) => n % 2 === 1))
     await backend.close()
   })
 
@@ -47,13 +41,13 @@ describe('LevelDB kept pointers', () => {
     const objects = Array.from({ length: 300 }, (_, n) => big(n))
     await backend.putObjectsDeferred!(objects)
     await backend.syncObjects!()
-    await expectRead(backend, objects)
+    await expectStored(backend, objects)
     // Three in four deleted: the first log file is compacted, its live records copied elsewhere, and removed.
     await backend.deleteObjects(ids(objects.filter((_, n) => n % 4 !== 0)))
     const firstFile = join(location, 'values', '000001.vlog')
     expect(existsSync(firstFile)).toBe(true)
     await vi.waitFor(() => expect(existsSync(firstFile)).toBe(false), { timeout: 10_000 })
-    await expectRead(backend, objects.filter((_, n) => n % 4 === 0))
+    await expectStored(backend, objects.filter((_, n) => n % 4 === 0))
     await backend.close()
   })
 
