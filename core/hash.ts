@@ -28,11 +28,7 @@ const W = new Int32Array(80)
 
 /** FIPS 180-4 SHA-1 over a byte array. */
 export function sha1(data: Uint8Array): Uint8Array {
-  let h0 = 0x67452301
-  let h1 = 0xefcdab89 | 0
-  let h2 = 0x98badcfe | 0
-  let h3 = 0x10325476
-  let h4 = 0xc3d2e1f0 | 0
+  const state = Int32Array.from(SHA1_INITIAL)
   const length = data.length
   const padded = ((length + 8) >> 6) + 1 // number of 64-byte blocks
   const tail = new Uint8Array(128)
@@ -59,51 +55,61 @@ export function sha1(data: Uint8Array): Uint8Array {
     for (let i = 0; i < 16; i++, p += 4) {
       W[i] = (source[p] << 24) | (source[p + 1] << 16) | (source[p + 2] << 8) | source[p + 3]
     }
-    for (let i = 16; i < 80; i++) {
-      const x = W[i - 3] ^ W[i - 8] ^ W[i - 14] ^ W[i - 16]
-      W[i] = (x << 1) | (x >>> 31)
-    }
-    let a = h0
-    let b = h1
-    let c = h2
-    let d = h3
-    let e = h4
-    for (let i = 0; i < 80; i++) {
-      let f: number
-      let k: number
-      if (i < 20) {
-        f = (b & c) | (~b & d)
-        k = 0x5a827999
-      } else if (i < 40) {
-        f = b ^ c ^ d
-        k = 0x6ed9eba1
-      } else if (i < 60) {
-        f = (b & c) | (b & d) | (c & d)
-        k = 0x8f1bbcdc | 0
-      } else {
-        f = b ^ c ^ d
-        k = 0xca62c1d6 | 0
-      }
-      const t = (((a << 5) | (a >>> 27)) + f + e + k + W[i]) | 0
-      e = d
-      d = c
-      c = (b << 30) | (b >>> 2)
-      b = a
-      a = t
-    }
-    h0 = (h0 + a) | 0
-    h1 = (h1 + b) | 0
-    h2 = (h2 + c) | 0
-    h3 = (h3 + d) | 0
-    h4 = (h4 + e) | 0
+    sha1Compress(state, W)
   }
   const out = new Uint8Array(20)
-  const words = [h0, h1, h2, h3, h4]
   for (let i = 0; i < 5; i++) {
-    out[i * 4] = words[i] >>> 24
-    out[i * 4 + 1] = words[i] >>> 16
-    out[i * 4 + 2] = words[i] >>> 8
-    out[i * 4 + 3] = words[i]
+    out[i * 4] = state[i] >>> 24
+    out[i * 4 + 1] = state[i] >>> 16
+    out[i * 4 + 2] = state[i] >>> 8
+    out[i * 4 + 3] = state[i]
   }
   return out
+}
+
+/** SHA-1's initial state (h0 to h4). */
+export const SHA1_INITIAL: readonly number[] = [0x67452301, 0xefcdab89 | 0, 0x98badcfe | 0, 0x10325476, 0xc3d2e1f0 | 0]
+
+/**
+ * SHA-1's compression of one block: the block's 16 big-endian words are `w[0]` to `w[15]` (`w`
+ * holds 80: the message schedule is built in it), folded into `state` (h0 to h4).
+ */
+export function sha1Compress(state: Int32Array, w: Int32Array): void {
+  for (let i = 16; i < 80; i++) {
+    const x = w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16]
+    w[i] = (x << 1) | (x >>> 31)
+  }
+  let a = state[0]
+  let b = state[1]
+  let c = state[2]
+  let d = state[3]
+  let e = state[4]
+  for (let i = 0; i < 80; i++) {
+    let f: number
+    let k: number
+    if (i < 20) {
+      f = (b & c) | (~b & d)
+      k = 0x5a827999
+    } else if (i < 40) {
+      f = b ^ c ^ d
+      k = 0x6ed9eba1
+    } else if (i < 60) {
+      f = (b & c) | (b & d) | (c & d)
+      k = 0x8f1bbcdc | 0
+    } else {
+      f = b ^ c ^ d
+      k = 0xca62c1d6 | 0
+    }
+    const t = (((a << 5) | (a >>> 27)) + f + e + k + w[i]) | 0
+    e = d
+    d = c
+    c = (b << 30) | (b >>> 2)
+    b = a
+    a = t
+  }
+  state[0] = (state[0] + a) | 0
+  state[1] = (state[1] + b) | 0
+  state[2] = (state[2] + c) | 0
+  state[3] = (state[3] + d) | 0
+  state[4] = (state[4] + e) | 0
 }

@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto'
 import * as crypto from 'node:crypto'
+import { SHA1_INITIAL, sha1Compress } from '../core/hash.js'
 
 type OneShot = (algorithm: string, data: string | Uint8Array, encoding: 'buffer') => Buffer
 const oneShot = (crypto as unknown as { hash?: OneShot }).hash
@@ -15,10 +16,9 @@ export function sha1(data: string | Uint8Array): Buffer {
   return oneShot ? oneShot('sha1', data, 'buffer') : createHash('sha1').update(data).digest()
 }
 
-const ROUND_CONSTANTS = [0x5a827999, 0x6ed9eba1, 0x8f1bbcdc | 0, 0xca62c1d6 | 0]
-
-/** The message schedule of `sha1Head64`, reused. */
+/** The message block and state of `sha1Head64`, reused. */
 const w = new Int32Array(80)
+const state = new Int32Array(5)
 
 /** The first 8 bytes of SHA-1(text), big-endian, as an unsigned 64-bit integer. */
 export function sha1Head64(text: string): bigint {
@@ -32,26 +32,7 @@ export function sha1Head64(text: string): bigint {
   }
   w[text.length >> 2] |= 0x80 << (24 - (text.length & 3) * 8)
   w[15] = text.length * 8
-  for (let t = 16; t < 80; t++) {
-    const x = w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16]
-    w[t] = (x << 1) | (x >>> 31)
-  }
-  let a = 0x67452301
-  let b = 0xefcdab89 | 0
-  let c = 0x98badcfe | 0
-  let d = 0x10325476
-  let e = 0xc3d2e1f0 | 0
-  for (let t = 0; t < 80; t++) {
-    const stage = (t / 20) | 0
-    const f = stage === 0 ? (b & c) | (~b & d) : stage === 2 ? (b & c) | (b & d) | (c & d) : b ^ c ^ d
-    const next = (((a << 5) | (a >>> 27)) + f + ROUND_CONSTANTS[stage]! + e + w[t]!) | 0
-    e = d
-    d = c
-    c = (b << 30) | (b >>> 2)
-    b = a
-    a = next
-  }
-  const h0 = (0x67452301 + a) >>> 0
-  const h1 = (0xefcdab89 + b) >>> 0
-  return (BigInt(h0) << 32n) | BigInt(h1)
+  state.set(SHA1_INITIAL)
+  sha1Compress(state, w)
+  return (BigInt(state[0]! >>> 0) << 32n) | BigInt(state[1]! >>> 0)
 }
